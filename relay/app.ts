@@ -1,0 +1,47 @@
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { requireAccessToken } from './access.ts'
+import type { RelayConfig } from './config.ts'
+import { ApiError, errorResponse } from './errors.ts'
+import { chatRoutes } from './routes/chat.ts'
+import { metaRoutes } from './routes/meta.ts'
+import { spaRoutes, type AssetSource } from './spa.ts'
+
+export const RELAY_VERSION = '0.1.0'
+
+export interface RelayDeps {
+  /** How the relay reaches upstreams; tests and runtimes may wrap it. */
+  fetch?: typeof fetch
+  /** The built SPA; without it, navigation says how to build it. */
+  assets?: AssetSource
+  /** One structured entry per line; never receives keys. */
+  log?: (entry: Record<string, unknown>) => void
+}
+
+/** The whole relay over Web Request/Response only: each runtime wraps it in a few lines. */
+export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
+  const fetchUpstream = deps.fetch ?? ((input, init) => fetch(input, init))
+  const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)))
+
+  const api = new Hono()
+    .route('/', metaRoutes(config, RELAY_VERSION))
+    .use('/v1/*', requireAccessToken(config.accessToken))
+    .route('/v1', chatRoutes({ llm: config.llm, limits: config.limits, fetch: fetchUpstream }))
+    .all('*', (c) => {
+      throw new ApiError(404, 'not_found', `There is no ${c.req.method} ${c.req.path} on this relay. See the README for the relay's API.`)
+    })
+
+  const app = new Hono()
+  app.route('/api', api)
+  app.route('/', spaRoutes(deps.assets))
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return errorResponse(c, err)
+    if (err instanceof HTTPException) {
+      return errorResponse(c, new ApiError(err.status as 400, 'http_error', err.message || 'The request was refused.'))
+    }
+    log({ level: 'error', msg: 'unhandled error', path: c.req.path, error: err instanceof Error ? err.message : String(err) })
+    return errorResponse(c, new ApiError(500, 'internal_error', 'The relay hit an unexpected error. Try again; if it persists, check the relay log.'))
+  })
+  return app
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, defaultLimits, loadConfig } from './config.ts'
+
+describe('loadConfig', () => {
+  it('defaults to loopback:8787 with no LLM', () => {
+    const c = loadConfig({})
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8787, llm: undefined, accessToken: undefined, limits: defaultLimits })
+  })
+
+  it('reads the LLM settings and trims a trailing slash', () => {
+    const c = loadConfig({ LLM_BASE_URL: 'http://localhost:11434/v1/', LLM_MODEL: 'llama3.2', LLM_API_KEY: 'k' })
+    expect(c.llm).toEqual({ baseUrl: 'http://localhost:11434/v1', apiKey: 'k', defaultModel: 'llama3.2', models: ['llama3.2'] })
+  })
+
+  it('uses LLM_MODELS as the allow-list and its first entry as the default', () => {
+    const c = loadConfig({ LLM_BASE_URL: 'http://x/v1', LLM_MODELS: 'a, b ,c' })
+    expect(c.llm?.models).toEqual(['a', 'b', 'c'])
+    expect(c.llm?.defaultModel).toBe('a')
+  })
+
+  it('falls back to OPENAI_API_KEY / OPENAI_BASE_URL', () => {
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-x' }).llm).toMatchObject({ baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-x', defaultModel: 'gpt-4o-mini' })
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://y/v1', OPENAI_API_KEY: 'z' }).llm?.baseUrl).toBe('http://y/v1')
+    expect(loadConfig({ LLM_BASE_URL: 'http://l/v1', OPENAI_BASE_URL: 'http://y/v1' }).llm?.baseUrl).toBe('http://l/v1')
+  })
+
+  it('treats blank variables as unset', () => {
+    expect(loadConfig({ LLM_BASE_URL: '  ', PORT: '' }).llm).toBeUndefined()
+  })
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT: expected a port number/],
+    [{ PORT: '70000' }, /PORT: expected a port number/],
+    [{ LLM_BASE_URL: 'api.openai.com' }, /LLM_BASE_URL: expected an http/],
+    [{ LLM_BASE_URL: 'ftp://x' }, /LLM_BASE_URL: expected an http/],
+    [{ LLM_BASE_URL: 'http://x/v1', LLM_MODEL: 'a', LLM_MODELS: 'b,c' }, /LLM_MODEL: "a" is not in LLM_MODELS/],
+    [{ LLM_MODEL: 'a' }, /LLM_BASE_URL is not/],
+  ])('rejects %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(message)
+  })
+
+  it('accepts limit overrides', () => {
+    expect(loadConfig({}, { upstreamIdleMs: 5 }).limits.upstreamIdleMs).toBe(5)
+  })
+})

@@ -1,0 +1,127 @@
+import { z } from 'zod'
+
+/**
+ * The only reader of the environment. Called once at start with the runtime's environment
+ * (process.env on Node, the bindings on Workers); a bad value stops start-up with a message
+ * that names the variable and what it expects.
+ */
+export type Env = Readonly<Record<string, string | undefined>>
+
+export interface LlmConfig {
+  baseUrl: string
+  apiKey: string | undefined
+  defaultModel: string
+  models: readonly string[]
+}
+
+/** Limits and timeouts; fixed defaults for now, overridable by tests and embedders. */
+export interface RelayLimits {
+  /** Largest JSON body accepted on /api/v1/chat/completions. */
+  chatBodyBytes: number
+  /** Time for the upstream to send response headers. */
+  upstreamFirstByteMs: number
+  /** Longest silence between two chunks of an upstream stream. */
+  upstreamIdleMs: number
+  /** Longest a single stream may last. */
+  maxStreamMs: number
+}
+
+export interface RelayConfig {
+  host: string
+  port: number
+  accessToken: string | undefined
+  allowedOrigins: readonly string[]
+  llm: LlmConfig | undefined
+  limits: RelayLimits
+}
+
+export const defaultLimits: RelayLimits = {
+  chatBodyBytes: 1024 * 1024,
+  upstreamFirstByteMs: 30_000,
+  upstreamIdleMs: 60_000,
+  maxStreamMs: 10 * 60_000,
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid relay configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
+const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional())
+const httpUrl = z.preprocess(
+  blankToUndefined,
+  z
+    .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL, e.g. https://api.openai.com/v1' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+)
+const list = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .optional(),
+)
+
+const envSchema = z.object({
+  HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
+  PORT: z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: 'expected a port number between 0 and 65535' })
+      .int('expected a whole port number')
+      .min(0, 'expected a port number between 0 and 65535')
+      .max(65535, 'expected a port number between 0 and 65535')
+      .default(8787),
+  ),
+  PARLEY_ACCESS_TOKEN: optionalText,
+  PARLEY_ALLOWED_ORIGINS: list,
+  LLM_BASE_URL: httpUrl,
+  LLM_API_KEY: optionalText,
+  LLM_MODEL: optionalText,
+  LLM_MODELS: list,
+  OPENAI_BASE_URL: httpUrl,
+  OPENAI_API_KEY: optionalText,
+})
+
+const OPENAI_API = 'https://api.openai.com/v1'
+const DEFAULT_MODEL = 'gpt-4o-mini'
+
+export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): RelayConfig {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])] ?? '')})`),
+    )
+  }
+  const e = parsed.data
+  const problems: string[] = []
+
+  // OPENAI_* fill in for LLM_*; an OpenAI key alone means the OpenAI API itself.
+  const apiKey = e.LLM_API_KEY ?? e.OPENAI_API_KEY
+  const baseUrl = e.LLM_BASE_URL ?? e.OPENAI_BASE_URL ?? (apiKey ? OPENAI_API : undefined)
+  let llm: LlmConfig | undefined
+  if (baseUrl) {
+    const defaultModel = e.LLM_MODEL ?? e.LLM_MODELS?.[0] ?? DEFAULT_MODEL
+    const models = e.LLM_MODELS ?? [defaultModel]
+    if (!models.includes(defaultModel)) {
+      problems.push(`LLM_MODEL: "${defaultModel}" is not in LLM_MODELS (${models.join(', ')}); add it there or pick one of them`)
+    }
+    llm = { baseUrl, apiKey, defaultModel, models }
+  } else if (e.LLM_MODEL || e.LLM_MODELS) {
+    problems.push('LLM_MODEL/LLM_MODELS are set but LLM_BASE_URL is not: set LLM_BASE_URL (or OPENAI_API_KEY for the OpenAI API)')
+  }
+  if (problems.length) throw new ConfigError(problems)
+
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    accessToken: e.PARLEY_ACCESS_TOKEN,
+    allowedOrigins: e.PARLEY_ALLOWED_ORIGINS ?? [],
+    llm,
+    limits: { ...defaultLimits, ...overrides },
+  }
+}

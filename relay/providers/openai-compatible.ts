@@ -1,0 +1,97 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { ApiError, redact } from '../errors.ts'
+
+/** An upstream that speaks OpenAI's HTTP API (OpenAI, vLLM, llama.cpp, Ollama, OpenRouter …). */
+export interface OpenAICompatibleUpstream {
+  /** Human name used in error messages, e.g. "LLM provider". */
+  label: string
+  baseUrl: string
+  apiKey: string | undefined
+  /** The environment variables an operator fixes when this upstream is misconfigured. */
+  envHint: string
+}
+
+export interface UpstreamCall {
+  fetch: typeof fetch
+  /** Aborts the upstream request: the client went away, or a timeout fired. */
+  signal: AbortSignal
+  firstByteMs: number
+}
+
+/**
+ * POSTs JSON to `<baseUrl><path>` with the key injected. Resolves with the upstream's response
+ * once it is OK; every failure becomes an ApiError that says what went wrong and who can fix it.
+ */
+export async function postJson(
+  upstream: OpenAICompatibleUpstream,
+  path: string,
+  body: unknown,
+  call: UpstreamCall,
+): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+  if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`
+
+  // Bounds the wait for response headers only: the body is governed by the caller's signal.
+  const firstByte = new AbortController()
+  const timer = setTimeout(() => firstByte.abort(), call.firstByteMs)
+  let res: Response
+  try {
+    res = await call.fetch(`${upstream.baseUrl}${path}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.any([call.signal, firstByte.signal]),
+    })
+  } catch (err) {
+    if (call.signal.aborted) throw err // the caller's own abort: nothing to report
+    if (firstByte.signal.aborted) {
+      throw new ApiError(504, 'upstream_timeout', `The ${upstream.label} did not answer within ${call.firstByteMs / 1000} s. Try again; if it keeps happening, the operator should check ${upstream.envHint}.`)
+    }
+    throw new ApiError(502, 'upstream_unavailable', `The relay could not reach the ${upstream.label} (${describeNetworkError(err)}). Try again later; the operator should check ${upstream.envHint}.`)
+  } finally {
+    clearTimeout(timer)
+  }
+  if (!res.ok) throw await upstreamError(upstream, res)
+  return res
+}
+
+async function upstreamError(upstream: OpenAICompatibleUpstream, res: Response): Promise<ApiError> {
+  const detail = redact(await readErrorDetail(res), [upstream.apiKey])
+  const said = detail ? `: ${detail}` : ''
+  const s = res.status
+  if (s === 401 || s === 403) {
+    return new ApiError(502, 'upstream_auth_failed', `The ${upstream.label} rejected the relay's credentials (HTTP ${s}${said}). The relay operator should check ${upstream.envHint}.`, 'server_error')
+  }
+  if (s === 429) {
+    const retry = res.headers.get('retry-after')
+    return new ApiError(429, 'upstream_rate_limited', `The ${upstream.label} is rate-limiting requests${said}. Wait a moment and try again.`, 'rate_limit_error', retry ? { 'retry-after': retry } : {})
+  }
+  if (s === 408 || s === 504) {
+    return new ApiError(504, 'upstream_timeout', `The ${upstream.label} timed out (HTTP ${s}${said}). Try again.`)
+  }
+  if (s === 404) {
+    return new ApiError(502, 'upstream_not_found', `The ${upstream.label} answered 404${said}. The relay operator should check ${upstream.envHint}.`, 'server_error')
+  }
+  if (s >= 400 && s < 500) {
+    return new ApiError(s as ContentfulStatusCode, 'upstream_rejected', `The ${upstream.label} rejected the request (HTTP ${s}${said}).`)
+  }
+  return new ApiError(502, 'upstream_error', `The ${upstream.label} failed (HTTP ${s}${said}). Try again in a moment.`)
+}
+
+async function readErrorDetail(res: Response): Promise<string> {
+  const text = (await res.text().catch(() => '')).trim()
+  if (!text) return ''
+  try {
+    const j = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown }
+    const m = typeof j.error === 'string' ? j.error : (j.error?.message ?? j.message ?? j.detail)
+    if (typeof m === 'string') return m.slice(0, 500)
+  } catch {
+    // not JSON: fall through to a short, single-line excerpt
+  }
+  return res.headers.get('content-type')?.includes('html') ? '' : text.replace(/\s+/g, ' ').slice(0, 200)
+}
+
+function describeNetworkError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : 'network error')
+}

@@ -1,0 +1,111 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { LlmConfig, RelayLimits } from '../config.ts'
+import { ApiError } from '../errors.ts'
+import { passThroughEventStream } from '../event-stream.ts'
+import { readJsonBody } from '../json-body.ts'
+import { postJson, type OpenAICompatibleUpstream } from '../providers/openai-compatible.ts'
+
+const contentPart = z.looseObject({ type: z.string() })
+const message = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool'], {
+    error: 'expected one of system, developer, user, assistant, tool',
+  }),
+  content: z.union([z.string(), z.array(contentPart), z.null()], {
+    error: 'expected a string or an array of content parts',
+  }).optional(),
+})
+
+/** The fields the relay itself reads; everything else (temperature, tools …) passes through to the LLM. */
+const chatRequest = z.looseObject({
+  model: z.string({ error: 'expected a string' }).min(1, 'expected a model name').optional(),
+  messages: z
+    .array(message, { error: 'expected an array of {role, content} messages' })
+    .min(1, 'expected at least one message')
+    .max(1000, 'expected at most 1000 messages'),
+  stream: z.boolean({ error: 'expected true or false' }).optional(),
+})
+
+export interface ChatDeps {
+  llm: LlmConfig | undefined
+  limits: RelayLimits
+  fetch: typeof fetch
+}
+
+export function chatRoutes({ llm, limits, fetch }: ChatDeps) {
+  const upstream: OpenAICompatibleUpstream | undefined = llm && {
+    label: 'LLM provider',
+    baseUrl: llm.baseUrl,
+    apiKey: llm.apiKey,
+    envHint: 'LLM_BASE_URL, LLM_API_KEY and LLM_MODEL',
+  }
+
+  return new Hono().post('/chat/completions', async (c) => {
+    const raw = await readJsonBody(c.req.raw, limits.chatBodyBytes)
+    if (!upstream || !llm) {
+      throw new ApiError(503, 'llm_not_configured', 'No LLM is configured on this relay. The operator sets LLM_BASE_URL and LLM_API_KEY (or OPENAI_API_KEY) and restarts it.', 'server_error')
+    }
+    const parsed = chatRequest.safeParse(raw)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      const where = issue.path.length ? issue.path.join('.') : 'body'
+      throw new ApiError(400, 'invalid_request', `${where}: ${issue.message}.`)
+    }
+    const req = parsed.data
+    const model = req.model ?? llm.defaultModel
+    if (!llm.models.includes(model)) {
+      throw new ApiError(404, 'model_not_found', `The model "${model.slice(0, 100)}" is not available on this relay. Available: ${llm.models.join(', ')}.`)
+    }
+
+    // One controller for the upstream call: the client going away or a relay timeout aborts it.
+    const upstreamAbort = new AbortController()
+    const clientSignal = c.req.raw.signal
+    const onClientGone = () => upstreamAbort.abort('client closed')
+    if (clientSignal.aborted) onClientGone()
+    clientSignal.addEventListener('abort', onClientGone, { once: true })
+
+    const res = await postJson(upstream, '/chat/completions', { ...req, model }, {
+      fetch,
+      signal: upstreamAbort.signal,
+      firstByteMs: limits.upstreamFirstByteMs,
+    })
+    const contentType = res.headers.get('content-type') ?? ''
+
+    if (req.stream) {
+      if (!contentType.includes('text/event-stream') || !res.body) {
+        await res.body?.cancel()
+        throw new ApiError(502, 'upstream_bad_response', `The LLM provider answered a streaming request with "${contentType || 'no content type'}" instead of an event stream. The operator should check LLM_BASE_URL.`)
+      }
+      const body = passThroughEventStream(res.body, {
+        upstream: upstreamAbort,
+        idleMs: limits.upstreamIdleMs,
+        maxMs: limits.maxStreamMs,
+        label: 'LLM provider',
+      })
+      return new Response(body, {
+        headers: {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          // Reverse proxies (nginx) must not buffer the stream.
+          'x-accel-buffering': 'no',
+        },
+      })
+    }
+
+    const stall = setTimeout(() => upstreamAbort.abort('idle'), limits.upstreamIdleMs)
+    let text: string
+    try {
+      text = await res.text()
+    } catch {
+      if (clientSignal.aborted) throw new ApiError(400, 'client_closed', 'The client closed the request.')
+      throw new ApiError(504, 'upstream_timeout', `The LLM provider stopped sending its answer for ${limits.upstreamIdleMs / 1000} s. Try again.`)
+    } finally {
+      clearTimeout(stall)
+    }
+    try {
+      return c.json(JSON.parse(text) as object)
+    } catch {
+      throw new ApiError(502, 'upstream_bad_response', 'The LLM provider answered with something that is not JSON. The operator should check LLM_BASE_URL.')
+    }
+  })
+}

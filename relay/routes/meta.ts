@@ -1,0 +1,39 @@
+import { Hono } from 'hono'
+import type { RelayConfig } from '../config.ts'
+
+/** What the browser may know about this relay: capabilities only, never keys or upstream URLs. */
+export interface PublicConfig {
+  version: string
+  auth: { required: boolean }
+  llm: { available: boolean; models: readonly string[]; default: string | null }
+  tts: { available: boolean; provider: string | null; voices: readonly string[] }
+  asr: { available: boolean }
+  avatar: { models: readonly { id: string; backend: string; connected: boolean; reason: string }[] }
+  realtime: { available: boolean }
+}
+
+export function publicConfig(config: RelayConfig, version: string): PublicConfig {
+  return {
+    version,
+    auth: { required: Boolean(config.accessToken) },
+    llm: {
+      available: Boolean(config.llm),
+      models: config.llm?.models ?? [],
+      default: config.llm?.defaultModel ?? null,
+    },
+    tts: { available: false, provider: null, voices: [] },
+    asr: { available: false },
+    avatar: { models: [] },
+    realtime: { available: false },
+  }
+}
+
+export function metaRoutes(config: RelayConfig, version: string) {
+  const body = publicConfig(config, version)
+  return new Hono()
+    .get('/health', (c) => c.json({ ok: true, version }))
+    .get('/config', (c) => {
+      c.header('cache-control', 'no-store')
+      return c.json(body)
+    })
+}

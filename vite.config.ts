@@ -1,0 +1,50 @@
+import react from '@vitejs/plugin-react'
+import { defineConfig } from 'vitest/config'
+
+// Where `npm run dev` finds the relay; scripts/dev.mjs starts it on this port.
+const relayPort = process.env.PORT ?? '8787'
+
+export default defineConfig({
+  root: 'web',
+  publicDir: '../public',
+  plugins: [react()],
+  worker: { format: 'es' },
+  build: {
+    outDir: '../dist',
+    emptyOutDir: true,
+    target: 'es2023',
+  },
+  server: {
+    host: '127.0.0.1',
+    port: 5173,
+    strictPort: false,
+    proxy: {
+      '/api': { target: `http://127.0.0.1:${relayPort}`, ws: true, changeOrigin: false },
+    },
+  },
+  test: {
+    projects: [
+      {
+        extends: false,
+        test: {
+          name: 'unit',
+          root: '.',
+          environment: 'node',
+          include: ['web/**/*.test.ts', 'relay/**/*.test.ts'],
+          exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: false,
+        test: {
+          name: 'integration',
+          root: '.',
+          environment: 'node',
+          include: ['tests/integration/**/*.test.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+        },
+      },
+    ],
+  },
+})
