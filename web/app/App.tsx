@@ -1,0 +1,77 @@
+import { useMemo, useState } from 'react'
+import { createOfflineAgent } from '../engines/agent/offline-agent.ts'
+import { createRelayAgent } from '../engines/agent/relay-agent.ts'
+import { AvatarStage, type StageMood } from '../features/avatar/AvatarStage.tsx'
+import { ConversationPanel } from '../features/conversation/ConversationPanel.tsx'
+import { useConversation } from '../features/conversation/use-conversation.ts'
+import { SettingsPanel } from '../features/settings/SettingsPanel.tsx'
+import { useSettings } from '../features/settings/use-settings.ts'
+import { useCapabilities } from './use-capabilities.ts'
+
+const ASSISTANT_NAME = 'Parley'
+
+export function App() {
+  const [settings, updateSettings] = useSettings()
+  const [capabilities] = useCapabilities()
+  const [settingsOpen, setSettingsOpen] = useState(false)
+  const [noticeDismissed, setNoticeDismissed] = useState(false)
+
+  const llm = capabilities.status === 'ready' ? capabilities.capabilities.llm : undefined
+  const model = llm?.available ? (settings.model && llm.models.includes(settings.model) ? settings.model : llm.default) : null
+  const agent = useMemo(
+    () => (model ? createRelayAgent({ model, token: settings.accessToken || undefined }) : createOfflineAgent()),
+    [model, settings.accessToken],
+  )
+  const conversation = useConversation(agent, settings.persona)
+
+  const replying = conversation.messages.find((m) => m.id === conversation.replyingTo)
+  const mood: StageMood = !replying ? 'ready' : replying.text ? 'answering' : 'thinking'
+  const notice = capabilities.status === 'unreachable' && !noticeDismissed ? capabilities.error : undefined
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <svg className="brand__mark" viewBox="0 0 32 32" aria-hidden>
+            <circle cx="16" cy="16" r="14" />
+            <path d="M10 13c0-2 2-4 6-4s6 2 6 4-2 4-6 4h-2l-4 4v-4.5c-.6-.7-1-1.8-1-3.5z" />
+          </svg>
+          <span className="brand__name">Parley</span>
+        </div>
+        <div className={`badge badge--${agent.kind}`} data-testid="agent-badge" title={agent.kind === 'offline' ? 'No language model is connected: a built-in guide answers, inside this page.' : 'Answers come from this model, through the relay.'}>
+          <span className="badge__dot" />
+          {agent.kind === 'offline' ? 'Offline guide · no LLM connected' : `LLM · ${agent.label}`}
+        </div>
+        <nav className="topbar__actions">
+          <button type="button" className="ghost-button" onClick={conversation.clear} disabled={!conversation.messages.length}>
+            New conversation
+          </button>
+          <button type="button" className="ghost-button" data-testid="open-settings" onClick={() => setSettingsOpen(true)}>
+            Settings
+          </button>
+        </nav>
+      </header>
+
+      <main className="layout">
+        <AvatarStage name={ASSISTANT_NAME} mood={mood} placement={agent.kind === 'offline' ? 'Answers: in this page' : `Answers: ${agent.label} via relay`} />
+        <ConversationPanel
+          conversation={conversation}
+          agent={agent}
+          assistantName={ASSISTANT_NAME}
+          notice={notice}
+          onDismissNotice={() => setNoticeDismissed(true)}
+        />
+      </main>
+
+      <SettingsPanel
+        open={settingsOpen}
+        onClose={() => setSettingsOpen(false)}
+        settings={settings}
+        onChange={updateSettings}
+        models={llm?.models ?? []}
+        defaultModel={llm?.default ?? null}
+        tokenRequired={capabilities.status === 'ready' && capabilities.capabilities.auth.required}
+      />
+    </div>
+  )
+}

@@ -1,0 +1,39 @@
+/** A finished message of the conversation, as the agent sees it. */
+export interface ChatTurn {
+  role: 'user' | 'assistant'
+  content: string
+}
+
+export interface AgentRequest {
+  /** The conversation so far, ending with the user's new message. */
+  history: readonly ChatTurn[]
+  /** The persona / system prompt from settings. */
+  systemPrompt: string
+  signal: AbortSignal
+}
+
+/**
+ * Something that answers a conversation with streamed text. The session does not care whether
+ * the words come from an LLM behind the relay, a model on the device, or the offline guide.
+ */
+export interface Agent {
+  readonly kind: 'relay' | 'offline'
+  /** Shown to the user: which model answers, or that no model does. */
+  readonly label: string
+  /** Yields text deltas as they arrive; throws AppError on failure, AbortError when stopped. */
+  reply(request: AgentRequest): AsyncIterable<string>
+}
+
+/** How many past messages go with each request: enough context, bounded request size. */
+export const HISTORY_LIMIT = 20
+
+/** The OpenAI `messages` for a request: the persona, then the last turns. */
+export function toChatMessages(systemPrompt: string, history: readonly ChatTurn[], limit = HISTORY_LIMIT) {
+  const recent = history.filter((t) => t.content.trim() !== '').slice(-limit)
+  // A window that starts with the assistant reads oddly to some models: start at a user turn.
+  while (recent.length > 1 && recent[0]!.role !== 'user') recent.shift()
+  const messages: { role: 'system' | 'user' | 'assistant'; content: string }[] = []
+  if (systemPrompt.trim()) messages.push({ role: 'system', content: systemPrompt.trim() })
+  for (const t of recent) messages.push({ role: t.role, content: t.content })
+  return messages
+}

@@ -1,0 +1,41 @@
+import { useState } from 'react'
+import type { Agent } from '../../engines/agent/agent.ts'
+import { Composer } from './Composer.tsx'
+import { ErrorBanner } from './ErrorBanner.tsx'
+import { Transcript } from './Transcript.tsx'
+import type { useConversation } from './use-conversation.ts'
+
+const SUGGESTIONS = ['What is Parley?', 'How do I connect a language model?', 'Does my data leave this computer?']
+
+interface Props {
+  conversation: ReturnType<typeof useConversation>
+  agent: Agent
+  assistantName: string
+  /** An app-level problem (e.g. the relay is unreachable), shown above the conversation's own. */
+  notice?: unknown
+  onDismissNotice(): void
+}
+
+export function ConversationPanel({ conversation: c, agent, assistantName, notice, onDismissNotice }: Props) {
+  const [prefill, setPrefill] = useState<{ text: string; nonce: number }>()
+  return (
+    <section className="conversation" aria-label="Conversation">
+      {notice ? <ErrorBanner error={notice} onDismiss={onDismissNotice} /> : null}
+      {c.error ? <ErrorBanner error={c.error} onDismiss={c.dismissError} /> : null}
+      <Transcript
+        messages={c.messages}
+        assistantName={assistantName}
+        onRetry={c.retry}
+        suggestions={SUGGESTIONS}
+        onSuggestion={(text) => setPrefill({ text, nonce: Date.now() })}
+      />
+      <Composer
+        busy={c.replyingTo !== null}
+        onSend={c.send}
+        onStop={c.stop}
+        prefill={prefill}
+        placeholder={agent.kind === 'offline' ? 'Ask the offline guide about Parley…' : `Message ${assistantName}…`}
+      />
+    </section>
+  )
+}

@@ -1,0 +1,64 @@
+import { useEffect, useRef } from 'react'
+import type { Message } from './conversation-state.ts'
+
+interface Props {
+  messages: readonly Message[]
+  assistantName: string
+  onRetry(userId: string): void
+  /** Shown when the transcript is empty: starter prompts. */
+  suggestions: readonly string[]
+  onSuggestion(text: string): void
+}
+
+export function Transcript({ messages, assistantName, onRetry, suggestions, onSuggestion }: Props) {
+  const end = useRef<HTMLDivElement>(null)
+  const last = messages.at(-1)
+  // Follow the answer as it streams in, like a chat app does.
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' })
+  }, [messages.length, last?.text])
+
+  if (!messages.length) {
+    return (
+      <div className="transcript transcript--empty" data-testid="transcript">
+        <p className="transcript__hello">Say hello to {assistantName}.</p>
+        <p className="transcript__hint">Type below and press Enter. Try one of these:</p>
+        <div className="suggestions">
+          {suggestions.map((s) => (
+            <button key={s} type="button" className="suggestion" onClick={() => onSuggestion(s)}>
+              {s}
+            </button>
+          ))}
+        </div>
+      </div>
+    )
+  }
+
+  return (
+    <div className="transcript" data-testid="transcript" role="log" aria-live="polite" aria-relevant="additions text">
+      {messages.map((m, i) => (
+        <div key={m.id} className={`message message--${m.role} message--${m.status}`} data-testid={`message-${m.role}`} data-status={m.status}>
+          <div className="message__who">{m.role === 'user' ? 'You' : assistantName}</div>
+          <div className="message__text">
+            {m.text}
+            {m.status === 'streaming' && !m.text && <span className="typing" aria-label="Writing"><i /><i /><i /></span>}
+            {m.status === 'streaming' && m.text && <span className="caret" aria-hidden />}
+          </div>
+          {m.status === 'stopped' && <div className="message__note">Stopped</div>}
+          {m.status === 'failed' && m.role === 'assistant' && <div className="message__note message__note--error">Cut off</div>}
+          {m.status === 'failed' && m.role === 'user' && (
+            <div className="message__note message__note--error">
+              Not answered.{' '}
+              {i === messages.length - 1 && (
+                <button type="button" className="link-button" onClick={() => onRetry(m.id)}>
+                  Try again
+                </button>
+              )}
+            </div>
+          )}
+        </div>
+      ))}
+      <div ref={end} />
+    </div>
+  )
+}

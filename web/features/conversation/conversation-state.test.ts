@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { conversationReducer as reduce, emptyConversation, historyOf, type ConversationState } from './conversation-state.ts'
+
+const user = (id: string, text: string) => ({ id, role: 'user' as const, text, status: 'done' as const })
+
+function sent(state: ConversationState = emptyConversation, n = 1) {
+  return reduce(state, { type: 'sent', user: user(`u${n}`, `question ${n}`), assistantId: `a${n}` })
+}
+
+describe('conversationReducer', () => {
+  it('streams deltas into the assistant message and finishes it', () => {
+    let s = sent()
+    expect(s.replyingTo).toBe('a1')
+    s = reduce(s, { type: 'delta', id: 'a1', text: 'Hel' })
+    s = reduce(s, { type: 'delta', id: 'a1', text: 'lo' })
+    s = reduce(s, { type: 'finished', id: 'a1' })
+    expect(s.messages.map((m) => [m.role, m.text, m.status])).toEqual([
+      ['user', 'question 1', 'done'],
+      ['assistant', 'Hello', 'done'],
+    ])
+    expect(s.replyingTo).toBeNull()
+  })
+
+  it('keeps the partial answer when stopped', () => {
+    let s = reduce(sent(), { type: 'delta', id: 'a1', text: 'Half an' })
+    s = reduce(s, { type: 'stopped', id: 'a1' })
+    expect(s.messages[1]).toMatchObject({ text: 'Half an', status: 'stopped' })
+  })
+
+  it('keeps a question that failed before any answer, marked failed, and can retry it', () => {
+    let s = reduce(sent(), { type: 'failed', userId: 'u1', assistantId: 'a1', error: new Error('down') })
+    expect(s.messages).toEqual([{ ...user('u1', 'question 1'), status: 'failed' }])
+    expect(s.error).toBeInstanceOf(Error)
+    expect(historyOf(s.messages)).toEqual([])
+
+    s = reduce(s, { type: 'retry', userId: 'u1', assistantId: 'a2' })
+    expect(s.messages.map((m) => [m.id, m.status])).toEqual([['u1', 'done'], ['a2', 'streaming']])
+    expect(s.error).toBeNull()
+  })
+
+  it('keeps a partial answer that failed mid-stream, marked failed', () => {
+    let s = reduce(sent(), { type: 'delta', id: 'a1', text: 'Part' })
+    s = reduce(s, { type: 'failed', userId: 'u1', assistantId: 'a1', error: new Error('cut') })
+    expect(s.messages.map((m) => m.status)).toEqual(['done', 'failed'])
+  })
+
+  it('gives the agent finished turns only', () => {
+    let s = reduce(sent(), { type: 'delta', id: 'a1', text: 'A1' })
+    s = reduce(s, { type: 'finished', id: 'a1' })
+    s = sent(s, 2)
+    expect(historyOf(s.messages)).toEqual([
+      { role: 'user', content: 'question 1' },
+      { role: 'assistant', content: 'A1' },
+      { role: 'user', content: 'question 2' },
+    ])
+  })
+})

@@ -1,0 +1,79 @@
+import type { ChatTurn } from '../../engines/agent/agent.ts'
+
+export type MessageStatus = 'done' | 'streaming' | 'stopped' | 'failed'
+
+export interface Message {
+  id: string
+  role: 'user' | 'assistant'
+  text: string
+  status: MessageStatus
+}
+
+export interface ConversationState {
+  messages: Message[]
+  /** The assistant message being written, if any. */
+  replyingTo: string | null
+  error: unknown
+}
+
+export type ConversationAction =
+  | { type: 'sent'; user: Message; assistantId: string }
+  | { type: 'delta'; id: string; text: string }
+  | { type: 'finished'; id: string }
+  | { type: 'stopped'; id: string }
+  | { type: 'failed'; userId: string; assistantId: string; error: unknown }
+  | { type: 'retry'; userId: string; assistantId: string }
+  | { type: 'dismissError' }
+  | { type: 'cleared' }
+
+export const emptyConversation: ConversationState = { messages: [], replyingTo: null, error: null }
+
+const update = (messages: Message[], id: string, patch: (m: Message) => Partial<Message>) =>
+  messages.map((m) => (m.id === id ? { ...m, ...patch(m) } : m))
+
+/** Pure: every change to the transcript goes through here, so it is testable without React. */
+export function conversationReducer(state: ConversationState, action: ConversationAction): ConversationState {
+  switch (action.type) {
+    case 'sent':
+      return {
+        messages: [...state.messages, action.user, { id: action.assistantId, role: 'assistant', text: '', status: 'streaming' }],
+        replyingTo: action.assistantId,
+        error: null,
+      }
+    case 'retry':
+      return {
+        messages: [
+          ...update(state.messages, action.userId, () => ({ status: 'done' })).filter((m) => m.id !== action.assistantId),
+          { id: action.assistantId, role: 'assistant', text: '', status: 'streaming' },
+        ],
+        replyingTo: action.assistantId,
+        error: null,
+      }
+    case 'delta':
+      return { ...state, messages: update(state.messages, action.id, (m) => ({ text: m.text + action.text })) }
+    case 'finished':
+      return { ...state, replyingTo: null, messages: update(state.messages, action.id, () => ({ status: 'done' })) }
+    case 'stopped':
+      return { ...state, replyingTo: null, messages: update(state.messages, action.id, () => ({ status: 'stopped' })) }
+    case 'failed': {
+      const reply = state.messages.find((m) => m.id === action.assistantId)
+      // Nothing was answered: the question stays, marked so the user can send it again.
+      // Part of an answer arrived: keep what was said, marked as cut off.
+      const messages = reply?.text
+        ? update(state.messages, action.assistantId, () => ({ status: 'failed' }))
+        : update(state.messages, action.userId, () => ({ status: 'failed' })).filter((m) => m.id !== action.assistantId)
+      return { messages, replyingTo: null, error: action.error }
+    }
+    case 'dismissError':
+      return { ...state, error: null }
+    case 'cleared':
+      return emptyConversation
+  }
+}
+
+/** What the agent gets as context: finished (or stopped) messages, never failed questions. */
+export function historyOf(messages: readonly Message[]): ChatTurn[] {
+  return messages
+    .filter((m) => m.status !== 'streaming' && !(m.role === 'user' && m.status === 'failed') && m.text.trim())
+    .map((m) => ({ role: m.role, content: m.text }))
+}

@@ -1,0 +1,73 @@
+import { useCallback, useEffect, useReducer, useRef } from 'react'
+import type { Agent } from '../../engines/agent/agent.ts'
+import { isAbort } from '../../lib/errors.ts'
+import { conversationReducer, emptyConversation, historyOf, type Message } from './conversation-state.ts'
+
+let counter = 0
+const newId = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`
+
+/** The conversation: the transcript plus send / stop / retry, driven by whichever agent is given. */
+export function useConversation(agent: Agent, systemPrompt: string) {
+  const [state, dispatch] = useReducer(conversationReducer, emptyConversation)
+  const inFlight = useRef<AbortController | null>(null)
+  const messages = useRef<Message[]>(state.messages)
+  messages.current = state.messages
+
+  const run = useCallback(
+    async (userId: string, assistantId: string, history: Message[]) => {
+      const abort = new AbortController()
+      inFlight.current = abort
+      try {
+        for await (const text of agent.reply({ history: historyOf(history), systemPrompt, signal: abort.signal })) {
+          dispatch({ type: 'delta', id: assistantId, text })
+        }
+        dispatch({ type: 'finished', id: assistantId })
+      } catch (error) {
+        if (abort.signal.aborted || isAbort(error)) dispatch({ type: 'stopped', id: assistantId })
+        else dispatch({ type: 'failed', userId, assistantId, error })
+      } finally {
+        if (inFlight.current === abort) inFlight.current = null
+      }
+    },
+    [agent, systemPrompt],
+  )
+
+  const stop = useCallback(() => inFlight.current?.abort(), [])
+
+  const send = useCallback(
+    (text: string) => {
+      const trimmed = text.trim()
+      if (!trimmed) return
+      stop() // a new message interrupts an answer in flight
+      const user: Message = { id: newId('u'), role: 'user', text: trimmed, status: 'done' }
+      const assistantId = newId('a')
+      dispatch({ type: 'sent', user, assistantId })
+      void run(user.id, assistantId, [...messages.current, user])
+    },
+    [run, stop],
+  )
+
+  const retry = useCallback(
+    (userId: string) => {
+      stop()
+      const at = messages.current.findIndex((m) => m.id === userId)
+      if (at < 0) return
+      const assistantId = newId('a')
+      const history = messages.current.slice(0, at + 1).map((m) => (m.id === userId ? { ...m, status: 'done' as const } : m))
+      dispatch({ type: 'retry', userId, assistantId })
+      void run(userId, assistantId, history)
+    },
+    [run, stop],
+  )
+
+  const clear = useCallback(() => {
+    stop()
+    dispatch({ type: 'cleared' })
+  }, [stop])
+
+  const dismissError = useCallback(() => dispatch({ type: 'dismissError' }), [])
+
+  useEffect(() => stop, [stop])
+
+  return { ...state, send, stop, retry, clear, dismissError }
+}

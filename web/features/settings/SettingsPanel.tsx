@@ -1,0 +1,81 @@
+import { useEffect, useRef } from 'react'
+import { DEFAULT_PERSONA, type Settings } from './settings-store.ts'
+
+interface Props {
+  open: boolean
+  settings: Settings
+  onChange(patch: Partial<Settings>): void
+  onClose(): void
+  /** Models the relay allows; empty when no LLM is connected. */
+  models: readonly string[]
+  defaultModel: string | null
+  tokenRequired: boolean
+}
+
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired }: Props) {
+  const first = useRef<HTMLTextAreaElement>(null)
+  useEffect(() => {
+    if (!open) return
+    first.current?.focus()
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose()
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [open, onClose])
+
+  if (!open) return null
+  const model = settings.model && models.includes(settings.model) ? settings.model : (defaultModel ?? '')
+  return (
+    <>
+      <div className="scrim" onClick={onClose} />
+      <aside className="settings" role="dialog" aria-modal="true" aria-labelledby="settings-title" data-testid="settings">
+        <header className="settings__header">
+          <h2 id="settings-title">Settings</h2>
+          <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings">
+            ×
+          </button>
+        </header>
+        <form className="settings__form" onSubmit={(e) => (e.preventDefault(), onClose())}>
+        <label className="field">
+          <span className="field__label">Persona</span>
+          <span className="field__help">The instructions the assistant follows in every answer.</span>
+          <textarea ref={first} rows={6} value={settings.persona} data-testid="persona" onChange={(e) => onChange({ persona: e.target.value })} />
+          {settings.persona !== DEFAULT_PERSONA && (
+            <button type="button" className="link-button" onClick={() => onChange({ persona: DEFAULT_PERSONA })}>
+              Restore the default persona
+            </button>
+          )}
+        </label>
+
+        <label className="field">
+          <span className="field__label">Model</span>
+          {models.length ? (
+            <>
+              <span className="field__help">The models this relay allows.</span>
+              <select value={model} data-testid="model" onChange={(e) => onChange({ model: e.target.value === defaultModel ? null : e.target.value })}>
+                {models.map((m) => (
+                  <option key={m} value={m}>
+                    {m}
+                    {m === defaultModel ? ' (default)' : ''}
+                  </option>
+                ))}
+              </select>
+            </>
+          ) : (
+            <span className="field__help">
+              No language model is connected to the relay, so the offline guide answers. The operator connects one with LLM_BASE_URL and LLM_API_KEY.
+            </span>
+          )}
+        </label>
+
+        <label className="field">
+          <span className="field__label">Access token {tokenRequired ? <em className="tag">required</em> : null}</span>
+          <span className="field__help">
+            {tokenRequired ? 'This relay asks for a token. Its operator gives it to you.' : 'Only needed when the relay’s operator set one.'} It is stored on this device only.
+          </span>
+          <input type="password" autoComplete="off" value={settings.accessToken} data-testid="access-token" onChange={(e) => onChange({ accessToken: e.target.value.trim() })} />
+        </label>
+        </form>
+      </aside>
+    </>
+  )
+}

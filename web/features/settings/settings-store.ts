@@ -1,0 +1,46 @@
+/** What the user sets, kept in localStorage on this device only. */
+export interface Settings {
+  persona: string
+  /** The model to ask; null follows the relay's default. */
+  model: string | null
+  /** The relay's PARLEY_ACCESS_TOKEN, when the operator set one. */
+  accessToken: string
+}
+
+export const DEFAULT_PERSONA =
+  'You are Parley, a warm and helpful assistant with a voice and a face. Answer in a natural, ' +
+  'conversational way, in short paragraphs, as if speaking. Be concise unless asked for detail.'
+
+export const defaultSettings: Settings = { persona: DEFAULT_PERSONA, model: null, accessToken: '' }
+
+const KEY = 'parley.settings.v1'
+
+export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): Settings {
+  try {
+    const raw = JSON.parse(storage.getItem(KEY) ?? '{}') as Partial<Settings>
+    return {
+      persona: typeof raw.persona === 'string' ? raw.persona : defaultSettings.persona,
+      model: typeof raw.model === 'string' ? raw.model : null,
+      accessToken: typeof raw.accessToken === 'string' ? raw.accessToken : '',
+    }
+  } catch {
+    return defaultSettings
+  }
+}
+
+export function saveSettings(settings: Settings, storage: Pick<Storage, 'setItem'> = localStorage) {
+  storage.setItem(KEY, JSON.stringify(settings))
+}
+
+/**
+ * An operator can share a link with `?token=…`: the token moves into settings and out of the
+ * address bar, so it is not left in history or bookmarks.
+ */
+export function takeTokenFromUrl(location: Location = window.location, history: History = window.history): string | null {
+  const url = new URL(location.href)
+  const token = url.searchParams.get('token')
+  if (!token) return null
+  url.searchParams.delete('token')
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash)
+  return token
+}

@@ -1,0 +1,59 @@
+/**
+ * The app's one error type: a stable `code` (the relay's error codes, plus the client's own)
+ * and a message a user can act on. Every failure that reaches the UI is one of these.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message)
+    this.name = 'AppError'
+  }
+}
+
+export function isAbort(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'AbortError'
+}
+
+/** Turns a relay error response (OpenAI's shape) into an AppError, whatever the body holds. */
+export async function errorFromResponse(res: Response): Promise<AppError> {
+  let code = `http_${res.status}`
+  let message = `The relay answered HTTP ${res.status}.`
+  try {
+    const body = (await res.json()) as { error?: { code?: string; message?: string } }
+    if (body.error?.code) code = body.error.code
+    if (body.error?.message) message = body.error.message
+  } catch {
+    // not JSON: keep the generic message
+  }
+  return new AppError(code, message, res.status)
+}
+
+export interface UserFacingError {
+  title: string
+  detail: string
+}
+
+const TITLES: Record<string, string> = {
+  relay_unreachable: 'Can’t reach the Parley relay',
+  llm_not_configured: 'No language model is connected',
+  upstream_unavailable: 'The language model service is unreachable',
+  upstream_timeout: 'The language model took too long',
+  upstream_disconnected: 'The answer was cut off',
+  upstream_auth_failed: 'The relay’s model key was rejected',
+  upstream_rate_limited: 'The model is busy',
+  upstream_error: 'The language model failed',
+  upstream_bad_response: 'The language model sent an unreadable answer',
+  model_not_found: 'That model isn’t available',
+  body_too_large: 'The conversation is too long to send',
+  access_token_required: 'This relay needs an access token',
+  access_token_invalid: 'The access token was not accepted',
+}
+
+/** A heading and an explanation for the error banner. */
+export function describeError(err: unknown): UserFacingError {
+  if (err instanceof AppError) return { title: TITLES[err.code] ?? 'Something went wrong', detail: err.message }
+  return { title: 'Something went wrong', detail: err instanceof Error ? err.message : String(err) }
+}
