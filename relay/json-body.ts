@@ -9,24 +9,11 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
   if (type && !type.includes('json')) {
     throw new ApiError(415, 'unsupported_media_type', `Expected a JSON body (content-type: application/json), got "${type.slice(0, 100)}".`)
   }
-  const declared = Number(req.headers.get('content-length') ?? NaN)
-  if (declared > maxBytes) throw tooLarge(maxBytes)
-  if (!req.body) throw new ApiError(400, 'invalid_json', 'The request has no body; send a JSON object.')
-
-  const chunks: Uint8Array[] = []
-  let size = 0
-  const reader = req.body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel()
-      throw tooLarge(maxBytes)
-    }
-    chunks.push(value)
-  }
-  const text = new TextDecoder().decode(concat(chunks, size))
+  const declared = req.headers.get('content-length')
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes)
+  // A declared length within the limit is enforced by the HTTP layer: read in one go (on Node
+  // this skips building a full Request). Without one (chunked), count bytes as they arrive.
+  const text = declared !== null ? await req.text() : req.body ? await readCapped(req.body, maxBytes) : ''
   if (!text.trim()) throw new ApiError(400, 'invalid_json', 'The request body is empty; send a JSON object.')
   let value: unknown
   try {
@@ -38,6 +25,23 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
     throw new ApiError(400, 'invalid_json', 'The request body must be a JSON object.')
   }
   return value
+}
+
+async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<string> {
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel()
+      throw tooLarge(maxBytes)
+    }
+    chunks.push(value)
+  }
+  return new TextDecoder().decode(concat(chunks, size))
 }
 
 function tooLarge(maxBytes: number): ApiError {

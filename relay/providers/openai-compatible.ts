@@ -13,10 +13,15 @@ export interface OpenAICompatibleUpstream {
 
 export interface UpstreamCall {
   fetch: typeof fetch
-  /** Aborts the upstream request: the client went away, or a timeout fired. */
-  signal: AbortSignal
+  /**
+   * Aborts the upstream request: the caller aborts it when the client goes away; a missing
+   * first byte aborts it here. One controller, so no per-request signal combining.
+   */
+  abort: AbortController
   firstByteMs: number
 }
+
+const FIRST_BYTE_TIMEOUT = 'first byte timeout'
 
 /**
  * POSTs JSON to `<baseUrl><path>` with the key injected. Resolves with the upstream's response
@@ -31,22 +36,21 @@ export async function postJson(
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
   if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`
 
-  // Bounds the wait for response headers only: the body is governed by the caller's signal.
-  const firstByte = new AbortController()
-  const timer = setTimeout(() => firstByte.abort(), call.firstByteMs)
+  // Bounds the wait for response headers only: the body is the caller's to bound.
+  const timer = setTimeout(() => call.abort.abort(FIRST_BYTE_TIMEOUT), call.firstByteMs)
   let res: Response
   try {
     res = await call.fetch(`${upstream.baseUrl}${path}`, {
       method: 'POST',
       headers,
       body: JSON.stringify(body),
-      signal: AbortSignal.any([call.signal, firstByte.signal]),
+      signal: call.abort.signal,
     })
   } catch (err) {
-    if (call.signal.aborted) throw err // the caller's own abort: nothing to report
-    if (firstByte.signal.aborted) {
+    if (call.abort.signal.reason === FIRST_BYTE_TIMEOUT) {
       throw new ApiError(504, 'upstream_timeout', `The ${upstream.label} did not answer within ${call.firstByteMs / 1000} s. Try again; if it keeps happening, the operator should check ${upstream.envHint}.`)
     }
+    if (call.abort.signal.aborted) throw err // the caller's own abort: nothing to report
     throw new ApiError(502, 'upstream_unavailable', `The relay could not reach the ${upstream.label} (${describeNetworkError(err)}). Try again later; the operator should check ${upstream.envHint}.`)
   } finally {
     clearTimeout(timer)

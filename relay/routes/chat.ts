@@ -66,7 +66,7 @@ export function chatRoutes({ llm, limits, fetch }: ChatDeps) {
 
     const res = await postJson(upstream, '/chat/completions', { ...req, model }, {
       fetch,
-      signal: upstreamAbort.signal,
+      abort: upstreamAbort,
       firstByteMs: limits.upstreamFirstByteMs,
     })
     const contentType = res.headers.get('content-type') ?? ''

@@ -217,6 +217,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const fake = await startFakeLlm({ port: Number(process.argv[2] ?? 0), apiKey: process.env.FAKE_LLM_API_KEY })
+  const fake = await startFakeLlm({
+    port: Number(process.argv[2] ?? 0),
+    apiKey: process.env.FAKE_LLM_API_KEY,
+    chunkDelayMs: process.env.FAKE_LLM_CHUNK_DELAY_MS ? Number(process.env.FAKE_LLM_CHUNK_DELAY_MS) : undefined,
+  })
   console.log(fake.url)
 }

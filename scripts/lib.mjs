@@ -1,0 +1,40 @@
+// Small helpers shared by the npm scripts (start, dev, test). Plain Node, no dependencies.
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const root = fileURLToPath(new URL('..', import.meta.url))
+export const bin = (name) => join(root, 'node_modules', '.bin', name)
+
+/** `--env-file=.env` when the project has a .env (values already in the environment win). */
+export const envFileArgs = () => (existsSync(join(root, '.env')) ? ['--env-file=.env'] : [])
+
+/** Runs a command with inherited stdio; resolves with its exit code. */
+export function run(cmd, args, options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', ...options })
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))
+  })
+}
+
+/** Newest modification time of any file under the given paths. */
+export function newestMtime(paths) {
+  let newest = 0
+  const visit = (p) => {
+    if (!existsSync(p)) return
+    const s = statSync(p)
+    if (s.isDirectory()) {
+      for (const e of readdirSync(p)) if (e !== 'node_modules') visit(join(p, e))
+    } else newest = Math.max(newest, s.mtimeMs)
+  }
+  for (const p of paths) visit(join(root, p))
+  return newest
+}
+
+/** True when dist/ is missing or older than anything it is built from. */
+export function buildIsStale() {
+  const built = join(root, 'dist', 'index.html')
+  if (!existsSync(built)) return true
+  return newestMtime(['web', 'public', 'vite.config.ts', 'package.json', 'package-lock.json']) > statSync(built).mtimeMs
+}

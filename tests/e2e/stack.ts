@@ -1,0 +1,20 @@
+import type { RecordedRequest, Scenario } from '../fakes/llm-upstream.ts'
+
+/** The upstream key the e2e relays hold; nothing the browser receives may contain it. */
+export const E2E_KEY = 'sk-parley-e2e-5e7d1c9a2b4f6e8d0c3a'
+
+export const relayUrl = () => process.env.E2E_RELAY_URL!
+export const offlineUrl = () => process.env.E2E_OFFLINE_URL!
+
+/** Drives the fake LLM (started by globalSetup in another process) over its control API. */
+export const fakeLlm = {
+  async next(...scenarios: Scenario[]) {
+    await fetch(`${process.env.E2E_FAKE_URL}/__control/scenario`, { method: 'POST', body: JSON.stringify(scenarios) })
+  },
+  async reset() {
+    await fetch(`${process.env.E2E_FAKE_URL}/__control/reset`, { method: 'POST' })
+  },
+  async requests(): Promise<RecordedRequest[]> {
+    return (await (await fetch(`${process.env.E2E_FAKE_URL}/__control/requests`)).json()) as RecordedRequest[]
+  },
+}
