@@ -25,7 +25,6 @@ export default defineConfig({
   test: {
     projects: [
       {
-        extends: false,
         test: {
           name: 'unit',
           root: '.',
@@ -35,7 +34,6 @@ export default defineConfig({
         },
       },
       {
-        extends: false,
         test: {
           name: 'integration',
           root: '.',

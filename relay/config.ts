@@ -94,7 +94,12 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
   const parsed = envSchema.safeParse(env)
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])] ?? '')})`),
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0])
+        // Echo the bad value to help, except where it may be a secret.
+        const got = /KEY|TOKEN/.test(name) ? '' : ` (got ${JSON.stringify(env[name] ?? '')})`
+        return `${name}: ${i.message}${got}`
+      }),
     )
   }
   const e = parsed.data

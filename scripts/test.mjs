@@ -9,6 +9,8 @@ mkdirSync(out, { recursive: true })
 const counts = { passed: 0, failed: 0, skipped: 0 }
 let failed = false
 
+failed ||= (await run('npm', ['run', '--silent', 'typecheck'])) !== 0
+
 const vitestJson = join(out, 'vitest.json')
 failed ||= (await run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`])) !== 0
 if (existsSync(vitestJson)) {

@@ -1,7 +1,8 @@
 /**
  * Relay overhead on streamed completions: the same local upstream reached directly and through
  * the relay, measured by the same client in alternation, so machine noise hits both alike.
- * Then the relay's peak RSS while 200 streams run at once. Both servers are separate processes.
+ * A bare node:http proxy runs beside them as the floor any relay can reach on this machine.
+ * Then the relay's peak RSS while 200 streams run at once. Every server is its own process.
  */
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildRelay } from '../../scripts/build-relay.mjs'
@@ -45,17 +46,22 @@ export const relayOverhead: Benchmark = {
     await buildRelay()
     const relay = await spawnNode('build/relay.mjs', [], { HOST: '127.0.0.1', PORT: '0', LLM_BASE_URL: upstream, LLM_MODEL: 'fake-model', LLM_API_KEY: 'bench' }, /listening on (http:\/\/[^\s]+)/)
     const relayBase = `${relay.match[1]}/api/v1`
+    const bare = await spawnNode('tests/bench/bare-proxy.mjs', [], { UPSTREAM: upstream }, /http:\/\/127\.0\.0\.1:\d+/)
+    const bareBase = `${bare.match[0]}/v1`
     try {
-      // Warm both paths (connection pools, JIT) before measuring.
+      // Warm every path (connection pools, JIT) before measuring.
       for (let i = 0; i < 20; i++) {
         await timeStream(upstream)
         await timeStream(relayBase)
+        await timeStream(bareBase)
       }
       const direct: StreamTiming[] = []
       const viaRelay: StreamTiming[] = []
+      const viaBare: StreamTiming[] = []
       for (let i = 0; i < STREAMS; i++) {
         direct.push(await timeStream(upstream))
         viaRelay.push(await timeStream(relayBase))
+        viaBare.push(await timeStream(bareBase))
       }
       const idle = memoryOf(relay.child.pid!)
 
@@ -70,12 +76,15 @@ export const relayOverhead: Benchmark = {
 
       const d = { ttfc: summarize(direct.map((t) => t.ttfc)), gap: summarize(direct.flatMap((t) => t.gaps)) }
       const r = { ttfc: summarize(viaRelay.map((t) => t.ttfc)), gap: summarize(viaRelay.flatMap((t) => t.gaps)) }
+      const b = { ttfc: summarize(viaBare.map((t) => t.ttfc)), gap: summarize(viaBare.flatMap((t) => t.gaps)) }
       const data = {
         streams: STREAMS,
         chunksPerStream: CHUNKS,
         upstreamChunkGapMs: CHUNK_GAP_MS,
         direct: d,
         relay: r,
+        bareProxy: b,
+        bareProxyAddedMs: { ttfcP50: b.ttfc.p50 - d.ttfc.p50, gapP50: b.gap.p50 - d.gap.p50 },
         addedMs: {
           ttfcP50: r.ttfc.p50 - d.ttfc.p50,
           ttfcP99: r.ttfc.p99 - d.ttfc.p99,
@@ -85,18 +94,19 @@ export const relayOverhead: Benchmark = {
         memory: { idleRssBytes: idle.rss, concurrentStreams: CONCURRENT, peakRssBytes: Math.max(after.peak, sampled), concurrentWallMs: concurrentWall },
       }
       const table = markdownTable(
-        ['metric', 'direct', 'through relay', 'added by relay'],
+        ['metric', 'direct', 'through relay', 'added by relay', 'bare node:http proxy (floor)', 'added by bare proxy'],
         [
-          ['time to first chunk p50', ms(d.ttfc.p50), ms(r.ttfc.p50), ms(data.addedMs.ttfcP50)],
-          ['time to first chunk p99', ms(d.ttfc.p99), ms(r.ttfc.p99), ms(data.addedMs.ttfcP99)],
-          [`inter-chunk delay p50 (upstream gap ${CHUNK_GAP_MS} ms)`, ms(d.gap.p50), ms(r.gap.p50), ms(data.addedMs.gapP50)],
-          ['inter-chunk delay p99', ms(d.gap.p99), ms(r.gap.p99), ms(data.addedMs.gapP99)],
-          ['relay RSS idle (after the sequential runs)', '', mb(idle.rss), ''],
-          [`relay peak RSS, ${CONCURRENT} streams at once`, '', mb(data.memory.peakRssBytes), ''],
+          ['time to first chunk p50', ms(d.ttfc.p50), ms(r.ttfc.p50), ms(data.addedMs.ttfcP50), ms(b.ttfc.p50), ms(b.ttfc.p50 - d.ttfc.p50)],
+          ['time to first chunk p99', ms(d.ttfc.p99), ms(r.ttfc.p99), ms(data.addedMs.ttfcP99), ms(b.ttfc.p99), ms(b.ttfc.p99 - d.ttfc.p99)],
+          [`inter-chunk delay p50 (upstream gap ${CHUNK_GAP_MS} ms)`, ms(d.gap.p50), ms(r.gap.p50), ms(data.addedMs.gapP50), ms(b.gap.p50), ms(b.gap.p50 - d.gap.p50)],
+          ['inter-chunk delay p99', ms(d.gap.p99), ms(r.gap.p99), ms(data.addedMs.gapP99), ms(b.gap.p99), ms(b.gap.p99 - d.gap.p99)],
+          ['relay RSS idle (after the sequential runs)', '', mb(idle.rss), '', '', ''],
+          [`relay peak RSS, ${CONCURRENT} streams at once`, '', mb(data.memory.peakRssBytes), '', '', ''],
         ],
       )
       return { name: this.name, data, table }
     } finally {
+      bare.child.kill()
       relay.child.kill()
       fake.child.kill()
     }
