@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import { SpeechSegmenter, type SegmentEvent } from './speech-segmenter.ts'
+
+const FRAME = 4 // samples per frame: small, the segmenter does not care
+const frame = (v: number) => new Float32Array(FRAME).fill(v)
+
+/** Runs probabilities through a segmenter; frame i's samples all hold the value i. */
+function run(probs: number[], options = {}) {
+  const s = new SpeechSegmenter({ frameMs: 32, ...options })
+  const events: (SegmentEvent & { at: number })[] = []
+  probs.forEach((p, i) => s.push(p, frame(i)).forEach((e) => events.push({ ...e, at: i })))
+  return { s, events }
+}
+
+const repeat = (p: number, n: number) => Array<number>(n).fill(p)
+
+describe('SpeechSegmenter', () => {
+  it('finds one segment with the right times, after the redemption delay', () => {
+    // 10 silent frames, 20 speech frames (640 ms), then silence.
+    const { events } = run([...repeat(0.05, 10), ...repeat(0.9, 20), ...repeat(0.05, 30)])
+    expect(events.map((e) => e.type)).toEqual(['speech-start', 'speech-end'])
+    expect(events[0]).toMatchObject({ startMs: 320, at: 10 })
+    const end = events[1] as Extract<SegmentEvent, { type: 'speech-end' }> & { at: number }
+    expect(end.startMs).toBe(320)
+    expect(end.endMs).toBe(960)
+    // 500 ms of redemption ≈ 16 frames of 32 ms after the last speech frame (29).
+    expect(end.at).toBe(29 + 16)
+  })
+
+  it('keeps pre-speech padding and a short tail in the audio', () => {
+    const { events } = run([...repeat(0.05, 20), ...repeat(0.9, 10), ...repeat(0.05, 20)], { preSpeechPadMs: 96 })
+    const end = events.find((e) => e.type === 'speech-end') as Extract<SegmentEvent, { type: 'speech-end' }>
+    const firstFrameValue = end.audio[0]
+    expect(firstFrameValue).toBe(17) // 3 frames of padding before frame 20
+    expect(end.audio.length / FRAME).toBe(3 + 10 + 3) // pad + speech + 96 ms tail
+  })
+
+  it('rides out dips between the thresholds and short pauses shorter than the redemption', () => {
+    const probs = [...repeat(0.9, 10), ...repeat(0.4, 5), ...repeat(0.1, 8), ...repeat(0.9, 10), ...repeat(0.0, 20)]
+    const { events } = run(probs)
+    expect(events.map((e) => e.type)).toEqual(['speech-start', 'speech-end'])
+    expect((events[1] as { endMs: number }).endMs).toBe(33 * 32)
+  })
+
+  it('calls speech shorter than minSpeechMs a misfire', () => {
+    const { events } = run([...repeat(0.0, 5), ...repeat(0.9, 4), ...repeat(0.0, 20)])
+    expect(events.map((e) => e.type)).toEqual(['speech-start', 'misfire'])
+  })
+
+  it('finds nothing in silence or in noise below the threshold', () => {
+    expect(run(repeat(0.3, 200)).events).toEqual([])
+  })
+
+  it('cuts speech longer than maxSpeechMs', () => {
+    const { events } = run(repeat(0.9, 100), { maxSpeechMs: 1000 })
+    expect(events.filter((e) => e.type === 'speech-end').length).toBe(3)
+  })
+
+  it('push-to-talk: forced segments ignore the model and end on release', () => {
+    const s = new SpeechSegmenter({ frameMs: 32 })
+    s.push(0, frame(0))
+    expect(s.forceStart()).toEqual([{ type: 'speech-start', startMs: 32 }])
+    for (let i = 1; i <= 5; i++) expect(s.push(0, frame(i))).toEqual([]) // silence does not end it
+    const [end] = s.end()
+    expect(end).toMatchObject({ type: 'speech-end', startMs: 32, endMs: 192 })
+    expect(s.end()).toEqual([])
+  })
+
+  it('rejects bad options with a message naming them', () => {
+    expect(() => new SpeechSegmenter({ negativeThreshold: 0.9 })).toThrow(/negativeThreshold/)
+    expect(() => new SpeechSegmenter({ redemptionMs: -1 })).toThrow(/redemptionMs/)
+  })
+})

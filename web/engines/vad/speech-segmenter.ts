@@ -1,0 +1,169 @@
+/**
+ * Turns per-frame speech probabilities into speech segments. Pure: no audio nodes, no model,
+ * no clock — time is the frame count, so it is unit-tested with plain arrays.
+ *
+ * Hysteresis as Silero's authors recommend: a frame at or above `positiveThreshold` starts speech;
+ * once speaking, only frames below `negativeThreshold` count as silence, and `redemptionMs` of
+ * continuous silence ends the segment. A segment shorter than `minSpeechMs` is a misfire.
+ */
+export interface SegmenterOptions {
+  /** Duration of one frame (512 samples at 16 kHz = 32 ms). */
+  frameMs: number
+  positiveThreshold: number
+  negativeThreshold: number
+  /** Silence after speech before the segment ends: the end-of-speech delay the user feels. */
+  redemptionMs: number
+  /** Audio kept from before the detected start, so the first syllable is not clipped. */
+  preSpeechPadMs: number
+  /** Shorter speech is a misfire (a cough, a click), not a segment. */
+  minSpeechMs: number
+  /** Longer speech is cut into segments of at most this length. */
+  maxSpeechMs: number
+}
+
+export const defaultSegmenterOptions: SegmenterOptions = {
+  frameMs: 32,
+  positiveThreshold: 0.5,
+  negativeThreshold: 0.35,
+  redemptionMs: 500,
+  preSpeechPadMs: 320,
+  minSpeechMs: 250,
+  maxSpeechMs: 30_000,
+}
+
+export type SegmentEvent =
+  | { type: 'speech-start'; startMs: number }
+  /** `audio` runs from `startMs - preSpeechPad` to a little after `endMs`. */
+  | { type: 'speech-end'; startMs: number; endMs: number; audio: Float32Array }
+  | { type: 'misfire'; startMs: number; endMs: number }
+
+/** Silence kept after the end of speech in the segment's audio (helps ASR end words cleanly). */
+const TAIL_MS = 96
+
+export function validateSegmenterOptions(o: SegmenterOptions): string[] {
+  const problems: string[] = []
+  if (!(o.positiveThreshold > 0 && o.positiveThreshold < 1)) problems.push('positiveThreshold must be between 0 and 1')
+  if (!(o.negativeThreshold >= 0 && o.negativeThreshold <= o.positiveThreshold)) problems.push('negativeThreshold must be between 0 and positiveThreshold')
+  for (const k of ['frameMs', 'redemptionMs', 'minSpeechMs', 'maxSpeechMs'] as const) if (!(o[k] > 0)) problems.push(`${k} must be a positive number of milliseconds`)
+  if (!(o.preSpeechPadMs >= 0)) problems.push('preSpeechPadMs must be 0 or more')
+  return problems
+}
+
+export class SpeechSegmenter {
+  readonly options: SegmenterOptions
+  private frameIndex = 0
+  private speaking = false
+  private forced = false
+  private startFrame = 0
+  /** Index of the last frame at or above the negative threshold: keeps the segment alive. */
+  private lastSpeechFrame = 0
+  /** Index of the last frame at or above the positive threshold: where speech is said to end. */
+  private lastConfidentFrame = 0
+  private pad: Float32Array[] = []
+  private speech: Float32Array[] = []
+
+  constructor(options: Partial<SegmenterOptions> = {}) {
+    this.options = { ...defaultSegmenterOptions, ...options }
+    const problems = validateSegmenterOptions(this.options)
+    if (problems.length) throw new RangeError(`Bad speech segmenter options: ${problems.join('; ')}`)
+  }
+
+  get isSpeaking() {
+    return this.speaking
+  }
+
+  /** Stream time in ms at the end of the frames seen so far. */
+  get nowMs() {
+    return this.frameIndex * this.options.frameMs
+  }
+
+  private frames(ms: number) {
+    return Math.max(1, Math.round(ms / this.options.frameMs))
+  }
+
+  /** Feeds one frame and its speech probability; returns what happened. */
+  push(probability: number, frame: Float32Array): SegmentEvent[] {
+    const o = this.options
+    const i = this.frameIndex++
+    const events: SegmentEvent[] = []
+
+    if (!this.speaking) {
+      if (probability >= o.positiveThreshold) {
+        this.begin(i)
+        events.push({ type: 'speech-start', startMs: i * o.frameMs })
+        this.speech.push(frame)
+      } else {
+        this.pad.push(frame)
+        if (this.pad.length > this.frames(o.preSpeechPadMs)) this.pad.shift()
+      }
+      return events
+    }
+
+    this.speech.push(frame)
+    if (this.forced) return events
+    if (probability >= o.negativeThreshold) this.lastSpeechFrame = i
+    // Noise keeps the model near the negative threshold for a while after the last word:
+    // the reported end is the last confident frame (measured: 200 ms earlier on noisy speech).
+    if (probability >= o.positiveThreshold) this.lastConfidentFrame = i
+    const silentFrames = i - this.lastSpeechFrame
+    if (silentFrames >= this.frames(o.redemptionMs)) events.push(this.finish())
+    else if ((i + 1 - this.startFrame) * o.frameMs >= o.maxSpeechMs) events.push(this.finish(i))
+    return events
+  }
+
+  /** Push-to-talk: speech starts now, whatever the model says, until `end()`. */
+  forceStart(): SegmentEvent[] {
+    if (this.speaking) {
+      this.forced = true
+      return []
+    }
+    this.begin(this.frameIndex)
+    this.forced = true
+    return [{ type: 'speech-start', startMs: this.nowMs }]
+  }
+
+  /** Ends the current segment now (push-to-talk released, microphone muted). */
+  end(): SegmentEvent[] {
+    if (!this.speaking) return []
+    if (this.forced) this.lastSpeechFrame = this.lastConfidentFrame = this.frameIndex - 1
+    return [this.finish()]
+  }
+
+  /** Forgets everything (a new stream). */
+  reset() {
+    this.frameIndex = 0
+    this.speaking = this.forced = false
+    this.pad = []
+    this.speech = []
+  }
+
+  private begin(frame: number) {
+    this.speaking = true
+    this.startFrame = frame
+    this.lastSpeechFrame = this.lastConfidentFrame = frame
+  }
+
+  private finish(cutAt?: number): SegmentEvent {
+    const o = this.options
+    const startMs = this.startFrame * o.frameMs
+    const endMs = ((cutAt ?? this.lastConfidentFrame) + 1) * o.frameMs
+    const wasForced = this.forced
+    const keepFrames = (cutAt ?? this.lastSpeechFrame) - this.startFrame + 1 + this.frames(TAIL_MS)
+    const frames = [...this.pad, ...this.speech.slice(0, keepFrames)]
+    this.speaking = this.forced = false
+    this.pad = []
+    this.speech = []
+    if (!wasForced && endMs - startMs < o.minSpeechMs) return { type: 'misfire', startMs, endMs }
+    return { type: 'speech-end', startMs, endMs, audio: concat(frames) }
+  }
+}
+
+function concat(frames: Float32Array[]): Float32Array {
+  const out = new Float32Array(frames.reduce((n, f) => n + f.length, 0))
+  let at = 0
+  for (const f of frames) {
+    out.set(f, at)
+    at += f.length
+  }
+  return out
+}
