@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import { requireAccessToken } from './access.ts'
 import type { RelayConfig } from './config.ts'
 import { ApiError, errorResponse } from './errors.ts'
+import { guardOrigin } from './origin-guard.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { spaRoutes, type AssetSource } from './spa.ts'
@@ -25,6 +26,7 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
 
   const api = new Hono()
     .route('/', metaRoutes(config, RELAY_VERSION))
+    .use('/v1/*', guardOrigin({ allowedOrigins: config.allowedOrigins, listenHost: config.host }))
     .use('/v1/*', requireAccessToken(config.accessToken))
     .route('/v1', chatRoutes({ llm: config.llm, limits: config.limits, fetch: fetchUpstream }))
     .all('*', (c) => {

@@ -41,17 +41,18 @@ export function passThroughEventStream(body: ReadableStream<Uint8Array>, opts: P
   opts.upstream.signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true })
 
   return new ReadableStream<Uint8Array>({
-    start: armIdle,
     async pull(controller) {
       try {
+        // The idle clock runs only while waiting on the upstream, not on a slow client.
+        armIdle()
         const { done, value } = await reader.read()
+        clearTimeout(idle)
         if (stopReason) throw new Error(stopReason)
         if (done) {
           release()
           controller.close()
           return
         }
-        armIdle()
         controller.enqueue(value)
       } catch {
         release()

@@ -5,9 +5,10 @@ import { ApiError } from './errors.ts'
  * oversize body is refused without being held in memory whole.
  */
 export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  // Exactly application/json: a browser cannot send it cross-site without a CORS preflight.
   const type = req.headers.get('content-type') ?? ''
-  if (type && !type.includes('json')) {
-    throw new ApiError(415, 'unsupported_media_type', `Expected a JSON body (content-type: application/json), got "${type.slice(0, 100)}".`)
+  if (type.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
+    throw new ApiError(415, 'unsupported_media_type', `Expected a JSON body with content-type: application/json, got ${type ? `"${type.slice(0, 100)}"` : 'no content type'}.`)
   }
   const declared = req.headers.get('content-length')
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes)

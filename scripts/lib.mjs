@@ -10,11 +10,21 @@ export const bin = (name) => join(root, 'node_modules', '.bin', name)
 /** `--env-file=.env` when the project has a .env (values already in the environment win). */
 export const envFileArgs = () => (existsSync(join(root, '.env')) ? ['--env-file=.env'] : [])
 
-/** Runs a command with inherited stdio; resolves with its exit code. */
+/**
+ * Runs a command with inherited stdio; resolves with its exit code. SIGINT/SIGTERM sent to this
+ * script go on to the child, so a process manager stopping `npm start` stops the relay too.
+ */
 export function run(cmd, args, options = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', ...options })
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))
+    const forward = (signal) => child.kill(signal)
+    process.on('SIGINT', forward)
+    process.on('SIGTERM', forward)
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward)
+      process.off('SIGTERM', forward)
+      resolve(code ?? (signal ? 1 : 0))
+    })
   })
 }
 

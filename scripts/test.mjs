@@ -1,6 +1,6 @@
 // npm test: every test tier — unit and relay integration (vitest), then the browser e2e tier
 // (Playwright on Debian's Chromium against the freshly built SPA). Ends with one total line.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { bin, root, run } from './lib.mjs'
 
@@ -8,11 +8,16 @@ const out = join(root, 'test-results')
 mkdirSync(out, { recursive: true })
 const counts = { passed: 0, failed: 0, skipped: 0 }
 let failed = false
+// Every tier runs even when an earlier one failed, so one run shows everything that is broken.
+const step = async (cmd, args, options) => {
+  if ((await run(cmd, args, options)) !== 0) failed = true
+}
 
-failed ||= (await run('npm', ['run', '--silent', 'typecheck'])) !== 0
+await step('npm', ['run', '--silent', 'typecheck'])
 
 const vitestJson = join(out, 'vitest.json')
-failed ||= (await run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`])) !== 0
+rmSync(vitestJson, { force: true })
+await step(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`])
 if (existsSync(vitestJson)) {
   const v = JSON.parse(readFileSync(vitestJson, 'utf8'))
   counts.passed += v.numPassedTests
@@ -20,10 +25,11 @@ if (existsSync(vitestJson)) {
   counts.skipped += v.numPendingTests + v.numTodoTests
 }
 
-failed ||= (await run(bin('vite'), ['build', '--logLevel', 'warn'])) !== 0
+await step(bin('vite'), ['build', '--logLevel', 'warn'])
 
 const pwJson = join(out, 'playwright.json')
-failed ||= (await run(bin('playwright'), ['test', '--reporter=list,json'], { env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson } })) !== 0
+rmSync(pwJson, { force: true })
+await step(bin('playwright'), ['test', '--reporter=list,json'], { env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson } })
 if (existsSync(pwJson)) {
   const s = JSON.parse(readFileSync(pwJson, 'utf8')).stats
   counts.passed += s.expected + s.flaky

@@ -36,27 +36,29 @@ export async function postJson(
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
   if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`
 
-  // Bounds the wait for response headers only: the body is the caller's to bound.
+  // Bounds the wait for response headers (and an error body); a good body is the caller's to bound.
   const timer = setTimeout(() => call.abort.abort(FIRST_BYTE_TIMEOUT), call.firstByteMs)
-  let res: Response
   try {
-    res = await call.fetch(`${upstream.baseUrl}${path}`, {
+    const res = await call.fetch(`${upstream.baseUrl}${path}`, {
       method: 'POST',
       headers,
       body: JSON.stringify(body),
       signal: call.abort.signal,
     })
+    if (!res.ok) throw await upstreamError(upstream, res)
+    return res
   } catch (err) {
+    if (err instanceof ApiError) throw err
     if (call.abort.signal.reason === FIRST_BYTE_TIMEOUT) {
       throw new ApiError(504, 'upstream_timeout', `The ${upstream.label} did not answer within ${call.firstByteMs / 1000} s. Try again; if it keeps happening, the operator should check ${upstream.envHint}.`)
     }
-    if (call.abort.signal.aborted) throw err // the caller's own abort: nothing to report
+    // The client went away before the answer began: nothing to report, nobody to report it to.
+    if (call.abort.signal.aborted) throw new ApiError(400, 'client_closed', 'The client closed the request.')
     throw new ApiError(502, 'upstream_unavailable', `The relay could not reach the ${upstream.label} (${describeNetworkError(err)}). Try again later; the operator should check ${upstream.envHint}.`)
   } finally {
+    // Only now: reading an error body is bounded by the same timer.
     clearTimeout(timer)
   }
-  if (!res.ok) throw await upstreamError(upstream, res)
-  return res
 }
 
 async function upstreamError(upstream: OpenAICompatibleUpstream, res: Response): Promise<ApiError> {
@@ -82,8 +84,11 @@ async function upstreamError(upstream: OpenAICompatibleUpstream, res: Response):
   return new ApiError(502, 'upstream_error', `The ${upstream.label} failed (HTTP ${s}${said}). Try again in a moment.`)
 }
 
+/** An error body is read up to this much: enough for any message, never a flood. */
+const ERROR_BODY_BYTES = 16 * 1024
+
 async function readErrorDetail(res: Response): Promise<string> {
-  const text = (await res.text().catch(() => '')).trim()
+  const text = (await readCapped(res, ERROR_BODY_BYTES)).trim()
   if (!text) return ''
   try {
     const j = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown }
@@ -93,6 +98,25 @@ async function readErrorDetail(res: Response): Promise<string> {
     // not JSON: fall through to a short, single-line excerpt
   }
   return res.headers.get('content-type')?.includes('html') ? '' : text.replace(/\s+/g, ' ').slice(0, 200)
+}
+
+async function readCapped(res: Response, max: number): Promise<string> {
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  try {
+    while (text.length < max) {
+      const { done, value } = await reader.read()
+      if (done) break
+      text += decoder.decode(value, { stream: true })
+    }
+  } catch {
+    // a broken or timed-out error body: use what arrived
+  } finally {
+    void reader.cancel().catch(() => {})
+  }
+  return text.slice(0, max)
 }
 
 function describeNetworkError(err: unknown): string {

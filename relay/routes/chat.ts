@@ -67,7 +67,8 @@ export function chatRoutes({ llm, limits, fetch }: ChatDeps) {
     const res = await postJson(upstream, '/chat/completions', { ...req, model }, {
       fetch,
       abort: upstreamAbort,
-      firstByteMs: limits.upstreamFirstByteMs,
+      // A non-streaming answer's headers come only once it is all written: allow the whole time.
+      firstByteMs: req.stream ? limits.upstreamFirstByteMs : limits.maxStreamMs,
     })
     const contentType = res.headers.get('content-type') ?? ''
 

@@ -1,4 +1,5 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -97,6 +98,54 @@ describe('PARLEY_ACCESS_TOKEN', () => {
       expect(locked.fake.requests[0]!.authorization).toBe(`Bearer ${UPSTREAM_KEY}`)
     } finally {
       await locked.close()
+    }
+  })
+})
+
+describe('other websites cannot use the relay through a visitor’s browser', () => {
+  const post = (headers: Record<string, string>) =>
+    stack.api('/api/v1/chat/completions', { method: 'POST', headers, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }) })
+
+  it('refuses a cross-site Origin with 403', async () => {
+    const res = await post({ 'content-type': 'application/json', origin: 'https://evil.example' })
+    expect(res.status).toBe(403)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('origin_not_allowed')
+  })
+
+  it('refuses the content types a page can send cross-site without a preflight', async () => {
+    for (const type of ['text/plain;charset=json', 'text/plain', 'application/x-www-form-urlencoded']) {
+      expect((await post({ 'content-type': type })).status).toBe(415)
+    }
+    const blob = await stack.api('/api/v1/chat/completions', { method: 'POST', body: new Blob(['{"messages":[]}']) })
+    expect(blob.status).toBe(415)
+  })
+
+  it('refuses a foreign host name pointed at a loopback relay (DNS rebinding)', async () => {
+    // fetch() will not set Host: speak HTTP directly.
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${stack.relay.url}/api/v1/chat/completions`, { method: 'POST', headers: { host: 'attacker.example:8787', 'content-type': 'application/json' } }, (res) => {
+        let body = ''
+        res.on('data', (d: Buffer) => (body += d.toString()))
+        res.on('end', () => resolve({ status: res.statusCode!, body }))
+      })
+      req.on('error', reject)
+      req.end(JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }))
+    })
+    expect(status).toBe(403)
+    expect(body).toContain('host_not_allowed')
+  })
+
+  it('accepts its own origin and origins listed in PARLEY_ALLOWED_ORIGINS', async () => {
+    const own = await post({ 'content-type': 'application/json', origin: stack.relay.url })
+    expect(own.status).toBe(200)
+    await own.text()
+    const listed = await startStack({ env: { PARLEY_ALLOWED_ORIGINS: 'https://app.example.com' } })
+    try {
+      const res = await listed.api('/api/v1/chat/completions', { ...chatBody(), headers: { 'content-type': 'application/json', origin: 'https://app.example.com' } })
+      expect(res.status).toBe(200)
+      await res.text()
+    } finally {
+      await listed.close()
     }
   })
 })

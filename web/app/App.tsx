@@ -12,7 +12,7 @@ const ASSISTANT_NAME = 'Parley'
 
 export function App() {
   const [settings, updateSettings] = useSettings()
-  const [capabilities] = useCapabilities()
+  const [capabilities, reloadCapabilities] = useCapabilities()
   const [settingsOpen, setSettingsOpen] = useState(false)
   const [noticeDismissed, setNoticeDismissed] = useState(false)
 
@@ -26,7 +26,10 @@ export function App() {
 
   const replying = conversation.messages.find((m) => m.id === conversation.replyingTo)
   const mood: StageMood = !replying ? 'ready' : replying.text ? 'answering' : 'thinking'
-  const notice = capabilities.status === 'unreachable' && !noticeDismissed ? capabilities.error : undefined
+  const notice =
+    capabilities.status === 'unreachable' && !noticeDismissed
+      ? { error: capabilities.error, retry: () => reloadCapabilities() }
+      : undefined
 
   return (
     <div className="app">
@@ -60,6 +63,7 @@ export function App() {
           assistantName={ASSISTANT_NAME}
           notice={notice}
           onDismissNotice={() => setNoticeDismissed(true)}
+          ready={capabilities.status !== 'loading'}
         />
       </main>
 

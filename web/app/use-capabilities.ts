@@ -10,6 +10,7 @@ export type CapabilitiesState =
 export function useCapabilities() {
   const [state, setState] = useState<CapabilitiesState>({ status: 'loading' })
   const load = useCallback((signal?: AbortSignal) => {
+    setState({ status: 'loading' })
     fetchCapabilities(signal).then(
       (capabilities) => setState({ status: 'ready', capabilities }),
       (error: unknown) => signal?.aborted || setState({ status: 'unreachable', error }),

@@ -18,6 +18,12 @@ describe('SseParser', () => {
     expect(p.push('\n\r\n')).toEqual([{ event: 'message', data: 'hello' }])
   })
 
+  it('does not take a CRLF split across chunks for a blank line', () => {
+    const p = new SseParser()
+    expect(p.push('event: error\r')).toEqual([])
+    expect(p.push('\ndata: x\r\n\r\n')).toEqual([{ event: 'error', data: 'x' }])
+  })
+
   it('joins multi-line data and skips comments', () => {
     const p = new SseParser()
     expect(p.push(': keep-alive\ndata: a\ndata: b\n\n')).toEqual([{ event: 'message', data: 'a\nb' }])

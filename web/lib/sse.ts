@@ -18,6 +18,8 @@ export class SseParser {
     const out: SseEvent[] = []
     let nl: number
     while ((nl = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
+      // A CR at the very end may be the first half of a CRLF split across chunks: wait for more.
+      if (nl === this.buffer.length - 1 && this.buffer[nl] === '\r' && text !== '') break
       const line = this.buffer.slice(0, nl)
       this.buffer = this.buffer.slice(nl + (this.buffer.startsWith('\r\n', nl) ? 2 : 1))
       if (line === '') {
@@ -43,14 +45,18 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   const parser = new SseParser()
   const decoder = new TextDecoder()
   const reader = body.getReader()
+  let finished = false
   try {
     for (;;) {
       const { done, value } = await reader.read()
       if (done) break
       yield* parser.push(decoder.decode(value, { stream: true }))
     }
+    finished = true
     yield* parser.push(decoder.decode() + '\n\n')
   } finally {
+    // A consumer that stops early (at [DONE]) must not leave the connection open.
+    if (!finished) void reader.cancel().catch(() => {})
     reader.releaseLock()
   }
 }

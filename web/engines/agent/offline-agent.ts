@@ -6,8 +6,9 @@ const abortError = () => new DOMException('The reply was stopped.', 'AbortError'
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(abortError())
-    const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => (clearTimeout(t), reject(abortError())), { once: true })
+    const onAbort = () => (clearTimeout(t), reject(abortError()))
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms)
+    signal.addEventListener('abort', onAbort, { once: true })
   })
 }
 

@@ -5,6 +5,8 @@ import { toChatMessages, type Agent, type AgentRequest } from './agent.ts'
 
 interface ChunkJson {
   choices?: { delta?: { content?: string | null } }[]
+  /** Some providers report a failure mid-stream as a data frame with an error. */
+  error?: { code?: string; message?: string }
 }
 
 /** The LLM behind the relay, streamed over OpenAI's chat-completions SSE. */
@@ -44,11 +46,14 @@ export function createRelayAgent(options: { model: string; token?: string }): Ag
 }
 
 function parseChunk(data: string): string {
+  let chunk: ChunkJson
   try {
-    return (JSON.parse(data) as ChunkJson).choices?.[0]?.delta?.content ?? ''
+    chunk = JSON.parse(data) as ChunkJson
   } catch {
     return ''
   }
+  if (chunk.error) throw new AppError(chunk.error.code ?? 'upstream_error', chunk.error.message ?? 'The answer stopped with an error.')
+  return chunk.choices?.[0]?.delta?.content ?? ''
 }
 
 function streamError(data: string): AppError {

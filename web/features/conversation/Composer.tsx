@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react'
 
 interface Props {
   busy: boolean
+  disabled?: boolean
   onSend(text: string): void
   onStop(): void
   placeholder: string
@@ -10,7 +11,7 @@ interface Props {
 }
 
 /** Enter sends, Shift+Enter starts a new line, Escape stops an answer in flight. */
-export function Composer({ busy, onSend, onStop, placeholder, prefill }: Props) {
+export function Composer({ busy, disabled = false, onSend, onStop, placeholder, prefill }: Props) {
   const [text, setText] = useState('')
   const box = useRef<HTMLTextAreaElement>(null)
 
@@ -29,7 +30,7 @@ export function Composer({ busy, onSend, onStop, placeholder, prefill }: Props) 
   }, [text])
 
   const send = () => {
-    if (!text.trim()) return
+    if (!text.trim() || disabled) return
     onSend(text)
     setText('')
   }
@@ -60,6 +61,7 @@ export function Composer({ busy, onSend, onStop, placeholder, prefill }: Props) 
         rows={1}
         value={text}
         placeholder={placeholder}
+        disabled={disabled}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
         autoFocus
@@ -70,7 +72,7 @@ export function Composer({ busy, onSend, onStop, placeholder, prefill }: Props) 
           <span>Stop</span>
         </button>
       ) : (
-        <button type="submit" className="composer__button" data-testid="send" disabled={!text.trim()} title="Send (Enter)">
+        <button type="submit" className="composer__button" data-testid="send" disabled={!text.trim() || disabled} title="Send (Enter)">
           <svg viewBox="0 0 24 24" aria-hidden><path d="M4 12l16-8-6 16-2.5-6.5L4 12z" /></svg>
           <span>Send</span>
         </button>

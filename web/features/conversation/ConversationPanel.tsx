@@ -12,15 +12,17 @@ interface Props {
   agent: Agent
   assistantName: string
   /** An app-level problem (e.g. the relay is unreachable), shown above the conversation's own. */
-  notice?: unknown
+  notice?: { error: unknown; retry(): void }
   onDismissNotice(): void
+  /** False while the app is still finding out who answers: typing waits. */
+  ready: boolean
 }
 
-export function ConversationPanel({ conversation: c, agent, assistantName, notice, onDismissNotice }: Props) {
+export function ConversationPanel({ conversation: c, agent, assistantName, notice, onDismissNotice, ready }: Props) {
   const [prefill, setPrefill] = useState<{ text: string; nonce: number }>()
   return (
     <section className="conversation" aria-label="Conversation">
-      {notice ? <ErrorBanner error={notice} onDismiss={onDismissNotice} /> : null}
+      {notice ? <ErrorBanner error={notice.error} onDismiss={onDismissNotice} action={{ label: 'Retry', run: notice.retry }} /> : null}
       {c.error ? <ErrorBanner error={c.error} onDismiss={c.dismissError} /> : null}
       <Transcript
         messages={c.messages}
@@ -31,10 +33,11 @@ export function ConversationPanel({ conversation: c, agent, assistantName, notic
       />
       <Composer
         busy={c.replyingTo !== null}
+        disabled={!ready}
         onSend={c.send}
         onStop={c.stop}
         prefill={prefill}
-        placeholder={agent.kind === 'offline' ? 'Ask the offline guide about Parley…' : `Message ${assistantName}…`}
+        placeholder={!ready ? 'Connecting to the relay…' : agent.kind === 'offline' ? 'Ask the offline guide about Parley…' : `Message ${assistantName}…`}
       />
     </section>
   )

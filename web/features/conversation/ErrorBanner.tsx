@@ -1,6 +1,13 @@
 import { describeError } from '../../lib/errors.ts'
 
-export function ErrorBanner({ error, onDismiss }: { error: unknown; onDismiss(): void }) {
+interface Props {
+  error: unknown
+  onDismiss(): void
+  /** An optional way out, e.g. "Retry". */
+  action?: { label: string; run(): void }
+}
+
+export function ErrorBanner({ error, onDismiss, action }: Props) {
   const { title, detail } = describeError(error)
   return (
     <div className="banner banner--error" role="alert" data-testid="error-banner">
@@ -10,6 +17,11 @@ export function ErrorBanner({ error, onDismiss }: { error: unknown; onDismiss():
       <div className="banner__body">
         <strong>{title}</strong>
         <p>{detail}</p>
+        {action && (
+          <button type="button" className="link-button" onClick={action.run}>
+            {action.label}
+          </button>
+        )}
       </div>
       <button type="button" className="banner__close" onClick={onDismiss} aria-label="Dismiss">
         ×

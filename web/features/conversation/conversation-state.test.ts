@@ -44,6 +44,16 @@ describe('conversationReducer', () => {
     expect(s.messages.map((m) => m.status)).toEqual(['done', 'failed'])
   })
 
+  it('an interrupted answer that ends after the next one began leaves the new turn running', () => {
+    let s = reduce(sent(), { type: 'delta', id: 'a1', text: 'Half' })
+    s = sent(s, 2) // the user sent again while a1 was streaming
+    s = reduce(s, { type: 'stopped', id: 'a1' })
+    expect(s.replyingTo).toBe('a2')
+    s = reduce(s, { type: 'failed', userId: 'u1', assistantId: 'a1', error: new Error('late') })
+    expect(s.replyingTo).toBe('a2')
+    expect(s.error).toBeNull()
+  })
+
   it('gives the agent finished turns only', () => {
     let s = reduce(sent(), { type: 'delta', id: 'a1', text: 'A1' })
     s = reduce(s, { type: 'finished', id: 'a1' })

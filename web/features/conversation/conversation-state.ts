@@ -43,7 +43,7 @@ export function conversationReducer(state: ConversationState, action: Conversati
     case 'retry':
       return {
         messages: [
-          ...update(state.messages, action.userId, () => ({ status: 'done' })).filter((m) => m.id !== action.assistantId),
+          ...update(state.messages, action.userId, () => ({ status: 'done' })),
           { id: action.assistantId, role: 'assistant', text: '', status: 'streaming' },
         ],
         replyingTo: action.assistantId,
@@ -51,10 +51,11 @@ export function conversationReducer(state: ConversationState, action: Conversati
       }
     case 'delta':
       return { ...state, messages: update(state.messages, action.id, (m) => ({ text: m.text + action.text })) }
+    // An interrupted answer ends after the next one began: it must not end the new one's turn.
     case 'finished':
-      return { ...state, replyingTo: null, messages: update(state.messages, action.id, () => ({ status: 'done' })) }
+      return { ...state, replyingTo: ownTurn(state, action.id), messages: update(state.messages, action.id, () => ({ status: 'done' })) }
     case 'stopped':
-      return { ...state, replyingTo: null, messages: update(state.messages, action.id, () => ({ status: 'stopped' })) }
+      return { ...state, replyingTo: ownTurn(state, action.id), messages: update(state.messages, action.id, () => ({ status: 'stopped' })) }
     case 'failed': {
       const reply = state.messages.find((m) => m.id === action.assistantId)
       // Nothing was answered: the question stays, marked so the user can send it again.
@@ -62,7 +63,8 @@ export function conversationReducer(state: ConversationState, action: Conversati
       const messages = reply?.text
         ? update(state.messages, action.assistantId, () => ({ status: 'failed' }))
         : update(state.messages, action.userId, () => ({ status: 'failed' })).filter((m) => m.id !== action.assistantId)
-      return { messages, replyingTo: null, error: action.error }
+      const current = state.replyingTo === action.assistantId
+      return { messages, replyingTo: current ? null : state.replyingTo, error: current ? action.error : state.error }
     }
     case 'dismissError':
       return { ...state, error: null }
@@ -70,6 +72,8 @@ export function conversationReducer(state: ConversationState, action: Conversati
       return emptyConversation
   }
 }
+
+const ownTurn = (state: ConversationState, id: string) => (state.replyingTo === id ? null : state.replyingTo)
 
 /** What the agent gets as context: finished (or stopped) messages, never failed questions. */
 export function historyOf(messages: readonly Message[]): ChatTurn[] {

@@ -38,11 +38,12 @@ export function useConversation(agent: Agent, systemPrompt: string) {
     (text: string) => {
       const trimmed = text.trim()
       if (!trimmed) return
-      stop() // a new message interrupts an answer in flight
+      stop() // a new message interrupts an answer in flight; what was written of it stays in context
       const user: Message = { id: newId('u'), role: 'user', text: trimmed, status: 'done' }
       const assistantId = newId('a')
       dispatch({ type: 'sent', user, assistantId })
-      void run(user.id, assistantId, [...messages.current, user])
+      const before = messages.current.map((m) => (m.status === 'streaming' ? { ...m, status: 'stopped' as const } : m))
+      void run(user.id, assistantId, [...before, user])
     },
     [run, stop],
   )
