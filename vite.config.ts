@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vitest/config'
+import { vendorAssets } from './scripts/vendor-assets.ts'
 
 // Where `npm run dev` finds the relay; scripts/dev.mjs starts it on this port.
 const relayPort = process.env.PORT ?? '8787'
@@ -7,8 +8,10 @@ const relayPort = process.env.PORT ?? '8787'
 export default defineConfig({
   root: 'web',
   publicDir: '../public',
-  plugins: [react()],
+  plugins: [react(), vendorAssets()],
   worker: { format: 'es' },
+  // Their WebAssembly and workers must stay where they are, not be pre-bundled.
+  optimizeDeps: { exclude: ['onnxruntime-web', '@ricky0123/vad-web', '@huggingface/transformers'] },
   build: {
     outDir: '../dist',
     emptyOutDir: true,

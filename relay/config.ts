@@ -14,6 +14,12 @@ export interface LlmConfig {
   models: readonly string[]
 }
 
+export interface AsrConfig {
+  baseUrl: string
+  apiKey: string | undefined
+  model: string
+}
+
 /** Limits and timeouts; fixed defaults for now, overridable by tests and embedders. */
 export interface RelayLimits {
   /** Largest JSON body accepted on /api/v1/chat/completions. */
@@ -24,6 +30,10 @@ export interface RelayLimits {
   upstreamIdleMs: number
   /** Longest a single stream may last. */
   maxStreamMs: number
+  /** Largest audio upload for transcription. */
+  asrUploadBytes: number
+  /** Longest audio accepted for transcription (checked where the format says, e.g. WAV). */
+  asrMaxSeconds: number
 }
 
 export interface RelayConfig {
@@ -32,6 +42,7 @@ export interface RelayConfig {
   accessToken: string | undefined
   allowedOrigins: readonly string[]
   llm: LlmConfig | undefined
+  asr: AsrConfig | undefined
   limits: RelayLimits
 }
 
@@ -40,6 +51,8 @@ export const defaultLimits: RelayLimits = {
   upstreamFirstByteMs: 30_000,
   upstreamIdleMs: 60_000,
   maxStreamMs: 10 * 60_000,
+  asrUploadBytes: 10 * 1024 * 1024,
+  asrMaxSeconds: 120,
 }
 
 export class ConfigError extends Error {
@@ -85,6 +98,9 @@ const envSchema = z.object({
   LLM_MODELS: list,
   OPENAI_BASE_URL: httpUrl,
   OPENAI_API_KEY: optionalText,
+  ASR_BASE_URL: httpUrl,
+  ASR_API_KEY: optionalText,
+  ASR_MODEL: optionalText,
 })
 
 const OPENAI_API = 'https://api.openai.com/v1'
@@ -121,12 +137,18 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
   }
   if (problems.length) throw new ConfigError(problems)
 
+  // Speech recognition in the cloud: its own settings, or the OpenAI fallbacks (never the LLM's).
+  const asrKey = e.ASR_API_KEY ?? e.OPENAI_API_KEY
+  const asrUrl = e.ASR_BASE_URL ?? e.OPENAI_BASE_URL ?? (asrKey ? OPENAI_API : undefined)
+  const asr = asrUrl ? { baseUrl: asrUrl, apiKey: asrKey, model: e.ASR_MODEL ?? 'whisper-1' } : undefined
+
   return {
     host: e.HOST,
     port: e.PORT,
     accessToken: e.PARLEY_ACCESS_TOKEN,
     allowedOrigins: e.PARLEY_ALLOWED_ORIGINS ?? [],
     llm,
+    asr,
     limits: { ...defaultLimits, ...overrides },
   }
 }

@@ -23,17 +23,28 @@ export interface UpstreamCall {
 
 const FIRST_BYTE_TIMEOUT = 'first byte timeout'
 
+/** POSTs JSON to `<baseUrl><path>`; see `post`. */
+export function postJson(upstream: OpenAICompatibleUpstream, path: string, body: unknown, call: UpstreamCall): Promise<Response> {
+  return post(upstream, path, JSON.stringify(body), { 'content-type': 'application/json' }, call)
+}
+
+/** POSTs a multipart form (the fetch implementation sets its content type and boundary). */
+export function postForm(upstream: OpenAICompatibleUpstream, path: string, form: FormData, call: UpstreamCall): Promise<Response> {
+  return post(upstream, path, form, {}, call)
+}
+
 /**
- * POSTs JSON to `<baseUrl><path>` with the key injected. Resolves with the upstream's response
- * once it is OK; every failure becomes an ApiError that says what went wrong and who can fix it.
+ * POSTs to `<baseUrl><path>` with the key injected. Resolves with the upstream's response once it
+ * is OK; every failure becomes an ApiError that says what went wrong and who can fix it.
  */
-export async function postJson(
+async function post(
   upstream: OpenAICompatibleUpstream,
   path: string,
-  body: unknown,
+  body: string | FormData,
+  extraHeaders: Record<string, string>,
   call: UpstreamCall,
 ): Promise<Response> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+  const headers: Record<string, string> = { accept: 'application/json, text/event-stream, text/plain', ...extraHeaders }
   if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`
 
   // Bounds the wait for response headers (and an error body); a good body is the caller's to bound.
@@ -42,7 +53,7 @@ export async function postJson(
     const res = await call.fetch(`${upstream.baseUrl}${path}`, {
       method: 'POST',
       headers,
-      body: JSON.stringify(body),
+      body,
       signal: call.abort.signal,
     })
     if (!res.ok) throw await upstreamError(upstream, res)

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { LlmConfig, RelayLimits } from '../config.ts'
 import { ApiError } from '../errors.ts'
 import { passThroughEventStream } from '../event-stream.ts'
-import { readJsonBody } from '../json-body.ts'
+import { readJsonBody } from '../request-body.ts'
 import { postJson, type OpenAICompatibleUpstream } from '../providers/openai-compatible.ts'
 
 const contentPart = z.looseObject({ type: z.string() })

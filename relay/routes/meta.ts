@@ -22,7 +22,7 @@ export function publicConfig(config: RelayConfig, version: string): PublicConfig
       default: config.llm?.defaultModel ?? null,
     },
     tts: { available: false, provider: null, voices: [] },
-    asr: { available: false },
+    asr: { available: Boolean(config.asr) },
     avatar: { models: [] },
     realtime: { available: false },
   }

@@ -1,0 +1,27 @@
+import { WorkerRpc } from '../../lib/worker-rpc.ts'
+import type { VadEvent, VadRequest, VadStats } from './protocol.ts'
+import { SILERO_MODEL_PATH } from './silero.ts'
+import type { SegmenterOptions } from './speech-segmenter.ts'
+
+export type VadClient = Awaited<ReturnType<typeof startVad>>
+
+/** Starts the VAD worker and loads Silero into it (resolves once it is warmed up). */
+export async function startVad(options: Partial<SegmenterOptions> = {}) {
+  const worker = new Worker(new URL('./vad.worker.ts', import.meta.url), { type: 'module', name: 'parley-vad' })
+  const rpc = new WorkerRpc<VadRequest, VadEvent>(worker, 'speech detector')
+  try {
+    await rpc.request({ type: 'load', modelUrl: SILERO_MODEL_PATH, options })
+  } catch (err) {
+    rpc.terminate()
+    throw err
+  }
+  return {
+    on: rpc.on.bind(rpc),
+    attach: (port: MessagePort) => rpc.request({ type: 'attach', port }, [port]),
+    configure: (o: Partial<SegmenterOptions>) => rpc.request({ type: 'configure', options: o }),
+    pushToTalk: (pressed: boolean) => rpc.post({ type: 'push-to-talk', pressed }),
+    reset: () => rpc.request({ type: 'reset' }),
+    stats: async () => ((await rpc.request({ type: 'stats' })) as Extract<VadEvent, { type: 'result' }>).stats as VadStats,
+    stop: () => rpc.terminate(),
+  }
+}

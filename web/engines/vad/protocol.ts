@@ -1,0 +1,35 @@
+import type { WorkerErrorEvent } from '../../lib/worker-rpc.ts'
+import type { SegmenterOptions } from './speech-segmenter.ts'
+
+/** Main thread → VAD worker. */
+export type VadRequest =
+  | { type: 'load'; id: number; modelUrl: string; options: Partial<SegmenterOptions> }
+  /** The capture worklet's end of a MessageChannel: 512-sample frames arrive on it. */
+  | { type: 'attach'; id: number; port: MessagePort }
+  | { type: 'configure'; id: number; options: Partial<SegmenterOptions> }
+  /** Push-to-talk pressed (speech starts now) or released (it ends now). */
+  | { type: 'push-to-talk'; id: number; pressed: boolean }
+  /** Muted or detached: end any segment in progress and forget the stream's time. */
+  | { type: 'reset'; id: number }
+  | { type: 'stats'; id: number }
+
+/** VAD worker → main thread. Times are ms of captured audio since `attach`. */
+export type VadEvent =
+  | { type: 'ready'; id: number; backend: 'wasm' }
+  | { type: 'result'; id: number; stats?: VadStats }
+  | { type: 'speech-start'; startMs: number }
+  | { type: 'speech-end'; startMs: number; endMs: number; audio: Float32Array; detectedAtMs: number }
+  | { type: 'misfire'; startMs: number; endMs: number }
+  | WorkerErrorEvent
+
+export interface VadStats {
+  frames: number
+  /** Model time per frame, mean over the frames seen. */
+  modelMsPerFrame: number
+}
+
+/** Frames on the capture port. */
+export interface CaptureFrame {
+  type: 'frame'
+  samples: Float32Array
+}

@@ -1,0 +1,124 @@
+import { AppError } from './errors.ts'
+
+/** Every request to a worker carries an id; the worker's reply echoes it. */
+export interface WorkerRequest {
+  type: string
+  id: number
+}
+
+/** Worker events: replies (with the request's id) and unsolicited events (without). */
+export interface WorkerEvent {
+  type: string
+  id?: number
+}
+
+/** The error event every worker protocol shares. */
+export interface WorkerErrorEvent {
+  type: 'error'
+  id?: number
+  code: string
+  message: string
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+type Handler<E> = (event: E) => void
+
+/** Event types that settle a request: `ready` after `load`, `result` after anything else. */
+const REPLIES = new Set(['ready', 'result'])
+
+/**
+ * The main thread's side of a worker protocol: a pending map keyed by request id, typed events,
+ * and a crash turned into an AppError for every request still waiting.
+ */
+export class WorkerRpc<Req extends WorkerRequest, Ev extends WorkerEvent> {
+  private nextId = 1
+  private readonly pending = new Map<number, { resolve(ev: Ev): void; reject(err: AppError): void }>()
+  private readonly handlers = new Map<string, Set<Handler<never>>>()
+
+  constructor(
+    private readonly worker: Worker,
+    /** Named in error messages: "the speech detector". */
+    private readonly label: string,
+  ) {
+    worker.addEventListener('message', (e: MessageEvent<Ev>) => this.dispatch(e.data))
+    worker.addEventListener('error', (e) => {
+      e.preventDefault()
+      this.crash(e.message || 'the worker failed to start')
+    })
+    worker.addEventListener('messageerror', () => this.crash('a message could not be read'))
+  }
+
+  request(message: DistributiveOmit<Req, 'id'>, transfer: Transferable[] = []): Promise<Ev> {
+    const id = this.nextId++
+    return new Promise<Ev>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.worker.postMessage({ ...message, id }, transfer)
+    })
+  }
+
+  /** Fire-and-forget message (no reply expected). */
+  post(message: DistributiveOmit<Req, 'id'>, transfer: Transferable[] = []) {
+    this.worker.postMessage({ ...message, id: 0 }, transfer)
+  }
+
+  on<K extends Ev['type'] | 'crash'>(type: K, handler: Handler<K extends 'crash' ? AppError : Extract<Ev, { type: K }>>): () => void {
+    let set = this.handlers.get(type)
+    if (!set) this.handlers.set(type, (set = new Set()))
+    set.add(handler as Handler<never>)
+    return () => set.delete(handler as Handler<never>)
+  }
+
+  terminate() {
+    this.worker.terminate()
+    this.failAll(new AppError('worker_stopped', `The ${this.label} was stopped.`))
+  }
+
+  private dispatch(event: Ev) {
+    const waiting = event.id ? this.pending.get(event.id) : undefined
+    if (waiting && (REPLIES.has(event.type) || event.type === 'error')) {
+      this.pending.delete(event.id!)
+      if (event.type === 'error') {
+        const e = event as unknown as WorkerErrorEvent
+        waiting.reject(new AppError(e.code, e.message))
+      } else waiting.resolve(event)
+      return
+    }
+    this.emit(event.type, event)
+  }
+
+  private emit(type: string, payload: unknown) {
+    for (const h of this.handlers.get(type) ?? []) (h as Handler<unknown>)(payload)
+  }
+
+  private crash(detail: string) {
+    const err = new AppError('worker_crashed', `The ${this.label} stopped working (${detail}).`)
+    this.failAll(err)
+    this.emit('crash', err)
+  }
+
+  private failAll(err: AppError) {
+    for (const p of this.pending.values()) p.reject(err)
+    this.pending.clear()
+  }
+}
+
+/**
+ * The worker's side: handles one message at a time, in order, and turns a thrown error into
+ * `{type:'error', id, code, message}`.
+ */
+export function serveRequests<Req extends WorkerRequest>(
+  scope: { addEventListener(type: 'message', h: (e: MessageEvent<Req>) => void): void; postMessage(m: unknown, t?: Transferable[]): void },
+  handle: (request: Req) => Promise<void>,
+) {
+  let queue = Promise.resolve()
+  scope.addEventListener('message', (e) => {
+    const request = e.data
+    queue = queue.then(() =>
+      handle(request).catch((err: unknown) => {
+        const code = (err as { code?: string })?.code ?? 'worker_error'
+        const message = err instanceof Error ? err.message : String(err)
+        scope.postMessage({ type: 'error', id: request.id || undefined, code, message })
+      }),
+    )
+  })
+}
