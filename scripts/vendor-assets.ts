@@ -6,12 +6,11 @@ import type { Plugin } from 'vite'
 const nodeModules = fileURLToPath(new URL('../node_modules/', import.meta.url))
 
 /**
- * Files that ship inside npm packages and must be served by the app itself (no CDN): ONNX
- * Runtime's WebAssembly and the Silero VAD model. Served from node_modules by the dev server and
- * copied into dist/ by the build, at these URL paths.
+ * Files that ship inside npm packages and must be served by the app itself (no CDN), at these
+ * URL paths: served from node_modules by the dev server and copied into dist/ by the build.
+ * (ONNX Runtime's WebAssembly needs no entry: Vite emits it from the runtime's own import.)
  */
 export const VENDOR_FILES: Record<string, string> = {
-  'ort/ort-wasm-simd-threaded.wasm': 'onnxruntime-web/dist/ort-wasm-simd-threaded.wasm',
   'vendor/silero-vad/silero_vad_v5.onnx': '@ricky0123/vad-web/dist/silero_vad_v5.onnx',
 }
 

@@ -1,4 +1,5 @@
-import { useMemo, useState } from 'react'
+import { useCallback, useMemo, useState } from 'react'
+import { createRelayRecognizer } from '../engines/asr/relay-recognizer.ts'
 import { createOfflineAgent } from '../engines/agent/offline-agent.ts'
 import { createRelayAgent } from '../engines/agent/relay-agent.ts'
 import { AvatarStage, type StageMood } from '../features/avatar/AvatarStage.tsx'
@@ -6,6 +7,11 @@ import { ConversationPanel } from '../features/conversation/ConversationPanel.ts
 import { useConversation } from '../features/conversation/use-conversation.ts'
 import { SettingsPanel } from '../features/settings/SettingsPanel.tsx'
 import { useSettings } from '../features/settings/use-settings.ts'
+import { useVoiceInput, type HeardSpeech } from '../features/voice/use-voice-input.ts'
+import { VoiceControls } from '../features/voice/VoiceControls.tsx'
+import { ErrorBanner } from '../ui/ErrorBanner.tsx'
+import { resolveAsrPlacement } from '../session/placement.ts'
+import { detectDevice } from './device.ts'
 import { useCapabilities } from './use-capabilities.ts'
 
 const ASSISTANT_NAME = 'Parley'
@@ -23,6 +29,16 @@ export function App() {
     [model, settings.accessToken],
   )
   const conversation = useConversation(agent, settings.persona)
+
+  const relayAsr = capabilities.status === 'ready' && capabilities.capabilities.asr.available
+  const asr = resolveAsrPlacement({ device: detectDevice(), localModel: false, relay: relayAsr, choice: settings.asrPlacement })
+  const recognizer = useMemo(
+    () => (asr.placement === 'relay' ? createRelayRecognizer({ token: settings.accessToken || undefined }) : null),
+    [asr.placement, settings.accessToken],
+  )
+  const send = conversation.send
+  const onHeard = useCallback((speech: HeardSpeech) => send(speech.text, { startMs: speech.startMs, endMs: speech.endMs }), [send])
+  const voice = useVoiceInput(recognizer, { deviceId: settings.microphoneId, pushToTalk: settings.pushToTalk, endOfSpeechMs: settings.endOfSpeechMs }, onHeard)
 
   const replying = conversation.messages.find((m) => m.id === conversation.replyingTo)
   const mood: StageMood = !replying ? 'ready' : replying.text ? 'answering' : 'thinking'
@@ -64,6 +80,22 @@ export function App() {
           notice={notice}
           onDismissNotice={() => setNoticeDismissed(true)}
           ready={capabilities.status !== 'loading'}
+          voice={
+            <>
+              {voice.error ? <ErrorBanner error={voice.error} onDismiss={voice.dismissError} /> : null}
+              <VoiceControls
+                status={voice.status}
+                level={voice.level}
+                muted={voice.muted}
+                pushToTalk={settings.pushToTalk}
+                placement={{ available: asr.placement !== null, reason: asr.reason }}
+                partial={voice.partial}
+                onStart={() => void voice.start()}
+                onStop={() => void voice.stop()}
+                onMute={voice.setMuted}
+              />
+            </>
+          }
         />
       </main>
 
@@ -75,6 +107,7 @@ export function App() {
         models={llm?.models ?? []}
         defaultModel={llm?.default ?? null}
         tokenRequired={capabilities.status === 'ready' && capabilities.capabilities.auth.required}
+        microphones={voice.microphones}
       />
     </div>
   )

@@ -50,6 +50,15 @@ const TITLES: Record<string, string> = {
   body_too_large: 'The conversation is too long to send',
   access_token_required: 'This relay needs an access token',
   access_token_invalid: 'The access token was not accepted',
+  mic_denied: 'Microphone access is blocked',
+  mic_not_found: 'No microphone found',
+  mic_busy: 'The microphone is busy',
+  mic_unsupported: 'No microphone in this browser',
+  mic_failed: 'The microphone could not start',
+  model_missing: 'A model could not be loaded',
+  worker_crashed: 'A background worker stopped',
+  asr_not_configured: 'No speech recognition on the relay',
+  vad_failed: 'Speech detection failed',
 }
 
 /** A heading and an explanation for the error banner. */

@@ -1,6 +1,5 @@
 import { WorkerRpc } from '../../lib/worker-rpc.ts'
-import type { VadEvent, VadRequest, VadStats } from './protocol.ts'
-import { SILERO_MODEL_PATH } from './silero.ts'
+import { SILERO_MODEL_PATH, type VadEvent, type VadRequest, type VadStats } from './protocol.ts'
 import type { SegmenterOptions } from './speech-segmenter.ts'
 
 export type VadClient = Awaited<ReturnType<typeof startVad>>
@@ -18,7 +17,7 @@ export async function startVad(options: Partial<SegmenterOptions> = {}) {
   return {
     on: rpc.on.bind(rpc),
     attach: (port: MessagePort) => rpc.request({ type: 'attach', port }, [port]),
-    configure: (o: Partial<SegmenterOptions>) => rpc.request({ type: 'configure', options: o }),
+    configure: (o: Partial<SegmenterOptions>, autoDetect?: boolean) => rpc.request({ type: 'configure', options: o, autoDetect }),
     pushToTalk: (pressed: boolean) => rpc.post({ type: 'push-to-talk', pressed }),
     reset: () => rpc.request({ type: 'reset' }),
     stats: async () => ((await rpc.request({ type: 'stats' })) as Extract<VadEvent, { type: 'result' }>).stats as VadStats,

@@ -1,12 +1,16 @@
 import type { WorkerErrorEvent } from '../../lib/worker-rpc.ts'
 import type { SegmenterOptions } from './speech-segmenter.ts'
 
+/** The model file that ships inside @ricky0123/vad-web, served by the app (vite.config.ts). */
+export const SILERO_MODEL_PATH = '/vendor/silero-vad/silero_vad_v5.onnx'
+
 /** Main thread → VAD worker. */
 export type VadRequest =
   | { type: 'load'; id: number; modelUrl: string; options: Partial<SegmenterOptions> }
   /** The capture worklet's end of a MessageChannel: 512-sample frames arrive on it. */
   | { type: 'attach'; id: number; port: MessagePort }
-  | { type: 'configure'; id: number; options: Partial<SegmenterOptions> }
+  /** `autoDetect: false` is push-to-talk mode: speech starts and ends only with the key. */
+  | { type: 'configure'; id: number; options: Partial<SegmenterOptions>; autoDetect?: boolean }
   /** Push-to-talk pressed (speech starts now) or released (it ends now). */
   | { type: 'push-to-talk'; id: number; pressed: boolean }
   /** Muted or detached: end any segment in progress and forget the stream's time. */

@@ -5,9 +5,6 @@ export const SILERO_FRAME = 512
 const CONTEXT = 64
 const STATE_SIZE = 2 * 1 * 128
 
-/** The model file that ships inside @ricky0123/vad-web, served by the app (vite.config.ts). */
-export const SILERO_MODEL_PATH = '/vendor/silero-vad/silero_vad_v5.onnx'
-
 /**
  * Speech probability per frame. One input buffer and tensor are reused for every frame (ORT
  * copies inputs into its heap on each run), so a frame allocates nothing on this side.

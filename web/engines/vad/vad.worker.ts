@@ -11,6 +11,7 @@ declare const self: DedicatedWorkerGlobalScope
 let vad: SileroVad | undefined
 let segmenter = new SpeechSegmenter()
 let port: MessagePort | undefined
+let autoDetect = true
 let frames = 0
 let modelMs = 0
 let chain = Promise.resolve()
@@ -30,7 +31,7 @@ async function onFrame(samples: Float32Array) {
   const p = await vad.process(samples)
   modelMs += performance.now() - t
   frames++
-  publish(segmenter.push(p, samples))
+  publish(segmenter.push(autoDetect ? p : 0, samples))
 }
 
 function attach(next: MessagePort) {
@@ -66,6 +67,7 @@ serveRequests<VadRequest>(self, async (req) => {
     case 'configure':
       await chain
       reconfigure(req.options)
+      if (req.autoDetect !== undefined) autoDetect = req.autoDetect
       return emit({ type: 'result', id: req.id })
     case 'push-to-talk':
       await chain

@@ -1,7 +1,7 @@
-import { useState } from 'react'
+import { useState, type ReactNode } from 'react'
 import type { Agent } from '../../engines/agent/agent.ts'
 import { Composer } from './Composer.tsx'
-import { ErrorBanner } from './ErrorBanner.tsx'
+import { ErrorBanner } from '../../ui/ErrorBanner.tsx'
 import { Transcript } from './Transcript.tsx'
 import type { useConversation } from './use-conversation.ts'
 
@@ -16,9 +16,11 @@ interface Props {
   onDismissNotice(): void
   /** False while the app is still finding out who answers: typing waits. */
   ready: boolean
+  /** The voice controls, above the composer. */
+  voice?: ReactNode
 }
 
-export function ConversationPanel({ conversation: c, agent, assistantName, notice, onDismissNotice, ready }: Props) {
+export function ConversationPanel({ conversation: c, agent, assistantName, notice, onDismissNotice, ready, voice }: Props) {
   const [prefill, setPrefill] = useState<{ text: string; nonce: number }>()
   return (
     <section className="conversation" aria-label="Conversation">
@@ -31,6 +33,7 @@ export function ConversationPanel({ conversation: c, agent, assistantName, notic
         suggestions={SUGGESTIONS}
         onSuggestion={(text) => setPrefill({ text, nonce: Date.now() })}
       />
+      {voice}
       <Composer
         busy={c.replyingTo !== null}
         disabled={!ready}

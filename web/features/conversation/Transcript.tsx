@@ -37,8 +37,18 @@ export function Transcript({ messages, assistantName, onRetry, suggestions, onSu
   return (
     <div className="transcript" data-testid="transcript" role="log" aria-live="polite" aria-relevant="additions text">
       {messages.map((m, i) => (
-        <div key={m.id} className={`message message--${m.role} message--${m.status}`} data-testid={`message-${m.role}`} data-status={m.status}>
-          <div className="message__who">{m.role === 'user' ? 'You' : assistantName}</div>
+        <div
+          key={m.id}
+          className={`message message--${m.role} message--${m.status}`}
+          data-testid={`message-${m.role}`}
+          data-status={m.status}
+          data-speech-start={m.spoken?.startMs}
+          data-speech-end={m.spoken?.endMs}
+        >
+          <div className="message__who">
+            {m.role === 'user' ? 'You' : assistantName}
+            {m.spoken && <span className="message__spoken"> · spoken, {((m.spoken.endMs - m.spoken.startMs) / 1000).toFixed(1)} s</span>}
+          </div>
           <div className="message__text">
             {m.text}
             {m.status === 'streaming' && !m.text && <span className="typing" aria-label="Writing"><i /><i /><i /></span>}

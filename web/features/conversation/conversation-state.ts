@@ -7,6 +7,8 @@ export interface Message {
   role: 'user' | 'assistant'
   text: string
   status: MessageStatus
+  /** For spoken messages: where the speech was in the captured audio (ms). */
+  spoken?: { startMs: number; endMs: number }
 }
 
 export interface ConversationState {

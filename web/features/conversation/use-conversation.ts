@@ -35,11 +35,11 @@ export function useConversation(agent: Agent, systemPrompt: string) {
   const stop = useCallback(() => inFlight.current?.abort(), [])
 
   const send = useCallback(
-    (text: string) => {
+    (text: string, spoken?: Message['spoken']) => {
       const trimmed = text.trim()
       if (!trimmed) return
       stop() // a new message interrupts an answer in flight; what was written of it stays in context
-      const user: Message = { id: newId('u'), role: 'user', text: trimmed, status: 'done' }
+      const user: Message = { id: newId('u'), role: 'user', text: trimmed, status: 'done', ...(spoken && { spoken }) }
       const assistantId = newId('a')
       dispatch({ type: 'sent', user, assistantId })
       const before = messages.current.map((m) => (m.status === 'streaming' ? { ...m, status: 'stopped' as const } : m))

@@ -10,9 +10,10 @@ interface Props {
   models: readonly string[]
   defaultModel: string | null
   tokenRequired: boolean
+  microphones: readonly { deviceId: string; label: string }[]
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (!open) return
@@ -66,6 +67,39 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             </span>
           )}
         </label>
+
+        <fieldset className="field field--group">
+          <legend className="field__label">Voice</legend>
+          <label className="field">
+            <span className="field__help">Microphone</span>
+            <select value={settings.microphoneId ?? ''} data-testid="microphone" onChange={(e) => onChange({ microphoneId: e.target.value || null })}>
+              <option value="">System default</option>
+              {microphones.map((m) => (
+                <option key={m.deviceId} value={m.deviceId}>
+                  {m.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={settings.pushToTalk} data-testid="push-to-talk" onChange={(e) => onChange({ pushToTalk: e.target.checked })} />
+            Push to talk — hold Space instead of an open microphone
+          </label>
+          <label className="field">
+            <span className="field__help">
+              Answer after <strong>{settings.endOfSpeechMs} ms</strong> of silence
+            </span>
+            <input type="range" min={200} max={2000} step={50} value={settings.endOfSpeechMs} data-testid="end-of-speech" onChange={(e) => onChange({ endOfSpeechMs: Number(e.target.value) })} />
+          </label>
+          <label className="field">
+            <span className="field__help">Speech recognition</span>
+            <select value={settings.asrPlacement} data-testid="asr-placement-choice" onChange={(e) => onChange({ asrPlacement: e.target.value as Settings['asrPlacement'] })}>
+              <option value="auto">Automatic — on this device when possible</option>
+              <option value="on-device">On this device only (audio never leaves it)</option>
+              <option value="relay">Through the relay (cloud)</option>
+            </select>
+          </label>
+        </fieldset>
 
         <label className="field">
           <span className="field__label">Access token {tokenRequired ? <em className="tag">required</em> : null}</span>

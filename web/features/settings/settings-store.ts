@@ -5,13 +5,31 @@ export interface Settings {
   model: string | null
   /** The relay's PARLEY_ACCESS_TOKEN, when the operator set one. */
   accessToken: string
+  /** The microphone to use; null is the system default. */
+  microphoneId: string | null
+  /** Hold Space to talk instead of an open microphone. */
+  pushToTalk: boolean
+  /** Silence after speech before Parley answers. */
+  endOfSpeechMs: number
+  /** Where speech is recognised. */
+  asrPlacement: 'auto' | 'on-device' | 'relay'
 }
 
 export const DEFAULT_PERSONA =
   'You are Parley, a warm and helpful assistant with a voice and a face. Answer in a natural, ' +
   'conversational way, in short paragraphs, as if speaking. Be concise unless asked for detail.'
 
-export const defaultSettings: Settings = { persona: DEFAULT_PERSONA, model: null, accessToken: '' }
+export const defaultSettings: Settings = {
+  persona: DEFAULT_PERSONA,
+  model: null,
+  accessToken: '',
+  microphoneId: null,
+  pushToTalk: false,
+  endOfSpeechMs: 500,
+  asrPlacement: 'auto',
+}
+
+const PLACEMENTS = new Set(['auto', 'on-device', 'relay'])
 
 const KEY = 'parley.settings.v1'
 
@@ -22,6 +40,10 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       persona: typeof raw.persona === 'string' ? raw.persona : defaultSettings.persona,
       model: typeof raw.model === 'string' ? raw.model : null,
       accessToken: typeof raw.accessToken === 'string' ? raw.accessToken : '',
+      microphoneId: typeof raw.microphoneId === 'string' ? raw.microphoneId : null,
+      pushToTalk: raw.pushToTalk === true,
+      endOfSpeechMs: typeof raw.endOfSpeechMs === 'number' && raw.endOfSpeechMs >= 200 && raw.endOfSpeechMs <= 3000 ? raw.endOfSpeechMs : 500,
+      asrPlacement: PLACEMENTS.has(raw.asrPlacement as string) ? (raw.asrPlacement as Settings['asrPlacement']) : 'auto',
     }
   } catch {
     return defaultSettings

@@ -1,4 +1,4 @@
-import { describeError } from '../../lib/errors.ts'
+import { describeError } from '../lib/errors.ts'
 
 interface Props {
   error: unknown

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { chromium, expect, test, type Browser, type Page } from '@playwright/test'
+import config from '../../playwright.config.ts'
+import { fakeLlm, relayUrl } from './stack.ts'
+
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
+const expected = JSON.parse(readFileSync(`${fixtures}speech.json`, 'utf8')) as { files: Record<string, { duration: number; speech: { start: number; end: number }[] }> }
+const baseArgs = config.use!.launchOptions!.args!
+
+/** Chromium whose microphone plays `wav` once (no loop), with the permission prompt answered yes. */
+function browserWithMic(wav: string | null): Promise<Browser> {
+  const mic = wav ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fixtures}${wav}%noloop`] : ['--use-fake-device-for-media-stream']
+  return chromium.launch({ executablePath: config.use!.launchOptions!.executablePath, args: [...baseArgs, ...mic] })
+}
+
+async function listen(page: Page) {
+  await page.goto(relayUrl())
+  await expect(page.getByTestId('asr-placement')).toContainText('relay')
+  await page.getByTestId('mic-toggle').click()
+  await expect(page.getByTestId('voice')).toHaveAttribute('data-status', /listening|hearing/, { timeout: 15_000 })
+}
+
+test.describe('speaking to Parley (fake microphone → capture worklet → Silero VAD worker → relay ASR)', () => {
+  test.setTimeout(60_000)
+  test.beforeEach(() => fakeLlm.reset())
+
+  for (const file of ['speech.wav', 'speech-quiet.wav', 'speech-noisy.wav']) {
+    test(`${file}: each spoken sentence becomes one message, with boundaries within ±150 ms`, async () => {
+      const browser = await browserWithMic(file)
+      try {
+        const page = await browser.newPage()
+        await listen(page)
+        const want = expected.files[file]!.speech
+        const messages = page.getByTestId('message-user')
+        await expect(messages).toHaveCount(want.length, { timeout: (expected.files[file]!.duration + 10) * 1000 })
+        // No more after the file ends.
+        await page.waitForTimeout(1500)
+        await expect(messages).toHaveCount(want.length)
+
+        const found = await messages.evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-speech-start')), Number(e.getAttribute('data-speech-end'))]))
+        // VAD time starts when listening starts, not when the file starts: align on the first onset,
+        // then every other boundary must match the fixture's known intervals.
+        const offset = found[0]![0]! - want[0]!.start * 1000
+        expect(Math.abs(offset)).toBeLessThan(5000)
+        found.forEach(([start, end], i) => {
+          expect(Math.abs(start! - offset - want[i]!.start * 1000), `segment ${i} start`).toBeLessThanOrEqual(150)
+          expect(Math.abs(end! - offset - want[i]!.end * 1000), `segment ${i} end`).toBeLessThanOrEqual(150)
+        })
+        // Each message was answered.
+        await expect(page.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done')
+      } finally {
+        await browser.close()
+      }
+    })
+  }
+
+  test('noise.wav: pure noise makes no message', async () => {
+    const browser = await browserWithMic('noise.wav')
+    try {
+      const page = await browser.newPage()
+      await listen(page)
+      await page.waitForTimeout((expected.files['noise.wav']!.duration + 1.5) * 1000)
+      await expect(page.getByTestId('message-user')).toHaveCount(0)
+      // The meter moved: the microphone was live.
+      await expect(page.getByTestId('voice')).toHaveAttribute('data-status', 'listening')
+    } finally {
+      await browser.close()
+    }
+  })
+
+  test('a denied microphone is explained, and typing still works', async () => {
+    const browser = await browserWithMic(null)
+    try {
+      const page = await browser.newPage()
+      await page.goto(relayUrl())
+      await page.getByTestId('mic-toggle').click()
+      await expect(page.getByTestId('error-banner')).toContainText('Microphone access is blocked')
+      await expect(page.getByTestId('error-banner')).toContainText('keep typing')
+      await expect(page.getByTestId('voice')).toHaveAttribute('data-status', 'off')
+      await page.getByTestId('composer').fill('Typing instead')
+      await page.getByTestId('composer').press('Enter')
+      await expect(page.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done')
+    } finally {
+      await browser.close()
+    }
+  })
+})
