@@ -5,7 +5,7 @@ import { ApiError } from './errors.ts'
  * reading; without one (chunked), bytes are counted as they arrive, so an oversize body is
  * never held in memory whole.
  */
-async function readBytes(req: Request, maxBytes: number, what: string): Promise<Uint8Array> {
+async function readBytes(req: Request, maxBytes: number, what: string): Promise<Uint8Array<ArrayBuffer>> {
   const declared = req.headers.get('content-length')
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes, what)
   // A declared length within the limit is enforced by the HTTP layer: read in one go (on Node
@@ -69,8 +69,7 @@ function tooLarge(maxBytes: number, what: string): ApiError {
   return new ApiError(413, 'body_too_large', `The ${what} is larger than the relay's limit of ${size}. Send less (shorter audio, less history).`)
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
+function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size)
   let at = 0
   for (const c of chunks) {

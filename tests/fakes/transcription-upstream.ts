@@ -46,7 +46,7 @@ export async function startFakeTranscriber(options: { apiKey?: string; port?: nu
     }
     let form: FormData
     try {
-      form = await new Request('http://x/', { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body }).formData()
+      form = await new Request('http://x/', { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body: new Uint8Array(body) }).formData()
     } catch {
       return json(res, 400, { error: { message: 'Could not parse multipart form-data' } })
     }

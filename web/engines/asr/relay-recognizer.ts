@@ -10,7 +10,7 @@ export function createRelayRecognizer(options: { token?: string; language?: stri
     async transcribe(audio, { signal }) {
       const started = performance.now()
       const form = new FormData()
-      form.set('file', new Blob([encodeWav({ sampleRate: 16000, samples: audio }) as Uint8Array<ArrayBuffer>], { type: 'audio/wav' }), 'speech.wav')
+      form.set('file', new Blob([encodeWav({ sampleRate: 16000, samples: audio })], { type: 'audio/wav' }), 'speech.wav')
       if (options.language) form.set('language', options.language)
       const res = await relayFetch('/api/v1/audio/transcriptions', { method: 'POST', body: form, token: options.token, signal })
       const { text } = (await res.json()) as { text?: string }

@@ -53,7 +53,7 @@ function sampleReader(view: DataView, format: number, bits: number): (at: number
 }
 
 /** Encodes mono samples as a 16-bit PCM WAV (for uploads to a transcription API). */
-export function encodeWav({ sampleRate, samples }: PcmAudio): Uint8Array {
+export function encodeWav({ sampleRate, samples }: PcmAudio): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(44 + samples.length * 2)
   const v = new DataView(out.buffer)
   const text = (at: number, s: string) => [...s].forEach((ch, i) => v.setUint8(at + i, ch.charCodeAt(0)))
