@@ -35,6 +35,20 @@ const MIME: Record<string, string> = {
 }
 
 export const DEFAULT_DIST = fileURLToPath(new URL('../dist', import.meta.url))
+/** Self-hosted on-device models (models/<id>/…), served at /models/. */
+export const DEFAULT_MODELS = fileURLToPath(new URL('../models', import.meta.url))
+
+/** Routes /models/… to the models folder and everything else to the built app. */
+function withModels(app: AssetSource, models: AssetSource): AssetSource {
+  return {
+    fetch(request) {
+      const url = new URL(request.url)
+      if (!url.pathname.startsWith('/models/')) return app.fetch(request)
+      url.pathname = url.pathname.slice('/models'.length)
+      return models.fetch(new Request(url, request))
+    },
+  }
+}
 
 /** Files under `root`; content-hashed files under /assets/ are cached for good, the rest revalidated. */
 export function folderAssets(root: string): AssetSource {
@@ -115,14 +129,14 @@ export interface RunningRelay {
 
 export async function startRelay(
   config: RelayConfig,
-  options: { distDir?: string | null } & Omit<RelayDeps, 'assets'> = {},
+  options: { distDir?: string | null; modelsDir?: string } & Omit<RelayDeps, 'assets'> = {},
 ): Promise<RunningRelay> {
   const distDir = options.distDir === undefined ? DEFAULT_DIST : options.distDir
   const hasDist = distDir ? await stat(join(distDir, 'index.html')).then(() => true, () => false) : false
   const app = createApp(config, {
     ...options,
     fetch: options.fetch ?? createNodeFetch(),
-    assets: hasDist && distDir ? folderAssets(distDir) : undefined,
+    assets: hasDist && distDir ? withModels(folderAssets(distDir), folderAssets(options.modelsDir ?? DEFAULT_MODELS)) : undefined,
   })
   return new Promise((resolveStart, reject) => {
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info: AddressInfo) => {

@@ -1,4 +1,5 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs'
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
+import { join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
 
@@ -12,9 +13,26 @@ const nodeModules = fileURLToPath(new URL('../node_modules/', import.meta.url))
  */
 export const VENDOR_FILES: Record<string, string> = {
   'vendor/silero-vad/silero_vad_v5.onnx': '@ricky0123/vad-web/dist/silero_vad_v5.onnx',
+  // transformers.js brings its own ONNX Runtime build and would fetch its files from a CDN.
+  'vendor/ort-transformers/ort-wasm-simd-threaded.asyncify.mjs': `${transformersOrt()}/dist/ort-wasm-simd-threaded.asyncify.mjs`,
+  'vendor/ort-transformers/ort-wasm-simd-threaded.asyncify.wasm': `${transformersOrt()}/dist/ort-wasm-simd-threaded.asyncify.wasm`,
 }
 
-const TYPES: Record<string, string> = { wasm: 'application/wasm', onnx: 'application/octet-stream' }
+/** The onnxruntime-web that transformers.js uses: its own nested copy, or the top-level one. */
+function transformersOrt(): string {
+  const nested = '@huggingface/transformers/node_modules/onnxruntime-web'
+  return existsSync(`${nodeModules}${nested}`) ? nested : 'onnxruntime-web'
+}
+
+const TYPES: Record<string, string> = {
+  wasm: 'application/wasm',
+  onnx: 'application/octet-stream',
+  mjs: 'text/javascript',
+  json: 'application/json',
+  txt: 'text/plain',
+}
+
+const modelsDir = fileURLToPath(new URL('../models/', import.meta.url))
 
 export function vendorAssets(files: Record<string, string> = VENDOR_FILES): Plugin {
   const resolved = Object.fromEntries(Object.entries(files).map(([url, path]) => [`/${url}`, nodeModules + path]))
@@ -22,7 +40,13 @@ export function vendorAssets(files: Record<string, string> = VENDOR_FILES): Plug
     name: 'parley-vendor-assets',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const file = resolved[(req.url ?? '').split('?')[0]!]
+        const path = decodeURIComponent((req.url ?? '').split('?')[0]!)
+        // Self-hosted models, like the relay serves them: a missing file is a 404, never HTML.
+        const file = resolved[path] ?? (path.startsWith('/models/') ? modelFile(path.slice('/models/'.length)) : undefined)
+        if (file === null) {
+          res.statusCode = 404
+          return res.end('Not found')
+        }
         if (!file) return next()
         res.setHeader('content-type', TYPES[file.split('.').pop()!] ?? 'application/octet-stream')
         res.setHeader('content-length', String(statSync(file).size))
@@ -30,9 +54,17 @@ export function vendorAssets(files: Record<string, string> = VENDOR_FILES): Plug
       })
     },
     generateBundle() {
+      // models/ is not bundled: the relay serves it at /models/ (the weights are large and optional).
       for (const [url, file] of Object.entries(resolved)) {
         this.emitFile({ type: 'asset', fileName: url.slice(1), source: readFileSync(file) })
       }
     },
   }
+}
+
+/** A file under models/, or null when it is not there (or escapes the folder). */
+function modelFile(relative: string): string | null {
+  const file = normalize(join(modelsDir, relative))
+  if (!file.startsWith(modelsDir) || !existsSync(file) || !statSync(file).isFile()) return null
+  return file
 }

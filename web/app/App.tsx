@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useState } from 'react'
-import { createRelayRecognizer } from '../engines/asr/relay-recognizer.ts'
+import manifest from '../../models/manifest.json'
 import { createOfflineAgent } from '../engines/agent/offline-agent.ts'
 import { createRelayAgent } from '../engines/agent/relay-agent.ts'
 import { AvatarStage, type StageMood } from '../features/avatar/AvatarStage.tsx'
@@ -11,7 +11,10 @@ import { useVoiceInput, type HeardSpeech } from '../features/voice/use-voice-inp
 import { VoiceControls } from '../features/voice/VoiceControls.tsx'
 import { ErrorBanner } from '../ui/ErrorBanner.tsx'
 import { resolveAsrPlacement } from '../session/placement.ts'
-import { detectDevice } from './device.ts'
+import { useDeviceCapabilities } from './device.ts'
+import { useRecognizer, useSelfHostedModel } from './use-recognizer.ts'
+
+const SPEECH_MODELS = manifest.models.filter((m) => m.task === 'automatic-speech-recognition').map((m) => ({ id: m.id, name: m.name }))
 import { useCapabilities } from './use-capabilities.ts'
 
 const ASSISTANT_NAME = 'Parley'
@@ -31,11 +34,23 @@ export function App() {
   const conversation = useConversation(agent, settings.persona)
 
   const relayAsr = capabilities.status === 'ready' && capabilities.capabilities.asr.available
-  const asr = resolveAsrPlacement({ device: detectDevice(), localModel: false, relay: relayAsr, choice: settings.asrPlacement })
-  const recognizer = useMemo(
-    () => (asr.placement === 'relay' ? createRelayRecognizer({ token: settings.accessToken || undefined }) : null),
-    [asr.placement, settings.accessToken],
-  )
+  const hosted = useSelfHostedModel(settings.asrModel)
+  const allowRemote = settings.allowRemoteModels ?? hosted === false
+  const device = useDeviceCapabilities() ?? { webgpu: false, shaderF16: false }
+  const asr = resolveAsrPlacement({
+    device: settings.modelDevice === 'wasm' ? { ...device, webgpu: false } : device,
+    localModel: hosted === true || allowRemote,
+    relay: relayAsr,
+    choice: settings.asrPlacement,
+  })
+  const [asrCrash, setAsrCrash] = useState<unknown>(null)
+  const { recognizer, progress, loaded: asrLoaded } = useRecognizer(asr, {
+    modelId: settings.asrModel,
+    allowRemote,
+    token: settings.accessToken || undefined,
+    shaderF16: device.shaderF16,
+    onCrash: setAsrCrash,
+  })
   const send = conversation.send
   const onHeard = useCallback((speech: HeardSpeech) => send(speech.text, { startMs: speech.startMs, endMs: speech.endMs }), [send])
   const voice = useVoiceInput(recognizer, { deviceId: settings.microphoneId, pushToTalk: settings.pushToTalk, endOfSpeechMs: settings.endOfSpeechMs }, onHeard)
@@ -83,13 +98,18 @@ export function App() {
           voice={
             <>
               {voice.error ? <ErrorBanner error={voice.error} onDismiss={voice.dismissError} /> : null}
+              {asrCrash ? <ErrorBanner error={asrCrash} onDismiss={() => setAsrCrash(null)} /> : null}
               <VoiceControls
                 status={voice.status}
                 level={voice.level}
                 muted={voice.muted}
                 pushToTalk={settings.pushToTalk}
-                placement={{ available: asr.placement !== null, reason: asr.reason }}
+                placement={{
+                  available: asr.placement !== null,
+                  reason: asr.placement === 'local-webgpu' && asrLoaded?.device === 'wasm' ? 'on device · WASM (WebGPU failed)' : asr.reason,
+                }}
                 partial={voice.partial}
+                progress={progress}
                 onStart={() => void voice.start()}
                 onStop={() => void voice.stop()}
                 onMute={voice.setMuted}
@@ -108,6 +128,8 @@ export function App() {
         defaultModel={llm?.default ?? null}
         tokenRequired={capabilities.status === 'ready' && capabilities.capabilities.auth.required}
         microphones={voice.microphones}
+        speechModels={SPEECH_MODELS}
+        speechModelHosted={hosted}
       />
     </div>
   )

@@ -1,16 +1,31 @@
+import { useEffect, useState } from 'react'
 import type { DeviceCapabilities } from '../session/placement.ts'
 
-let detected: DeviceCapabilities | undefined
+let detection: Promise<DeviceCapabilities> | undefined
 
 /**
- * What this browser offers, checked synchronously once (an adapter request is async and is made
- * by the engine that needs it; here `navigator.gpu` existing is the first hint).
+ * What this browser offers, detected once: a WebGPU adapter that actually comes up (the API can
+ * exist with no adapter behind it), its shader-f16 feature, and the device memory where told.
  */
-export function detectDevice(): DeviceCapabilities {
-  detected ??= {
-    webgpu: typeof navigator !== 'undefined' && 'gpu' in navigator,
-    shaderF16: false,
-    memoryGiB: (navigator as { deviceMemory?: number }).deviceMemory,
-  }
-  return detected
+export function detectDevice(): Promise<DeviceCapabilities> {
+  detection ??= (async () => {
+    const memoryGiB = (navigator as { deviceMemory?: number }).deviceMemory
+    const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }).gpu
+    try {
+      const adapter = await gpu?.requestAdapter()
+      return { webgpu: Boolean(adapter), shaderF16: Boolean(adapter?.features.has('shader-f16')), memoryGiB }
+    } catch {
+      return { webgpu: false, shaderF16: false, memoryGiB }
+    }
+  })()
+  return detection
+}
+
+/** The device's capabilities; undefined until detected (a few milliseconds). */
+export function useDeviceCapabilities(): DeviceCapabilities | undefined {
+  const [device, setDevice] = useState<DeviceCapabilities>()
+  useEffect(() => {
+    void detectDevice().then(setDevice)
+  }, [])
+  return device
 }

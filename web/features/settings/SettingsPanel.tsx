@@ -11,9 +11,12 @@ interface Props {
   defaultModel: string | null
   tokenRequired: boolean
   microphones: readonly { deviceId: string; label: string }[]
+  speechModels: readonly { id: string; name: string }[]
+  /** Whether the chosen speech model is on this server (undefined while checking). */
+  speechModelHosted: boolean | undefined
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones, speechModels, speechModelHosted }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (!open) return
@@ -98,6 +101,32 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               <option value="on-device">On this device only (audio never leaves it)</option>
               <option value="relay">Through the relay (cloud)</option>
             </select>
+          </label>
+          <label className="field">
+            <span className="field__help">
+              On-device speech model {speechModelHosted === true ? '· on this server' : speechModelHosted === false ? '· not on this server' : ''}
+            </span>
+            <select value={settings.asrModel} data-testid="asr-model" onChange={(e) => onChange({ asrModel: e.target.value })}>
+              {speechModels.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                </option>
+              ))}
+              {!speechModels.some((m) => m.id === settings.asrModel) && <option value={settings.asrModel}>{settings.asrModel}</option>}
+            </select>
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={settings.allowRemoteModels ?? !speechModelHosted}
+              data-testid="allow-remote-models"
+              onChange={(e) => onChange({ allowRemoteModels: e.target.checked })}
+            />
+            Download models from Hugging Face when this server does not have them (your audio still stays on the device)
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={settings.modelDevice === 'wasm'} data-testid="cpu-only" onChange={(e) => onChange({ modelDevice: e.target.checked ? 'wasm' : 'auto' })} />
+            Run on-device models on the CPU only (WASM), even where WebGPU works
           </label>
         </fieldset>
 

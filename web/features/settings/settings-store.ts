@@ -13,6 +13,12 @@ export interface Settings {
   endOfSpeechMs: number
   /** Where speech is recognised. */
   asrPlacement: 'auto' | 'on-device' | 'relay'
+  /** The on-device speech model (hub id, and folder under models/ when self-hosted). */
+  asrModel: string
+  /** Download models from the Hugging Face hub; null: yes, unless this server hosts the model. */
+  allowRemoteModels: boolean | null
+  /** Run on-device models on the GPU when possible, or always on the CPU (WASM). */
+  modelDevice: 'auto' | 'wasm'
 }
 
 export const DEFAULT_PERSONA =
@@ -27,6 +33,9 @@ export const defaultSettings: Settings = {
   pushToTalk: false,
   endOfSpeechMs: 500,
   asrPlacement: 'auto',
+  asrModel: 'onnx-community/whisper-base',
+  allowRemoteModels: null,
+  modelDevice: 'auto',
 }
 
 const PLACEMENTS = new Set(['auto', 'on-device', 'relay'])
@@ -44,6 +53,9 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       pushToTalk: raw.pushToTalk === true,
       endOfSpeechMs: typeof raw.endOfSpeechMs === 'number' && raw.endOfSpeechMs >= 200 && raw.endOfSpeechMs <= 3000 ? raw.endOfSpeechMs : 500,
       asrPlacement: PLACEMENTS.has(raw.asrPlacement as string) ? (raw.asrPlacement as Settings['asrPlacement']) : 'auto',
+      asrModel: typeof raw.asrModel === 'string' && /^[\w.-]+(\/[\w.-]+)?$/.test(raw.asrModel) ? raw.asrModel : defaultSettings.asrModel,
+      allowRemoteModels: typeof raw.allowRemoteModels === 'boolean' ? raw.allowRemoteModels : null,
+      modelDevice: raw.modelDevice === 'wasm' ? 'wasm' : 'auto',
     }
   } catch {
     return defaultSettings

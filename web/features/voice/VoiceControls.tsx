@@ -16,13 +16,16 @@ interface Props {
   /** Where recognition runs and why, or why voice is unavailable. */
   placement: { available: boolean; reason: string }
   partial: string
+  /** Model download progress, per file, while the speech model loads. */
+  progress: readonly { file: string; loaded: number; total: number; done: boolean }[]
   onStart(): void
   onStop(): void
   onMute(muted: boolean): void
 }
 
 /** The microphone button, level meter, mute and the recognition placement badge. */
-export function VoiceControls({ status, level, muted, pushToTalk, placement, partial, onStart, onStop, onMute }: Props) {
+export function VoiceControls({ status, level, muted, pushToTalk, placement, partial, progress, onStart, onStop, onMute }: Props) {
+  const loading = progress.filter((p) => !p.done)
   const on = status !== 'off'
   // Speech RMS is small: a square-root scale makes the meter move for normal voices.
   const meter = muted ? 0 : Math.min(1, Math.sqrt(level) * 2.2)
@@ -59,6 +62,17 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, par
           <div className="meter" role="meter" aria-label="Microphone level" aria-valuemin={0} aria-valuemax={1} aria-valuenow={Number(meter.toFixed(2))}>
             <div className="meter__fill" style={{ transform: `scaleX(${meter})` }} data-testid="level" />
           </div>
+        )}
+        {loading.length > 0 && (
+          <ul className="model-progress" data-testid="model-progress" aria-label="Loading the speech model">
+            {loading.map((p) => (
+              <li key={p.file}>
+                <span className="model-progress__file">{p.file}</span>
+                <progress max={p.total || 1} value={p.total ? p.loaded : undefined} />
+                <span className="model-progress__size">{p.total ? `${(p.loaded / 1e6).toFixed(1)} / ${(p.total / 1e6).toFixed(1)} MB` : '…'}</span>
+              </li>
+            ))}
+          </ul>
         )}
         {partial && <div className="voice__partial">{partial}</div>}
       </div>

@@ -39,12 +39,16 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
   recognizerRef.current = recognizer
   const onHeardRef = useRef(onHeard)
   onHeardRef.current = onHeard
-  const transcribing = useRef<AbortController | null>(null)
+  /** Aborted when listening stops; segments are transcribed in order, none dropped. */
+  const session = useRef(new AbortController())
+  const pending = useRef(0)
 
   const stop = useCallback(async () => {
     const current = live.current
     live.current = null
-    transcribing.current?.abort()
+    session.current.abort()
+    session.current = new AbortController()
+    pending.current = 0
     setStatus('off')
     setLevel(0)
     if (!current) return
@@ -55,21 +59,17 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
   const transcribe = useCallback(async (audio: Float32Array, span: { startMs: number; endMs: number }, speechEndAt: number) => {
     const r = recognizerRef.current
     if (!r) return
-    transcribing.current?.abort()
-    const abort = new AbortController()
-    transcribing.current = abort
+    const { signal } = session.current
+    pending.current++
     setStatus('transcribing')
     try {
-      const { text } = await r.transcribe(audio, { signal: abort.signal, onPartial: setPartial })
-      if (text) onHeardRef.current({ text, ...span, speechEndAt, transcribedAt: performance.now() })
+      const { text } = await r.transcribe(audio, { signal, onPartial: setPartial })
+      if (text && !signal.aborted) onHeardRef.current({ text, ...span, speechEndAt, transcribedAt: performance.now() })
     } catch (err) {
-      if (!isAbort(err) && !abort.signal.aborted) setError(err)
+      if (!isAbort(err) && !signal.aborted) setError(err)
     } finally {
       setPartial('')
-      if (transcribing.current === abort) {
-        transcribing.current = null
-        if (live.current) setStatus('listening')
-      }
+      if (!signal.aborted && --pending.current === 0 && live.current) setStatus((s) => (s === 'transcribing' ? 'listening' : s))
     }
   }, [])
 
@@ -78,13 +78,16 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
     setError(null)
     setStatus('starting')
     let vad: VadClient | undefined
+    // The speech model loads while the microphone starts; speech that comes first waits for it.
+    const model = (recognizerRef.current as { load?(): Promise<void> } | null)?.load?.()
+    model?.catch((err: unknown) => setError(err))
     try {
       vad = await startVad({ redemptionMs: settings.endOfSpeechMs })
       const mic = await openMicrophone({ deviceId: settings.deviceId ?? undefined, onLevel: (l) => setLevel(l.rms) })
       await vad.attach(mic.framePort)
       await vad.configure({}, !settings.pushToTalk)
       vad.on('speech-start', () => setStatus('hearing'))
-      vad.on('misfire', () => setStatus((s) => (s === 'hearing' ? 'listening' : s)))
+      vad.on('misfire', () => setStatus((s) => (s === 'hearing' ? (pending.current ? 'transcribing' : 'listening') : s)))
       vad.on('speech-end', (e) => void transcribe(e.audio, { startMs: e.startMs, endMs: e.endMs }, performance.now()))
       vad.on('error', (e) => setError(new AppError(e.code, e.message)))
       vad.on('crash', (err) => {

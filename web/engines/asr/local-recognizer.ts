@@ -1,0 +1,86 @@
+import { AppError } from '../../lib/errors.ts'
+import { WorkerRpc } from '../../lib/worker-rpc.ts'
+import type { SpeechRecognizer } from './asr.ts'
+import type { AsrDevice, AsrEvent, AsrRequest, LoadProgress } from './protocol.ts'
+
+export interface LocalRecognizerOptions {
+  modelId: string
+  device: AsrDevice
+  /** What the model's authors recommend per device: q8 on WASM, fp32 (fp16 with shader-f16) on WebGPU. */
+  dtype?: string
+  allowRemote: boolean
+  onProgress?(info: LoadProgress): void
+  /** The worker died; it is restarted on the next use. */
+  onCrash?(err: AppError): void
+  /** Loaded: where it really runs (WebGPU can fall back to WASM) and how long loading took. */
+  onReady?(info: { device: AsrDevice; dtype: string; loadMs: number }): void
+}
+
+export function defaultDtype(device: AsrDevice, shaderF16: boolean): string {
+  if (device === 'wasm') return 'q8'
+  return shaderF16 ? 'fp16' : 'fp32'
+}
+
+/**
+ * Speech recognition in a worker on this device. Loads the model (with progress) on `load()`;
+ * a crashed worker is replaced and reloaded the next time it is needed.
+ */
+export function createLocalRecognizer(options: LocalRecognizerOptions): SpeechRecognizer & { load(): Promise<void> } {
+  let rpc: WorkerRpc<AsrRequest, AsrEvent> | undefined
+  let ready: Promise<void> | undefined
+  const dtype = options.dtype ?? defaultDtype(options.device, false)
+
+  function spawn() {
+    const worker = new Worker(new URL('./asr.worker.ts', import.meta.url), { type: 'module', name: 'parley-asr' })
+    const next = new WorkerRpc<AsrRequest, AsrEvent>(worker, 'speech recognizer')
+    next.on('progress', (e) => options.onProgress?.(e.info))
+    next.on('crash', (err) => {
+      rpc = undefined
+      ready = undefined
+      options.onCrash?.(err)
+    })
+    return next
+  }
+
+  function load(): Promise<void> {
+    if (!ready) {
+      rpc = spawn()
+      const current = rpc
+      ready = current
+        .request({ type: 'load', modelId: options.modelId, device: options.device, dtype, allowRemote: options.allowRemote })
+        .then((e) => {
+          const ready = e as Extract<AsrEvent, { type: 'ready' }>
+          options.onReady?.({ device: ready.device, dtype: ready.dtype, loadMs: ready.loadMs })
+        })
+        .catch((err: unknown) => {
+          ready = undefined
+          current.terminate()
+          if (rpc === current) rpc = undefined
+          throw err
+        })
+    }
+    return ready
+  }
+
+  return {
+    placement: options.device === 'webgpu' ? 'local-webgpu' : 'local-wasm',
+    label: `${options.modelId.split('/').pop()} · ${options.device === 'webgpu' ? 'WebGPU' : 'WASM'}`,
+    load,
+    async transcribe(audio, { onPartial }) {
+      await load()
+      const current = rpc!
+      const off = current.on('partial', (e) => onPartial?.(e.text))
+      try {
+        const res = (await current.request({ type: 'transcribe', audio }, [audio.buffer])) as Extract<AsrEvent, { type: 'result' }>
+        return { text: res.text, ms: res.ms }
+      } finally {
+        off()
+      }
+    },
+    dispose() {
+      rpc?.terminate()
+      rpc = undefined
+      ready = undefined
+    },
+  }
+}
