@@ -3,11 +3,13 @@ import { loadConfig } from '../../relay/config.ts'
 import { DEFAULT_DIST, startRelay } from '../../relay/node.ts'
 import { startFakeLlm } from '../fakes/llm-upstream.ts'
 import { startFakeTranscriber } from '../fakes/transcription-upstream.ts'
+import { prepareTestModels } from './models.ts'
 import { E2E_KEY } from './stack.ts'
 
 /** Starts the fake LLM and two relays (with and without an LLM); tests read their URLs from env. */
 export default async function globalSetup() {
   if (!existsSync(`${DEFAULT_DIST}/index.html`)) throw new Error('dist/ is missing: run `npm run build` before the e2e tests (npm test does).')
+  prepareTestModels()
   const fake = await startFakeLlm({ apiKey: E2E_KEY, chunkDelayMs: 15 })
   const transcriber = await startFakeTranscriber({ apiKey: E2E_KEY })
   const quiet = { log: () => {} }

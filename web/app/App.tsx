@@ -9,10 +9,13 @@ import { SettingsPanel } from '../features/settings/SettingsPanel.tsx'
 import { useSettings } from '../features/settings/use-settings.ts'
 import { useVoiceInput, type HeardSpeech } from '../features/voice/use-voice-input.ts'
 import { VoiceControls } from '../features/voice/VoiceControls.tsx'
+import { AppError } from '../lib/errors.ts'
 import { ErrorBanner } from '../ui/ErrorBanner.tsx'
 import { resolveAsrPlacement } from '../session/placement.ts'
 import { useDeviceCapabilities } from './device.ts'
 import { useRecognizer, useSelfHostedModel } from './use-recognizer.ts'
+
+const isModelError = (err: unknown) => err instanceof AppError && err.code.startsWith('model_')
 
 const SPEECH_MODELS = manifest.models.filter((m) => m.task === 'automatic-speech-recognition').map((m) => ({ id: m.id, name: m.name }))
 import { useCapabilities } from './use-capabilities.ts'
@@ -97,7 +100,17 @@ export function App() {
           ready={capabilities.status !== 'loading'}
           voice={
             <>
-              {voice.error ? <ErrorBanner error={voice.error} onDismiss={voice.dismissError} /> : null}
+              {voice.error ? (
+                <ErrorBanner
+                  error={voice.error}
+                  onDismiss={voice.dismissError}
+                  action={
+                    relayAsr && settings.asrPlacement !== 'relay' && isModelError(voice.error)
+                      ? { label: 'Use the relay’s speech recognition instead', run: () => (voice.dismissError(), updateSettings({ asrPlacement: 'relay' })) }
+                      : undefined
+                  }
+                />
+              ) : null}
               {asrCrash ? <ErrorBanner error={asrCrash} onDismiss={() => setAsrCrash(null)} /> : null}
               <VoiceControls
                 status={voice.status}

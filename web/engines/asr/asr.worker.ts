@@ -33,12 +33,14 @@ function configure(allowRemote: boolean) {
 function loadError(modelId: string, err: unknown, allowRemote: boolean): Error {
   const message = err instanceof Error ? err.message : String(err)
   const file = /([\w.-]+\.(?:onnx|json))/.exec(message)?.[1]
-  const fetchHint = `Put it on this server with \`npm run models:fetch -- ${modelId}\`${allowRemote ? '' : ', or allow remote models in Settings'}.`
+  const fetch = `npm run models:fetch -- ${modelId}`
   if (/could not locate|not found|404|ModelFileNotFound|Unauthorized access/i.test(message)) {
-    return coded('model_missing', `The speech model "${modelId}" is not available${file ? ` (missing ${file})` : ''}. ${fetchHint}`)
+    const or = allowRemote ? '' : ', or allow downloads from Hugging Face in Settings'
+    return coded('model_missing', `The speech model "${modelId}" is not available${file ? ` (missing ${file})` : ''}. The server's operator can add it with \`${fetch}\`${or}.`)
   }
   if (/protobuf|parse|invalid|corrupt|unexpected end|truncat|Can't create a session|failed to load model/i.test(message)) {
-    return coded('model_corrupt', `The speech model "${modelId}" looks damaged${file ? ` (${file})` : ''}: ${message.slice(0, 160)}. Download it again: ${fetchHint}`)
+    const why = /protobuf parsing failed|unexpected end[^.]*|truncat\w*/i.exec(message)?.[0] ?? 'it could not be read'
+    return coded('model_corrupt', `The speech model "${modelId}" looks damaged (${why}), probably an incomplete download. The server's operator can download it again with \`${fetch}\`.`)
   }
   return coded('model_failed', `The speech model "${modelId}" could not be loaded: ${message.slice(0, 200)}`)
 }

@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process'
+import { cpSync, existsSync, rmSync, truncateSync, statSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+export const TINY_WHISPER = 'parley-test/tiny-whisper'
+export const BROKEN_WHISPER = 'parley-test/tiny-whisper-truncated'
+export const TINY_WHISPER_TEXT = 'Hello from the tiny model.'
+
+/**
+ * The tiny Whisper-layout model the browser tests run through transformers.js (generated, since
+ * no weights can be downloaded here), and a copy whose encoder is cut short.
+ */
+export function prepareTestModels() {
+  const dir = `${root}models/${TINY_WHISPER}`
+  if (!existsSync(`${dir}/onnx/encoder_model_quantized.onnx`)) {
+    execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-whisper.py`, dir], { stdio: 'inherit' })
+  }
+  const broken = `${root}models/${BROKEN_WHISPER}`
+  rmSync(broken, { recursive: true, force: true })
+  cpSync(dir, broken, { recursive: true })
+  for (const f of ['encoder_model.onnx', 'encoder_model_quantized.onnx']) {
+    const file = `${broken}/onnx/${f}`
+    truncateSync(file, Math.floor(statSync(file).size / 2))
+  }
+}

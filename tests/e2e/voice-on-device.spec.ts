@@ -1,0 +1,77 @@
+import { chromium, expect, test, type Browser, type Page } from '@playwright/test'
+import { fileURLToPath } from 'node:url'
+import config from '../../playwright.config.ts'
+import { BROKEN_WHISPER, TINY_WHISPER, TINY_WHISPER_TEXT } from './models.ts'
+import { fakeLlm, relayUrl } from './stack.ts'
+
+// The tiny model's transcript is fixed by construction (it ignores the audio): these tests prove
+// the real transformers.js loading and decoding path runs in a worker, on WASM and on WebGPU
+// (SwiftShader here), not recognition accuracy, which needs real weights.
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
+const launch = config.use!.launchOptions!
+
+function browserWithMic(wav: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: launch.executablePath,
+    args: [...launch.args!, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fixtures}${wav}%noloop`],
+  })
+}
+
+async function openWith(page: Page, settings: Record<string, unknown>) {
+  await page.goto(relayUrl())
+  await page.evaluate((s) => localStorage.setItem('parley.settings.v1', JSON.stringify(s)), settings)
+  await page.reload()
+}
+
+test.describe('on-device speech recognition (transformers.js in a worker)', () => {
+  test.setTimeout(90_000)
+  test.beforeEach(() => fakeLlm.reset())
+
+  for (const [device, settings, badge] of [
+    ['WASM', { modelDevice: 'wasm' }, 'on device · WASM'],
+    ['WebGPU', {}, 'on device · WebGPU'],
+  ] as const) {
+    test(`${device}: speech becomes text on the device, and no audio goes to the relay`, async () => {
+      const browser = await browserWithMic('speech.wav')
+      try {
+        const page = await browser.newPage()
+        const uploads: string[] = []
+        page.on('request', (r) => r.url().includes('/audio/transcriptions') && uploads.push(r.url()))
+        await openWith(page, { asrModel: TINY_WHISPER, asrPlacement: 'on-device', ...settings })
+        await expect(page.getByTestId('asr-placement')).toContainText(badge)
+        await page.getByTestId('mic-toggle').click()
+        const first = page.getByTestId('message-user').first()
+        await expect(first).toContainText(TINY_WHISPER_TEXT, { timeout: 60_000 })
+        await expect(page.getByTestId('asr-placement')).toContainText(badge)
+        await expect(page.getByTestId('message-assistant').first()).toContainText(`You said: ${TINY_WHISPER_TEXT}`)
+        expect(uploads).toEqual([])
+      } finally {
+        await browser.close()
+      }
+    })
+  }
+
+  test('a missing model is named with the fix, and the relay is offered instead', async () => {
+    const browser = await browserWithMic('speech.wav')
+    try {
+      const page = await browser.newPage()
+      await openWith(page, { asrModel: 'parley-test/no-such-model', asrPlacement: 'auto', allowRemoteModels: false, modelDevice: 'wasm' })
+      await expect(page.getByTestId('asr-placement')).toContainText('relay · no local model')
+      // Forcing on-device with nothing to load: explained, and nothing is sent anywhere.
+      await openWith(page, { asrModel: 'parley-test/no-such-model', asrPlacement: 'on-device', allowRemoteModels: false, modelDevice: 'wasm' })
+      await expect(page.getByTestId('voice-status')).toContainText('no local speech model')
+      await expect(page.getByTestId('mic-toggle')).toBeDisabled()
+
+      // A model that the server lists but whose files are damaged.
+      await openWith(page, { asrModel: BROKEN_WHISPER, asrPlacement: 'on-device', modelDevice: 'wasm' })
+      await page.getByTestId('mic-toggle').click()
+      const banner = page.getByTestId('error-banner')
+      await expect(banner).toContainText(BROKEN_WHISPER, { timeout: 30_000 })
+      await expect(banner).toContainText(/damaged|could not be loaded/)
+      await banner.getByRole('button', { name: /relay’s speech recognition/ }).click()
+      await expect(page.getByTestId('asr-placement')).toContainText('relay · your choice')
+    } finally {
+      await browser.close()
+    }
+  })
+})
