@@ -5,7 +5,7 @@ import { vendorAssets } from './scripts/vendor-assets.ts'
 // Where `npm run dev` finds the relay; scripts/dev.mjs starts it on this port.
 const relayPort = process.env.PORT ?? '8787'
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   root: 'web',
   publicDir: '../public',
   plugins: [react(), vendorAssets()],
@@ -13,9 +13,11 @@ export default defineConfig({
   // Their WebAssembly and workers must stay where they are, not be pre-bundled.
   optimizeDeps: { exclude: ['onnxruntime-web', '@ricky0123/vad-web', '@huggingface/transformers'] },
   build: {
-    outDir: '../dist',
+    // `--mode bench` adds the benchmark page and builds into its own folder (npm run bench).
+    outDir: mode === 'bench' ? '../build/bench' : '../dist',
     emptyOutDir: true,
     target: 'es2023',
+    rollupOptions: mode === 'bench' ? { input: { main: 'web/index.html', bench: 'web/bench/index.html' } } : undefined,
   },
   server: {
     host: '127.0.0.1',
@@ -48,4 +50,4 @@ export default defineConfig({
       },
     ],
   },
-})
+}))

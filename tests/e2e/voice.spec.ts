@@ -16,6 +16,9 @@ function browserWithMic(wav: string | null): Promise<Browser> {
 
 async function listen(page: Page) {
   await page.goto(relayUrl())
+  // These tests are about capture and VAD: recognition goes to the relay's (fake) service.
+  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
+  await page.reload()
   await expect(page.getByTestId('asr-placement')).toContainText('relay')
   await page.getByTestId('mic-toggle').click()
   await expect(page.getByTestId('voice')).toHaveAttribute('data-status', /listening|hearing/, { timeout: 15_000 })

@@ -59,7 +59,16 @@ export function App() {
   const voice = useVoiceInput(recognizer, { deviceId: settings.microphoneId, pushToTalk: settings.pushToTalk, endOfSpeechMs: settings.endOfSpeechMs }, onHeard)
 
   const replying = conversation.messages.find((m) => m.id === conversation.replyingTo)
-  const mood: StageMood = !replying ? 'ready' : replying.text ? 'answering' : 'thinking'
+  const mood: StageMood = replying
+    ? replying.text
+      ? 'answering'
+      : 'thinking'
+    : voice.status === 'hearing'
+      ? 'hearing'
+      : voice.status === 'off'
+        ? 'ready'
+        : 'listening'
+
   const notice =
     capabilities.status === 'unreachable' && !noticeDismissed
       ? { error: capabilities.error, retry: () => reloadCapabilities() }

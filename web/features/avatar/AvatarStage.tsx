@@ -1,7 +1,9 @@
-export type StageMood = 'ready' | 'thinking' | 'answering'
+export type StageMood = 'ready' | 'listening' | 'hearing' | 'thinking' | 'answering'
 
 const CAPTION: Record<StageMood, string> = {
   ready: 'Ready',
+  listening: 'Listening',
+  hearing: 'Hearing you…',
   thinking: 'Thinking…',
   answering: 'Answering…',
 }
