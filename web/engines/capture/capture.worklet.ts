@@ -12,7 +12,8 @@ declare class AudioWorkletProcessor {
 }
 
 export const FRAME_SAMPLES = 512
-const LEVEL_EVERY_MS = 50
+// ~12 readings a second: enough for a meter, few enough to keep the main thread idle.
+const LEVEL_EVERY_MS = 80
 
 /** Main thread → worklet. */
 export type CaptureControl = { type: 'connect'; port: MessagePort } | { type: 'mute'; muted: boolean }

@@ -23,8 +23,8 @@ describe('SpeechSegmenter', () => {
     const end = events[1] as Extract<SegmentEvent, { type: 'speech-end' }> & { at: number }
     expect(end.startMs).toBe(320)
     expect(end.endMs).toBe(960)
-    // 500 ms of redemption ≈ 16 frames of 32 ms after the last speech frame (29).
-    expect(end.at).toBe(29 + 16)
+    // 500 ms of redemption = 15 whole frames of 32 ms after the last speech frame (29).
+    expect(end.at).toBe(29 + 15)
   })
 
   it('keeps pre-speech padding and a short tail in the audio', () => {
@@ -32,7 +32,7 @@ describe('SpeechSegmenter', () => {
     const end = events.find((e) => e.type === 'speech-end') as Extract<SegmentEvent, { type: 'speech-end' }>
     const firstFrameValue = end.audio[0]
     expect(firstFrameValue).toBe(17) // 3 frames of padding before frame 20
-    expect(end.audio.length / FRAME).toBe(3 + 10 + 3) // pad + speech + 96 ms tail
+    expect(end.audio.length / FRAME).toBe(3 + 10 + 3) // pad + speech + 96 ms tail (3 frames)
   })
 
   it('rides out dips between the thresholds and short pauses shorter than the redemption', () => {

@@ -77,8 +77,12 @@ export class SpeechSegmenter {
     return this.frameIndex * this.options.frameMs
   }
 
+  /**
+   * Whole frames within `ms`, rounded down: the model's probability lingers about a frame past
+   * the last word, so rounding up would add to the end-of-speech delay the user feels.
+   */
   private frames(ms: number) {
-    return Math.max(1, Math.round(ms / this.options.frameMs))
+    return Math.max(1, Math.floor(ms / this.options.frameMs))
   }
 
   /** Feeds one frame and its speech probability; returns what happened. */

@@ -1,3 +1,5 @@
+import { useEffect, useRef } from 'react'
+import type { LevelSignal } from '../../lib/level-signal.ts'
 import type { VoiceStatus } from './use-voice-input.ts'
 
 const STATUS: Record<VoiceStatus, string> = {
@@ -10,7 +12,7 @@ const STATUS: Record<VoiceStatus, string> = {
 
 interface Props {
   status: VoiceStatus
-  level: number
+  level: LevelSignal
   muted: boolean
   pushToTalk: boolean
   /** Where recognition runs and why, or why voice is unavailable. */
@@ -27,8 +29,6 @@ interface Props {
 export function VoiceControls({ status, level, muted, pushToTalk, placement, partial, progress, onStart, onStop, onMute }: Props) {
   const loading = progress.filter((p) => !p.done)
   const on = status !== 'off'
-  // Speech RMS is small: a square-root scale makes the meter move for normal voices.
-  const meter = muted ? 0 : Math.min(1, Math.sqrt(level) * 2.2)
   const hint = on && status === 'listening' && pushToTalk ? 'Hold Space to talk' : STATUS[status]
   return (
     <div className={`voice voice--${status}`} data-testid="voice" data-status={status}>
@@ -58,11 +58,7 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, par
             </span>
           )}
         </div>
-        {on && (
-          <div className="meter" role="meter" aria-label="Microphone level" aria-valuemin={0} aria-valuemax={1} aria-valuenow={Number(meter.toFixed(2))}>
-            <div className="meter__fill" style={{ transform: `scaleX(${meter})` }} data-testid="level" />
-          </div>
-        )}
+        {on && <LevelMeter level={level} muted={muted} />}
         {loading.length > 0 && (
           <ul className="model-progress" data-testid="model-progress" aria-label="Loading the speech model">
             {loading.map((p) => (
@@ -81,6 +77,27 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, par
           {muted ? 'Unmute' : 'Mute'}
         </button>
       )}
+    </div>
+  )
+}
+
+/** Drawn from the level signal straight into the DOM: no React render per reading. */
+function LevelMeter({ level, muted }: { level: LevelSignal; muted: boolean }) {
+  const fill = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    let shown = -1
+    return level.subscribe((rms) => {
+      // Speech RMS is small: a square-root scale makes the meter move for normal voices.
+      const v = muted ? 0 : Math.min(1, Math.sqrt(rms) * 2.2)
+      // Each visible change costs a rendered frame: skip changes the eye would not see.
+      if (Math.abs(v - shown) < 0.02) return
+      shown = v
+      if (fill.current) fill.current.style.transform = `scaleX(${v.toFixed(3)})`
+    })
+  }, [level, muted])
+  return (
+    <div className="meter" role="img" aria-label="Microphone level">
+      <div ref={fill} className="meter__fill" data-testid="level" />
     </div>
   )
 }

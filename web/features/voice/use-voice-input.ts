@@ -3,6 +3,7 @@ import type { SpeechRecognizer } from '../../engines/asr/asr.ts'
 import { listMicrophones, openMicrophone, type Microphone } from '../../engines/capture/microphone.ts'
 import { startVad, type VadClient } from '../../engines/vad/client.ts'
 import { AppError, isAbort } from '../../lib/errors.ts'
+import { LevelSignal } from '../../lib/level-signal.ts'
 
 export type VoiceStatus = 'off' | 'starting' | 'listening' | 'hearing' | 'transcribing'
 
@@ -29,7 +30,7 @@ export interface HeardSpeech {
  */
 export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: VoiceSettings, onHeard: (speech: HeardSpeech) => void) {
   const [status, setStatus] = useState<VoiceStatus>('off')
-  const [level, setLevel] = useState(0)
+  const [level] = useState(() => new LevelSignal())
   const [muted, setMutedState] = useState(false)
   const [error, setError] = useState<unknown>(null)
   const [partial, setPartial] = useState('')
@@ -50,11 +51,11 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
     session.current = new AbortController()
     pending.current = 0
     setStatus('off')
-    setLevel(0)
+    level.set(0)
     if (!current) return
     current.vad.stop()
     await current.mic.stop()
-  }, [])
+  }, [level])
 
   const transcribe = useCallback(async (audio: Float32Array, span: { startMs: number; endMs: number }, speechEndAt: number) => {
     const r = recognizerRef.current
@@ -83,7 +84,7 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
     model?.catch((err: unknown) => setError(err))
     try {
       vad = await startVad({ redemptionMs: settings.endOfSpeechMs })
-      const mic = await openMicrophone({ deviceId: settings.deviceId ?? undefined, onLevel: (l) => setLevel(l.rms) })
+      const mic = await openMicrophone({ deviceId: settings.deviceId ?? undefined, onLevel: (l) => level.set(l.rms) })
       await vad.attach(mic.framePort)
       await vad.configure({}, !settings.pushToTalk)
       vad.on('speech-start', () => setStatus('hearing'))
@@ -103,7 +104,7 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
       setStatus('off')
       setError(err)
     }
-  }, [settings.deviceId, settings.endOfSpeechMs, settings.pushToTalk, transcribe, stop])
+  }, [settings.deviceId, settings.endOfSpeechMs, settings.pushToTalk, transcribe, stop, level])
 
   const setMuted = useCallback((m: boolean) => {
     live.current?.mic.setMuted(m)
