@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../../', import.meta.url))
 export const TINY_WHISPER = 'parley-test/tiny-whisper'
 export const BROKEN_WHISPER = 'parley-test/tiny-whisper-truncated'
+export const INCOMPLETE_WHISPER = 'parley-test/tiny-whisper-incomplete'
 export const TINY_WHISPER_TEXT = 'Hello from the tiny model.'
 
 /**
@@ -23,4 +24,8 @@ export function prepareTestModels() {
     const file = `${broken}/onnx/${f}`
     truncateSync(file, Math.floor(statSync(file).size / 2))
   }
+  const incomplete = `${root}models/${INCOMPLETE_WHISPER}`
+  rmSync(incomplete, { recursive: true, force: true })
+  cpSync(dir, incomplete, { recursive: true })
+  rmSync(`${incomplete}/onnx/encoder_model_quantized.onnx`)
 }

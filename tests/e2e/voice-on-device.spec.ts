@@ -1,7 +1,7 @@
 import { chromium, expect, test, type Browser, type Page } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
 import config from '../../playwright.config.ts'
-import { BROKEN_WHISPER, TINY_WHISPER, TINY_WHISPER_TEXT } from './models.ts'
+import { BROKEN_WHISPER, INCOMPLETE_WHISPER, TINY_WHISPER, TINY_WHISPER_TEXT } from './models.ts'
 import { fakeLlm, relayUrl } from './stack.ts'
 
 // The tiny model's transcript is fixed by construction (it ignores the audio): these tests prove
@@ -70,6 +70,12 @@ test.describe('on-device speech recognition (transformers.js in a worker)', () =
       await expect(banner).toContainText(/damaged|could not be loaded/)
       await banner.getByRole('button', { name: /relay’s speech recognition/ }).click()
       await expect(page.getByTestId('asr-placement')).toContainText('relay · your choice')
+
+      // A model with a file missing on the server (404): the file is named.
+      await openWith(page, { asrModel: INCOMPLETE_WHISPER, asrPlacement: 'on-device', modelDevice: 'wasm', allowRemoteModels: false })
+      await page.getByTestId('mic-toggle').click()
+      await expect(page.getByTestId('error-banner')).toContainText('encoder_model_quantized.onnx', { timeout: 30_000 })
+      await expect(page.getByTestId('error-banner')).toContainText('npm run models:fetch')
     } finally {
       await browser.close()
     }

@@ -72,6 +72,25 @@ test.describe('speaking to Parley (fake microphone → capture worklet → Siler
     }
   })
 
+  test('a speech-detection worker that crashes is restarted, the user is told, and listening goes on', async () => {
+    const browser = await browserWithMic('speech.wav')
+    try {
+      const page = await browser.newPage()
+      await listen(page)
+      // A real uncaught error inside the running VAD worker.
+      const vadWorker = page.workers().find((w) => w.url().includes('vad.worker'))!
+      await vadWorker.evaluate(() => void setTimeout(() => {
+        throw new Error('simulated crash')
+      }))
+      await expect(page.getByTestId('error-banner')).toContainText('speech detector stopped working')
+      await expect(page.getByTestId('voice')).toHaveAttribute('data-status', /listening|hearing|transcribing/, { timeout: 15_000 })
+      // The restarted chain still turns speech into messages.
+      await expect(page.getByTestId('message-user').first()).toBeVisible({ timeout: 20_000 })
+    } finally {
+      await browser.close()
+    }
+  })
+
   test('a denied microphone is explained, and typing still works', async () => {
     const browser = await browserWithMic(null)
     try {

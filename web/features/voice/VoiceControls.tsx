@@ -52,11 +52,16 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, par
           <span className="voice__status" data-testid="voice-status">
             {placement.available ? (muted ? 'Muted' : hint) : `Voice unavailable — ${placement.reason}`}
           </span>
-          {placement.available && (
-            <span className="placement-badge" data-testid="asr-placement" title="Where your speech is recognised">
-              speech: {placement.reason}
+          <span className="placement-badges">
+            <span className="placement-badge" data-testid="vad-placement" title="Speech detection (Silero VAD) always runs in a worker on this device">
+              detection: on device · WASM
             </span>
-          )}
+            {placement.available && (
+              <span className="placement-badge" data-testid="asr-placement" title="Where your speech is recognised">
+                recognition: {placement.reason}
+              </span>
+            )}
+          </span>
         </div>
         {on && <LevelMeter level={level} muted={muted} />}
         {loading.length > 0 && (

@@ -92,8 +92,10 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
       vad.on('speech-end', (e) => void transcribe(e.audio, { startMs: e.startMs, endMs: e.endMs }, performance.now()))
       vad.on('error', (e) => setError(new AppError(e.code, e.message)))
       vad.on('crash', (err) => {
-        setError(new AppError('worker_crashed', `${err.message} Listening was restarted.`))
-        void stop().then(() => start())
+        // Restart the chain, then say what happened (start() clears old errors).
+        void stop()
+          .then(() => start())
+          .then(() => setError(new AppError('worker_crashed', `${err.message} Listening was restarted.`)))
       })
       live.current = { mic, vad }
       setMutedState(false)
