@@ -12,16 +12,25 @@ export function sniffAudio(head: Uint8Array): AudioKind | undefined {
   return undefined
 }
 
-/** Seconds of audio in a PCM WAV, from its header; undefined when the header is not readable. */
-export function wavSeconds(bytes: Uint8Array): number | undefined {
+/**
+ * Seconds of audio in a PCM WAV of `fileBytes` bytes, from its header (the first few KiB) and the
+ * bytes actually present, using the format's sample rate and frame size (the header's byteRate
+ * field is not trusted: decoders ignore it). Undefined when the header is not readable.
+ */
+export function wavSeconds(head: Uint8Array, fileBytes = head.length): number | undefined {
+  const bytes = head
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  let byteRate = 0
+  let frameBytes = 0
+  let rate = 0
   let at = 12
   while (at + 8 <= bytes.length) {
     const id = String.fromCharCode(...bytes.subarray(at, at + 4))
     const size = view.getUint32(at + 4, true)
-    if (id === 'fmt ' && at + 20 <= bytes.length) byteRate = view.getUint32(at + 16, true)
-    if (id === 'data') return byteRate ? Math.min(size, bytes.length - at - 8) / byteRate : undefined
+    if (id === 'fmt ' && at + 24 <= bytes.length) {
+      rate = view.getUint32(at + 12, true)
+      frameBytes = view.getUint16(at + 20, true) // block align: bytes per sample frame
+    }
+    if (id === 'data') return rate && frameBytes ? Math.min(size, fileBytes - at - 8) / frameBytes / rate : undefined
     at += 8 + size + (size & 1)
   }
   return undefined

@@ -32,8 +32,13 @@ export interface RelayLimits {
   maxStreamMs: number
   /** Largest audio upload for transcription. */
   asrUploadBytes: number
-  /** Longest audio accepted for transcription (checked where the format says, e.g. WAV). */
+  /** Longest audio accepted for transcription, checked on WAV. */
   asrMaxSeconds: number
+  /**
+   * Largest compressed upload (WebM/Ogg/MP3/FLAC/M4A), whose length cannot be read without
+   * decoding: kept small so a tiny bitrate cannot smuggle in hours of billed audio.
+   */
+  asrCompressedBytes: number
 }
 
 export interface RelayConfig {
@@ -53,6 +58,7 @@ export const defaultLimits: RelayLimits = {
   maxStreamMs: 10 * 60_000,
   asrUploadBytes: 10 * 1024 * 1024,
   asrMaxSeconds: 120,
+  asrCompressedBytes: 2 * 1024 * 1024,
 }
 
 export class ConfigError extends Error {

@@ -55,7 +55,13 @@ async function post(
       headers,
       body,
       signal: call.abort.signal,
+      // An upstream is reached where the operator configured it, never where it redirects to.
+      redirect: 'manual',
     })
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel()
+      throw new ApiError(502, 'upstream_redirected', `The ${upstream.label} answered with a redirect, which the relay does not follow. The operator should point ${upstream.envHint.split(',')[0]} at the final address.`, 'server_error')
+    }
     if (!res.ok) throw await upstreamError(upstream, res)
     return res
   } catch (err) {

@@ -31,15 +31,18 @@ export function transcriptionRoutes({ asr, limits, fetch }: TranscriptionDeps) {
     const file = form.get('file')
     if (!(file instanceof Blob)) throw new ApiError(400, 'missing_file', 'Send the audio in a multipart field named "file".')
     if (file.size === 0) throw new ApiError(400, 'empty_audio', 'The audio file is empty.')
-    const bytes = new Uint8Array(await file.arrayBuffer())
-    const kind = sniffAudio(bytes.subarray(0, 16))
+    const kind = sniffAudio(new Uint8Array(await file.slice(0, 16).arrayBuffer()))
     const declared = file.type.toLowerCase()
     if (!kind || (declared && !/^(audio\/|video\/(webm|mp4)|application\/octet-stream)/.test(declared))) {
       throw new ApiError(415, 'not_audio', 'The file is not audio the relay accepts: send WAV, WebM or Ogg (Opus), MP3, FLAC or M4A.')
     }
-    const seconds = kind === 'wav' ? wavSeconds(bytes) : undefined
-    if (seconds !== undefined && seconds > limits.asrMaxSeconds) {
-      throw new ApiError(413, 'audio_too_long', `The audio is ${Math.round(seconds)} s long; the relay transcribes at most ${limits.asrMaxSeconds} s at a time.`)
+    if (kind === 'wav') {
+      const seconds = wavSeconds(new Uint8Array(await file.slice(0, 4096).arrayBuffer()), file.size)
+      if (seconds !== undefined && seconds > limits.asrMaxSeconds) {
+        throw new ApiError(413, 'audio_too_long', `The audio is ${Math.round(seconds)} s long; the relay transcribes at most ${limits.asrMaxSeconds} s at a time.`)
+      }
+    } else if (file.size > limits.asrCompressedBytes) {
+      throw new ApiError(413, 'body_too_large', `Compressed audio is accepted up to ${Math.round(limits.asrCompressedBytes / 1024 / 1024)} MiB (its length cannot be checked); send WAV, or shorter audio.`)
     }
 
     const model = text(form, 'model') ?? asr.model
@@ -53,7 +56,7 @@ export function transcriptionRoutes({ asr, limits, fetch }: TranscriptionDeps) {
 
     // Only validated fields go upstream: nothing else from the client is forwarded.
     const out = new FormData()
-    out.set('file', new Blob([bytes], { type: declared || `audio/${kind}` }), `audio.${EXTENSION[kind]}`)
+    out.set('file', new Blob([file], { type: declared || `audio/${kind}` }), `audio.${EXTENSION[kind]}`)
     out.set('model', model)
     out.set('response_format', format)
     if (language) out.set('language', language)
@@ -62,7 +65,7 @@ export function transcriptionRoutes({ asr, limits, fetch }: TranscriptionDeps) {
     const abort = new AbortController()
     c.req.raw.signal.addEventListener('abort', () => abort.abort('client closed'), { once: true })
     const res = await postForm(upstream, '/audio/transcriptions', out, { fetch, abort, firstByteMs: limits.upstreamIdleMs })
-    const body = await res.text()
+    const body = await readAnswer(res, limits.upstreamIdleMs, abort)
     if (format === 'text') return c.text(body)
     try {
       return c.json(JSON.parse(body) as object)
@@ -70,6 +73,21 @@ export function transcriptionRoutes({ asr, limits, fetch }: TranscriptionDeps) {
       throw new ApiError(502, 'upstream_bad_response', 'The speech recognition service answered with something that is not JSON. The operator should check ASR_BASE_URL.')
     }
   })
+}
+
+/** A transcript is small: read at most 1 MiB, within the idle limit. */
+async function readAnswer(res: Response, idleMs: number, abort: AbortController): Promise<string> {
+  const timer = setTimeout(() => abort.abort('idle'), idleMs)
+  try {
+    const text = await res.text()
+    if (text.length > 1024 * 1024) throw new ApiError(502, 'upstream_bad_response', 'The speech recognition service answered with far more text than a transcript.')
+    return text
+  } catch (err) {
+    if (err instanceof ApiError) throw err
+    throw new ApiError(504, 'upstream_timeout', 'The speech recognition service stopped sending its answer. Try again.')
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 function text(form: FormData, name: string): string | undefined {

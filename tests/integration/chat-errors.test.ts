@@ -97,6 +97,12 @@ describe('upstream failures map to clear errors', () => {
     await expectError(await stack.api('/api/v1/chat/completions', chatBody({ stream: true })), 502, 'upstream_error')
   })
 
+  it('an upstream redirect is not followed → 502', async () => {
+    stack.fake.next({ kind: 'status', status: 307, headers: { location: 'http://127.0.0.1:9/steal' } })
+    await expectError(await stack.api('/api/v1/chat/completions', chatBody()), 502, 'upstream_redirected')
+    expect(stack.fake.requests).toHaveLength(1)
+  })
+
   it('an upstream that never answers → 504', async () => {
     stack.fake.next({ kind: 'hang' })
     await expectError(await stack.api('/api/v1/chat/completions', chatBody({ stream: true })), 504, 'upstream_timeout')

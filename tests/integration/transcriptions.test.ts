@@ -13,7 +13,7 @@ let relay: RunningRelay
 beforeAll(async () => {
   fake = await startFakeTranscriber({ apiKey: KEY })
   relay = await startRelay(
-    loadConfig({ HOST: '127.0.0.1', PORT: '0', ASR_BASE_URL: fake.baseUrl, ASR_API_KEY: KEY, ASR_MODEL: 'whisper-1' }, { asrUploadBytes: 1024 * 1024 + 1024 * 1024, asrMaxSeconds: 20, upstreamIdleMs: 800 }),
+    loadConfig({ HOST: '127.0.0.1', PORT: '0', ASR_BASE_URL: fake.baseUrl, ASR_API_KEY: KEY, ASR_MODEL: 'whisper-1' }, { asrUploadBytes: 3 * 1024 * 1024, asrMaxSeconds: 20, upstreamIdleMs: 800 }),
     { distDir: null, log: () => {} },
   )
 })
@@ -68,10 +68,14 @@ describe('POST /api/v1/audio/transcriptions', () => {
     await expectError(await upload(new Blob([], { type: 'audio/wav' })), 400, 'empty_audio')
     await expectError(await upload(new Blob(['<html>hello</html>'], { type: 'audio/wav' })), 415, 'not_audio')
     await expectError(await upload(new Blob([speech], { type: 'image/png' })), 415, 'not_audio')
-    await expectError(await upload(new Blob([new Uint8Array(3 * 1024 * 1024)], { type: 'audio/wav' })), 413, 'body_too_large')
+    await expectError(await upload(new Blob([new Uint8Array(4 * 1024 * 1024)], { type: 'audio/wav' })), 413, 'body_too_large')
     // 25 s of 16 kHz 16-bit audio (over the 20 s limit set here), within the byte limit.
     const long = encodeWav({ sampleRate: 16000, samples: new Float32Array(16000 * 25) })
     expect(await expectError(await upload(new Blob([long], { type: 'audio/wav' })), 413, 'audio_too_long')).toMatch(/at most 20 s/)
+    // Compressed audio, whose length cannot be read, has its own byte cap (2 MiB by default).
+    const ogg = new Uint8Array(2.5 * 1024 * 1024)
+    ogg.set(new TextEncoder().encode('OggS'))
+    expect(await expectError(await upload(new Blob([ogg], { type: 'audio/ogg' }), {}, 'a.ogg'), 413, 'body_too_large')).toMatch(/Compressed audio/)
     expect(fake.uploads).toHaveLength(0)
   })
 
