@@ -91,6 +91,31 @@ test.describe('speaking to Parley (fake microphone → capture worklet → Siler
     }
   })
 
+  test('push-to-talk: only speech while Space is held becomes a message', async () => {
+    const browser = await browserWithMic('speech.wav')
+    try {
+      const page = await browser.newPage()
+      await page.goto(relayUrl())
+      await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay', pushToTalk: true })))
+      await page.reload()
+      await page.getByTestId('mic-toggle').click()
+      await expect(page.getByTestId('voice-status')).toHaveText('Hold Space to talk', { timeout: 15_000 })
+      // The first sentence plays with the key up: nothing is sent.
+      await page.waitForTimeout(4500)
+      await expect(page.getByTestId('message-user')).toHaveCount(0)
+      await page.keyboard.down('Space')
+      await expect(page.getByTestId('voice')).toHaveAttribute('data-status', 'hearing')
+      await page.waitForTimeout(1500)
+      await page.keyboard.up('Space')
+      await expect(page.getByTestId('message-user')).toHaveCount(1)
+      const [start, end] = await page.getByTestId('message-user').evaluate((e) => [Number(e.getAttribute('data-speech-start')), Number(e.getAttribute('data-speech-end'))])
+      expect(end! - start!).toBeGreaterThan(1200)
+      expect(end! - start!).toBeLessThan(2200)
+    } finally {
+      await browser.close()
+    }
+  })
+
   test('a denied microphone is explained, and typing still works', async () => {
     const browser = await browserWithMic(null)
     try {

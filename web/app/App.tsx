@@ -11,7 +11,7 @@ import { useVoiceInput, type HeardSpeech } from '../features/voice/use-voice-inp
 import { VoiceControls } from '../features/voice/VoiceControls.tsx'
 import { AppError } from '../lib/errors.ts'
 import { ErrorBanner } from '../ui/ErrorBanner.tsx'
-import { resolveAsrPlacement } from '../session/placement.ts'
+import { resolveAsrPlacement, type Resolved } from '../session/placement.ts'
 import { useDeviceCapabilities } from './device.ts'
 import { useRecognizer, useSelfHostedModel } from './use-recognizer.ts'
 
@@ -39,19 +39,24 @@ export function App() {
   const relayAsr = capabilities.status === 'ready' && capabilities.capabilities.asr.available
   const hosted = useSelfHostedModel(settings.asrModel)
   const allowRemote = settings.allowRemoteModels ?? hosted === false
-  const device = useDeviceCapabilities() ?? { webgpu: false, shaderF16: false }
-  const asr = resolveAsrPlacement({
-    device: settings.modelDevice === 'wasm' ? { ...device, webgpu: false } : device,
-    localModel: hosted === true || allowRemote,
-    relay: relayAsr,
-    choice: settings.asrPlacement,
-  })
+  const device = useDeviceCapabilities()
+  // Until we know whether the server hosts the model, nothing is chosen: audio must not go to the
+  // relay for the moment it takes to find out that it could have stayed on the device.
+  const asr: Resolved =
+    (hosted === undefined || device === undefined) && settings.asrPlacement !== 'relay'
+      ? { placement: null, reason: 'checking for a speech model…' }
+      : resolveAsrPlacement({
+          device: settings.modelDevice === 'wasm' || !device ? { webgpu: false, shaderF16: false } : device,
+          localModel: hosted === true || allowRemote,
+          relay: relayAsr,
+          choice: settings.asrPlacement,
+        })
   const [asrCrash, setAsrCrash] = useState<unknown>(null)
   const { recognizer, progress, loaded: asrLoaded } = useRecognizer(asr, {
     modelId: settings.asrModel,
     allowRemote,
     token: settings.accessToken || undefined,
-    shaderF16: device.shaderF16,
+    shaderF16: device?.shaderF16 ?? false,
     onCrash: setAsrCrash,
   })
   const send = conversation.send

@@ -52,13 +52,14 @@ export class WorkerRpc<Req extends WorkerRequest, Ev extends WorkerEvent> {
     const id = this.nextId++
     return new Promise<Ev>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      this.worker.postMessage({ ...message, id }, transfer)
+      try {
+        this.worker.postMessage({ ...message, id }, transfer)
+      } catch (err) {
+        // Not sent (a detached buffer, an uncloneable value): nothing will answer it.
+        this.pending.delete(id)
+        reject(new AppError('worker_message_failed', `Could not send to the ${this.label}: ${(err as Error).message}`))
+      }
     })
-  }
-
-  /** Fire-and-forget message (no reply expected). */
-  post(message: DistributiveOmit<Req, 'id'>, transfer: Transferable[] = []) {
-    this.worker.postMessage({ ...message, id: 0 }, transfer)
   }
 
   on<K extends Ev['type'] | 'crash'>(type: K, handler: Handler<K extends 'crash' ? AppError : Extract<Ev, { type: K }>>): () => void {
@@ -92,6 +93,8 @@ export class WorkerRpc<Req extends WorkerRequest, Ev extends WorkerEvent> {
 
   private crash(detail: string) {
     const err = new AppError('worker_crashed', `The ${this.label} stopped working (${detail}).`)
+    // An uncaught error can leave the worker half-alive, holding its model: end it for good.
+    this.worker.terminate()
     this.failAll(err)
     this.emit('crash', err)
   }

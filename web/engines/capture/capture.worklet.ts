@@ -34,7 +34,10 @@ class CaptureProcessor extends AudioWorkletProcessor {
   constructor() {
     super()
     this.port.onmessage = (e: MessageEvent<CaptureControl>) => {
-      if (e.data.type === 'connect') this.out = e.data.port
+      if (e.data.type === 'connect') {
+        this.out?.close()
+        this.out = e.data.port
+      }
       else if (e.data.type === 'mute') this.muted = e.data.muted
     }
   }

@@ -9,8 +9,11 @@ export interface MicrophoneOptions {
 }
 
 export interface Microphone {
-  /** The VAD worker's end of the frame channel. */
-  framePort: MessagePort
+  /**
+   * A new channel for the 16 kHz frames: the worklet sends on its end from now on; the returned
+   * end goes to the VAD worker (again after a VAD restart).
+   */
+  framePort(): MessagePort
   deviceId: string | undefined
   label: string
   setMuted(muted: boolean): void
@@ -46,13 +49,15 @@ export async function openMicrophone(options: MicrophoneOptions = {}): Promise<M
     const source = context.createMediaStreamSource(stream)
     // No outputs: the node is processed because it has an input, and plays nothing.
     const node = new AudioWorkletNode(context, 'parley-capture', { numberOfInputs: 1, numberOfOutputs: 0, channelCount: 1, channelCountMode: 'explicit' })
-    const channel = new MessageChannel()
-    node.port.postMessage({ type: 'connect', port: channel.port1 } satisfies CaptureControl, [channel.port1])
     node.port.onmessage = (e: MessageEvent<CaptureReport>) => options.onLevel?.(e.data)
     source.connect(node)
     if (context.state === 'suspended') await context.resume()
     return {
-      framePort: channel.port2,
+      framePort() {
+        const channel = new MessageChannel()
+        node.port.postMessage({ type: 'connect', port: channel.port1 } satisfies CaptureControl, [channel.port1])
+        return channel.port2
+      },
       deviceId: track.getSettings().deviceId,
       label: track.label,
       setMuted(muted) {

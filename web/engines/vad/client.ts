@@ -5,11 +5,11 @@ import type { SegmenterOptions } from './speech-segmenter.ts'
 export type VadClient = Awaited<ReturnType<typeof startVad>>
 
 /** Starts the VAD worker and loads Silero into it (resolves once it is warmed up). */
-export async function startVad(options: Partial<SegmenterOptions> = {}) {
+export async function startVad(options: Partial<SegmenterOptions> = {}, autoDetect = true) {
   const worker = new Worker(new URL('./vad.worker.ts', import.meta.url), { type: 'module', name: 'parley-vad' })
   const rpc = new WorkerRpc<VadRequest, VadEvent>(worker, 'speech detector')
   try {
-    await rpc.request({ type: 'load', modelUrl: SILERO_MODEL_PATH, options })
+    await rpc.request({ type: 'load', modelUrl: SILERO_MODEL_PATH, options, autoDetect })
   } catch (err) {
     rpc.terminate()
     throw err
@@ -18,7 +18,7 @@ export async function startVad(options: Partial<SegmenterOptions> = {}) {
     on: rpc.on.bind(rpc),
     attach: (port: MessagePort) => rpc.request({ type: 'attach', port }, [port]),
     configure: (o: Partial<SegmenterOptions>, autoDetect?: boolean) => rpc.request({ type: 'configure', options: o, autoDetect }),
-    pushToTalk: (pressed: boolean) => rpc.post({ type: 'push-to-talk', pressed }),
+    pushToTalk: (pressed: boolean) => void rpc.request({ type: 'push-to-talk', pressed }).catch(() => {}),
     reset: () => rpc.request({ type: 'reset' }),
     stats: async () => ((await rpc.request({ type: 'stats' })) as Extract<VadEvent, { type: 'result' }>).stats as VadStats,
     stop: () => rpc.terminate(),

@@ -6,10 +6,11 @@ export const SILERO_MODEL_PATH = '/vendor/silero-vad/silero_vad_v5.onnx'
 
 /** Main thread → VAD worker. */
 export type VadRequest =
-  | { type: 'load'; id: number; modelUrl: string; options: Partial<SegmenterOptions> }
+  /** `autoDetect: false` is push-to-talk mode: speech starts and ends only with the key. */
+  | { type: 'load'; id: number; modelUrl: string; options: Partial<SegmenterOptions>; autoDetect: boolean }
   /** The capture worklet's end of a MessageChannel: 512-sample frames arrive on it. */
   | { type: 'attach'; id: number; port: MessagePort }
-  /** `autoDetect: false` is push-to-talk mode: speech starts and ends only with the key. */
+  /** Changes options in place (the stream's time and a segment in progress are kept). */
   | { type: 'configure'; id: number; options: Partial<SegmenterOptions>; autoDetect?: boolean }
   /** Push-to-talk pressed (speech starts now) or released (it ends now). */
   | { type: 'push-to-talk'; id: number; pressed: boolean }

@@ -60,10 +60,29 @@ describe('SpeechSegmenter', () => {
     const s = new SpeechSegmenter({ frameMs: 32 })
     s.push(0, frame(0))
     expect(s.forceStart()).toEqual([{ type: 'speech-start', startMs: 32 }])
-    for (let i = 1; i <= 5; i++) expect(s.push(0, frame(i))).toEqual([]) // silence does not end it
+    for (let i = 1; i <= 10; i++) expect(s.push(0, frame(i))).toEqual([]) // silence does not end it
     const [end] = s.end()
-    expect(end).toMatchObject({ type: 'speech-end', startMs: 32, endMs: 192 })
+    expect(end).toMatchObject({ type: 'speech-end', startMs: 32, endMs: 352 })
     expect(s.end()).toEqual([])
+  })
+
+  it('push-to-talk: a tap is a misfire, and a key held forever is cut at maxSpeechMs', () => {
+    const s = new SpeechSegmenter({ frameMs: 32, maxSpeechMs: 320 })
+    s.forceStart()
+    s.push(0, frame(0))
+    expect(s.end()).toMatchObject([{ type: 'misfire' }])
+    s.forceStart()
+    const events = Array.from({ length: 12 }, (_, i) => s.push(0, frame(i))).flat()
+    expect(events).toMatchObject([{ type: 'speech-end' }])
+  })
+
+  it('changes options in place without losing the stream time', () => {
+    const s = new SpeechSegmenter({ frameMs: 32 })
+    for (let i = 0; i < 5; i++) s.push(0, frame(i))
+    s.configure({ redemptionMs: 800 })
+    expect(s.nowMs).toBe(160)
+    expect(s.options.redemptionMs).toBe(800)
+    expect(() => s.configure({ minSpeechMs: -5 })).toThrow(/minSpeechMs/)
   })
 
   it('rejects bad options with a message naming them', () => {

@@ -50,7 +50,7 @@ export function validateSegmenterOptions(o: SegmenterOptions): string[] {
 }
 
 export class SpeechSegmenter {
-  readonly options: SegmenterOptions
+  private opts: SegmenterOptions
   private frameIndex = 0
   private speaking = false
   private forced = false
@@ -63,9 +63,16 @@ export class SpeechSegmenter {
   private speech: Float32Array[] = []
 
   constructor(options: Partial<SegmenterOptions> = {}) {
-    this.options = { ...defaultSegmenterOptions, ...options }
-    const problems = validateSegmenterOptions(this.options)
-    if (problems.length) throw new RangeError(`Bad speech segmenter options: ${problems.join('; ')}`)
+    this.opts = checked({ ...defaultSegmenterOptions, ...options })
+  }
+
+  get options(): Readonly<SegmenterOptions> {
+    return this.opts
+  }
+
+  /** Changes options in place, keeping the stream's time and any segment in progress. */
+  configure(options: Partial<SegmenterOptions>) {
+    this.opts = checked({ ...this.opts, ...options })
   }
 
   get isSpeaking() {
@@ -104,7 +111,11 @@ export class SpeechSegmenter {
     }
 
     this.speech.push(frame)
-    if (this.forced) return events
+    // Push-to-talk ignores the model but not the length limit (a lost key-up must not grow forever).
+    if (this.forced) {
+      if ((i + 1 - this.startFrame) * o.frameMs >= o.maxSpeechMs) events.push(this.finish(i))
+      return events
+    }
     if (probability >= o.negativeThreshold) this.lastSpeechFrame = i
     // Noise keeps the model near the negative threshold for a while after the last word:
     // the reported end is the last confident frame (measured: 200 ms earlier on noisy speech).
@@ -151,15 +162,21 @@ export class SpeechSegmenter {
     const o = this.options
     const startMs = this.startFrame * o.frameMs
     const endMs = ((cutAt ?? this.lastConfidentFrame) + 1) * o.frameMs
-    const wasForced = this.forced
     const keepFrames = (cutAt ?? this.lastSpeechFrame) - this.startFrame + 1 + this.frames(TAIL_MS)
     const frames = [...this.pad, ...this.speech.slice(0, keepFrames)]
     this.speaking = this.forced = false
     this.pad = []
     this.speech = []
-    if (!wasForced && endMs - startMs < o.minSpeechMs) return { type: 'misfire', startMs, endMs }
+    // Too short to be speech (a cough, or a tap of the push-to-talk key).
+    if (endMs - startMs < o.minSpeechMs) return { type: 'misfire', startMs, endMs }
     return { type: 'speech-end', startMs, endMs, audio: concat(frames) }
   }
+}
+
+function checked(o: SegmenterOptions): SegmenterOptions {
+  const problems = validateSegmenterOptions(o)
+  if (problems.length) throw new RangeError(`Bad speech segmenter options: ${problems.join('; ')}`)
+  return o
 }
 
 function concat(frames: Float32Array[]): Float32Array {

@@ -28,7 +28,15 @@ function publish(events: ReturnType<SpeechSegmenter['push']>) {
 async function onFrame(samples: Float32Array) {
   if (!vad) return
   const t = performance.now()
-  const p = await vad.process(samples)
+  let p: number
+  try {
+    p = await vad.process(samples)
+  } catch (err) {
+    // Say it once and stop: a broken model would otherwise fail 31 times a second.
+    vad = undefined
+    emit({ type: 'error', code: 'vad_failed', message: `Speech detection stopped: ${(err as Error).message}. Turn the microphone off and on to restart it.` })
+    return
+  }
   modelMs += performance.now() - t
   frames++
   publish(segmenter.push(autoDetect ? p : 0, samples))
@@ -41,13 +49,10 @@ function attach(next: MessagePort) {
   vad?.reset()
   // Frames are handled strictly in order, one model run at a time.
   port.onmessage = (e: MessageEvent<CaptureFrame>) => {
-    if (e.data.type === 'frame') chain = chain.then(() => onFrame(e.data.samples)).catch((err: unknown) => emit({ type: 'error', code: 'vad_failed', message: `Speech detection failed: ${(err as Error).message}` }))
+    if (e.data.type === 'frame') chain = chain.then(() => onFrame(e.data.samples))
   }
 }
 
-function reconfigure(options: Partial<SegmenterOptions>) {
-  segmenter = new SpeechSegmenter({ ...segmenter.options, ...options })
-}
 
 serveRequests<VadRequest>(self, async (req) => {
   switch (req.type) {
@@ -55,7 +60,8 @@ serveRequests<VadRequest>(self, async (req) => {
       const res = await fetch(req.modelUrl)
       if (!res.ok) throw Object.assign(new Error(`The speech detection model could not be loaded from ${req.modelUrl} (HTTP ${res.status}).`), { code: 'model_missing' })
       vad = await SileroVad.load(new Uint8Array(await res.arrayBuffer()))
-      reconfigure(req.options)
+      segmenter = new SpeechSegmenter(req.options)
+      autoDetect = req.autoDetect
       // Warm-up: the first run compiles kernels; do it before saying ready.
       await vad.process(new Float32Array(512))
       vad.reset()
@@ -66,13 +72,16 @@ serveRequests<VadRequest>(self, async (req) => {
       return emit({ type: 'result', id: req.id })
     case 'configure':
       await chain
-      reconfigure(req.options)
-      if (req.autoDetect !== undefined) autoDetect = req.autoDetect
+      segmenter.configure(req.options)
+      if (req.autoDetect !== undefined && req.autoDetect !== autoDetect) {
+        autoDetect = req.autoDetect
+        publish(segmenter.end()) // a segment of the old mode ends with it
+      }
       return emit({ type: 'result', id: req.id })
     case 'push-to-talk':
       await chain
       publish(req.pressed ? segmenter.forceStart() : segmenter.end())
-      return req.id ? emit({ type: 'result', id: req.id }) : undefined
+      return emit({ type: 'result', id: req.id })
     case 'reset':
       await chain
       publish(segmenter.end())

@@ -24,9 +24,13 @@ export interface HeardSpeech {
   transcribedAt: number
 }
 
+/** More VAD crashes than this within a minute: stop restarting and say so. */
+const MAX_CRASHES_PER_MINUTE = 3
+
 /**
  * The microphone → VAD worker → recognizer chain. The audio path never touches the main thread:
- * only speech events and level readings arrive here.
+ * only speech events and level readings arrive here. Segments are transcribed one after another,
+ * in the order spoken.
  */
 export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: VoiceSettings, onHeard: (speech: HeardSpeech) => void) {
   const [status, setStatus] = useState<VoiceStatus>('off')
@@ -35,78 +39,126 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
   const [error, setError] = useState<unknown>(null)
   const [partial, setPartial] = useState('')
   const [microphones, setMicrophones] = useState<{ deviceId: string; label: string }[]>([])
+
   const live = useRef<{ mic: Microphone; vad: VadClient } | null>(null)
-  const recognizerRef = useRef(recognizer)
-  recognizerRef.current = recognizer
-  const onHeardRef = useRef(onHeard)
-  onHeardRef.current = onHeard
-  /** Aborted when listening stops; segments are transcribed in order, none dropped. */
-  const session = useRef(new AbortController())
+  /** Bumped by every start and stop: an older start that finishes late undoes itself. */
+  const generation = useRef(0)
+  const latest = useRef({ recognizer, settings, onHeard })
+  latest.current = { recognizer, settings, onHeard }
+  const queue = useRef<Promise<void>>(Promise.resolve())
   const pending = useRef(0)
+  /** Aborted when listening stops: queued transcriptions are dropped. */
+  const session = useRef(new AbortController())
+  const crashes = useRef<number[]>([])
 
   const stop = useCallback(async () => {
+    generation.current++
     const current = live.current
     live.current = null
     session.current.abort()
     session.current = new AbortController()
     pending.current = 0
     setStatus('off')
+    setPartial('')
     level.set(0)
     if (!current) return
     current.vad.stop()
     await current.mic.stop()
   }, [level])
 
-  const transcribe = useCallback(async (audio: Float32Array, span: { startMs: number; endMs: number }, speechEndAt: number) => {
-    const r = recognizerRef.current
-    if (!r) return
+  const transcribe = useCallback((audio: Float32Array, span: { startMs: number; endMs: number }, speechEndAt: number) => {
     const { signal } = session.current
     pending.current++
     setStatus('transcribing')
-    try {
-      const { text } = await r.transcribe(audio, { signal, onPartial: setPartial })
-      if (text && !signal.aborted) onHeardRef.current({ text, ...span, speechEndAt, transcribedAt: performance.now() })
-    } catch (err) {
-      if (!isAbort(err) && !signal.aborted) setError(err)
-    } finally {
-      setPartial('')
-      if (!signal.aborted && --pending.current === 0 && live.current) setStatus((s) => (s === 'transcribing' ? 'listening' : s))
-    }
+    queue.current = queue.current.then(async () => {
+      const r = latest.current.recognizer
+      try {
+        if (signal.aborted || !r) return
+        const { text } = await r.transcribe(audio, { signal, onPartial: (t) => !signal.aborted && setPartial(t) })
+        if (text && !signal.aborted) latest.current.onHeard({ text, ...span, speechEndAt, transcribedAt: performance.now() })
+      } catch (err) {
+        if (!isAbort(err) && !signal.aborted) setError(err)
+      } finally {
+        if (!signal.aborted) {
+          setPartial('')
+          if (--pending.current === 0 && live.current) setStatus((s) => (s === 'transcribing' ? 'listening' : s))
+        }
+      }
+    })
   }, [])
+
+  /** Starts a VAD worker with the current settings and wires its events. */
+  const launchVad = useCallback(async (): Promise<VadClient> => {
+    const { settings: s } = latest.current
+    const vad = await startVad({ redemptionMs: s.endOfSpeechMs }, !s.pushToTalk)
+    vad.on('speech-start', () => setStatus('hearing'))
+    vad.on('misfire', () => setStatus((st) => (st === 'hearing' ? (pending.current ? 'transcribing' : 'listening') : st)))
+    vad.on('speech-end', (e) => transcribe(e.audio, { startMs: e.startMs, endMs: e.endMs }, performance.now()))
+    vad.on('error', (e) => setError(new AppError(e.code, e.message)))
+    vad.on('crash', (err) => void restartVad(vad, err))
+    return vad
+    // restartVad (below) is stable: its own dependencies are stable callbacks.
+  }, [transcribe])
+
+  /** A crashed VAD worker is replaced; the microphone and queued transcriptions carry on. */
+  const restartVad = useCallback(
+    async (crashed: VadClient, err: AppError) => {
+      const current = live.current
+      if (!current || current.vad !== crashed) return
+      const now = Date.now()
+      crashes.current = [...crashes.current.filter((t) => now - t < 60_000), now]
+      if (crashes.current.length > MAX_CRASHES_PER_MINUTE) {
+        await stop()
+        setError(new AppError('worker_crashed', `${err.message} It keeps failing, so listening was turned off. Reload the page to try again.`))
+        return
+      }
+      const gen = generation.current
+      try {
+        const vad = await launchVad()
+        if (generation.current !== gen || live.current !== current) return vad.stop()
+        await vad.attach(current.mic.framePort())
+        current.vad = vad
+        setError(new AppError('worker_crashed', `${err.message} It was restarted and is listening again.`))
+      } catch (restartError) {
+        await stop()
+        setError(restartError)
+      }
+    },
+    [launchVad, stop],
+  )
 
   const start = useCallback(async () => {
     if (live.current) return
+    const gen = ++generation.current
     setError(null)
     setStatus('starting')
-    let vad: VadClient | undefined
     // The speech model loads while the microphone starts; speech that comes first waits for it.
-    const model = (recognizerRef.current as { load?(): Promise<void> } | null)?.load?.()
-    model?.catch((err: unknown) => setError(err))
+    ;(latest.current.recognizer as { load?(): Promise<void> } | null)?.load?.().catch((err: unknown) => generation.current === gen && setError(err))
+    let vad: VadClient | undefined
+    let mic: Microphone | undefined
     try {
-      vad = await startVad({ redemptionMs: settings.endOfSpeechMs })
-      const mic = await openMicrophone({ deviceId: settings.deviceId ?? undefined, onLevel: (l) => level.set(l.rms) })
-      await vad.attach(mic.framePort)
-      await vad.configure({}, !settings.pushToTalk)
-      vad.on('speech-start', () => setStatus('hearing'))
-      vad.on('misfire', () => setStatus((s) => (s === 'hearing' ? (pending.current ? 'transcribing' : 'listening') : s)))
-      vad.on('speech-end', (e) => void transcribe(e.audio, { startMs: e.startMs, endMs: e.endMs }, performance.now()))
-      vad.on('error', (e) => setError(new AppError(e.code, e.message)))
-      vad.on('crash', (err) => {
-        // Restart the chain, then say what happened (start() clears old errors).
-        void stop()
-          .then(() => start())
-          .then(() => setError(new AppError('worker_crashed', `${err.message} Listening was restarted.`)))
-      })
+      vad = await launchVad()
+      if (generation.current !== gen) return vad.stop()
+      mic = await openMicrophone({ deviceId: latest.current.settings.deviceId ?? undefined, onLevel: (l) => level.set(l.rms) })
+      if (generation.current !== gen) {
+        vad.stop()
+        return void (await mic.stop())
+      }
+      await vad.attach(mic.framePort())
       live.current = { mic, vad }
       setMutedState(false)
       setStatus('listening')
-      setMicrophones(await listMicrophones())
     } catch (err) {
       vad?.stop()
-      setStatus('off')
-      setError(err)
+      await mic?.stop().catch(() => {})
+      if (generation.current === gen) {
+        setStatus('off')
+        setError(err)
+      }
+      return
     }
-  }, [settings.deviceId, settings.endOfSpeechMs, settings.pushToTalk, transcribe, stop, level])
+    listMicrophones().then(setMicrophones, () => {})
+  }, [launchVad, level])
 
   const setMuted = useCallback((m: boolean) => {
     live.current?.mic.setMuted(m)
@@ -114,37 +166,47 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
     setMutedState(m)
   }, [])
 
-  // Push-to-talk: hold Space anywhere but in a text field.
+  // The end-of-speech delay and push-to-talk change in place, without restarting anything.
+  const running = status !== 'off' && status !== 'starting'
   useEffect(() => {
-    if (!settings.pushToTalk || status === 'off') return
+    if (running) void live.current?.vad.configure({ redemptionMs: settings.endOfSpeechMs }, !settings.pushToTalk)
+  }, [running, settings.endOfSpeechMs, settings.pushToTalk])
+
+  // Another microphone: restart the chain with it.
+  const lastDevice = useRef(settings.deviceId)
+  useEffect(() => {
+    if (lastDevice.current === settings.deviceId) return
+    lastDevice.current = settings.deviceId
+    if (live.current) void stop().then(start)
+  }, [settings.deviceId, start, stop])
+
+  // Push-to-talk: hold Space anywhere but in a text field; leaving the window releases it.
+  useEffect(() => {
+    if (!settings.pushToTalk || !running) return
     const typing = (e: KeyboardEvent) => e.target instanceof HTMLElement && e.target.closest('input, textarea, select, [contenteditable]')
+    const press = (pressed: boolean) => live.current?.vad.pushToTalk(pressed)
     const down = (e: KeyboardEvent) => {
       if (e.code !== 'Space' || e.repeat || typing(e)) return
       e.preventDefault()
-      live.current?.vad.pushToTalk(true)
+      press(true)
     }
     const up = (e: KeyboardEvent) => {
       if (e.code !== 'Space' || typing(e)) return
       e.preventDefault()
-      live.current?.vad.pushToTalk(false)
+      press(false)
     }
+    const release = () => press(false)
     window.addEventListener('keydown', down)
     window.addEventListener('keyup', up)
+    window.addEventListener('blur', release)
+    document.addEventListener('visibilitychange', release)
     return () => {
       window.removeEventListener('keydown', down)
       window.removeEventListener('keyup', up)
+      window.removeEventListener('blur', release)
+      document.removeEventListener('visibilitychange', release)
     }
-  }, [settings.pushToTalk, status])
-
-  // A new device or mode while listening: restart with it.
-  const running = status !== 'off' && status !== 'starting'
-  const restartKey = `${settings.deviceId}|${settings.pushToTalk}|${settings.endOfSpeechMs}`
-  const lastKey = useRef(restartKey)
-  useEffect(() => {
-    if (lastKey.current === restartKey) return
-    lastKey.current = restartKey
-    if (running) void stop().then(() => start())
-  }, [restartKey, running, start, stop])
+  }, [settings.pushToTalk, running])
 
   useEffect(() => () => void stop(), [stop])
 
