@@ -48,21 +48,9 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, par
         <span className="sr-only">{on ? 'Stop listening' : 'Start listening'}</span>
       </button>
       <div className="voice__body">
-        <div className="voice__line">
-          <span className="voice__status" data-testid="voice-status">
-            {placement.available ? (muted ? 'Muted' : hint) : `Voice unavailable — ${placement.reason}`}
-          </span>
-          <span className="placement-badges">
-            <span className="placement-badge" data-testid="vad-placement" title="Speech detection (Silero VAD) always runs in a worker on this device">
-              detection: on device · WASM
-            </span>
-            {placement.available && (
-              <span className="placement-badge" data-testid="asr-placement" title="Where your speech is recognised">
-                recognition: {placement.reason}
-              </span>
-            )}
-          </span>
-        </div>
+        <span className="voice__status" data-testid="voice-status">
+          {placement.available ? (muted ? 'Muted' : hint) : `Voice unavailable — ${placement.reason}`}
+        </span>
         {on && <LevelMeter level={level} muted={muted} />}
         {loading.length > 0 && (
           <ul className="model-progress" data-testid="model-progress" aria-label="Loading the speech model">
@@ -76,6 +64,16 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, par
           </ul>
         )}
         {partial && <div className="voice__partial">{partial}</div>}
+        <div className="placement-badges">
+          <span className="placement-badge" data-testid="vad-placement" title="Speech detection (Silero VAD) always runs in a worker on this device">
+            detection: on device · WASM
+          </span>
+          {placement.available && (
+            <span className="placement-badge" data-testid="asr-placement" title="Where your speech is recognised">
+              recognition: {placement.reason}
+            </span>
+          )}
+        </div>
       </div>
       {on && (
         <button type="button" className="ghost-button voice__mute" data-testid="mute" aria-pressed={muted} onClick={() => onMute(!muted)}>
