@@ -66,12 +66,16 @@ export function folderAssets(root: string): AssetSource {
       if (!file.startsWith(base + sep) || path.includes('\0')) return new Response('Not found', { status: 404 })
       const info = await stat(file).catch(() => undefined)
       if (!info?.isFile()) return new Response('Not found', { status: 404 })
+      // Revalidation by ETag: a cached model or wasm file costs a 304, not a second download.
+      const etag = `"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}"`
       const headers = {
         'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': String(info.size),
         'cache-control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        etag,
         'x-content-type-options': 'nosniff',
       }
+      if (request.headers.get('if-none-match') === etag) return new Response(null, { status: 304, headers: { etag, 'cache-control': headers['cache-control'] } })
       if (request.method === 'HEAD') return new Response(null, { headers })
       return new Response(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, { headers })
     },

@@ -45,6 +45,16 @@ test.describe('on-device speech recognition (transformers.js in a worker)', () =
         await expect(page.getByTestId('asr-placement')).toContainText(badge)
         await expect(page.getByTestId('message-assistant').first()).toContainText(`You said: ${TINY_WHISPER_TEXT}`)
         expect(uploads).toEqual([])
+
+        if (device === 'WASM') {
+          // The browser keeps the model: after a reload it loads without downloading it again.
+          const downloads: string[] = []
+          page.on('request', (r) => r.url().includes('/models/') && r.url().endsWith('.onnx') && downloads.push(r.url()))
+          await page.reload()
+          await page.getByTestId('mic-toggle').click()
+          await expect(page.getByTestId('message-user').first()).toContainText(TINY_WHISPER_TEXT, { timeout: 30_000 })
+          expect(downloads).toEqual([])
+        }
       } finally {
         await browser.close()
       }

@@ -59,6 +59,14 @@ describe('serving the SPA', () => {
     expect(res.headers.get('cache-control')).toContain('immutable')
   })
 
+  it('answers a conditional request for an unchanged file with 304', async () => {
+    const first = await stack.api('/assets/app-1234.js')
+    const etag = first.headers.get('etag')!
+    expect(etag).toBeTruthy()
+    const again = await stack.api('/assets/app-1234.js', { headers: { 'if-none-match': etag } })
+    expect(again.status).toBe(304)
+  })
+
   it('answers 404 (never index.html) for a missing file with an extension', async () => {
     for (const path of ['/models/whisper-tiny/onnx/encoder_model.onnx', '/assets/missing.js', '/favicon.ico']) {
       const res = await stack.api(path)
