@@ -23,6 +23,7 @@ const baseArgs = ['--disable-background-networking', '--disable-component-update
 interface VadResult {
   frames: number
   modelMsPerFrame: number
+  workerMsPerFrame: number
   wallMs: number
   segments: { startMs: number; endMs: number; detectedAtMs: number }[]
 }
@@ -53,7 +54,7 @@ export const voice: Benchmark = {
       }
       const measured = vadRuns.slice(1)
       const perFrame = measured.reduce((n, r) => n + r.modelMsPerFrame, 0) / measured.length
-      const wallPerFrame = measured.reduce((n, r) => n + r.wallMs / r.frames, 0) / measured.length
+      const workerPerFrame = measured.reduce((n, r) => n + r.workerMsPerFrame, 0) / measured.length
       const ends = fixture.files['speech.wav']!.speech.map((s) => s.end * 1000)
       const extraDelay = measured.flatMap((r) => r.segments.map((seg, i) => seg.detectedAtMs - ends[i]! - REDEMPTION_MS))
 
@@ -73,7 +74,7 @@ export const voice: Benchmark = {
       const conversing = await mainThreadPerListeningSecond(relay.url, 'speech.wav')
 
       const data = {
-        vad: { framesPerRun: measured[0]!.frames, modelMsPerFrame: perFrame, wallMsPerFrame: wallPerFrame, realTimeFactor: 32 / wallPerFrame, speechEndDelayBeyondRedemptionMs: summarize(extraDelay) },
+        vad: { framesPerRun: measured[0]!.frames, modelMsPerFrame: perFrame, workerMsPerFrame: workerPerFrame, realTimeFactor: 32 / workerPerFrame, speechEndDelayBeyondRedemptionMs: summarize(extraDelay) },
         asr: Object.fromEntries(Object.keys(asrRuns).map((d) => [d, { loadMs: asrRuns[d]!.loadMs, speechEndToTextMs: total(d), overheadMs: overhead(d), text: asrRuns[d]!.results[0]!.text }])),
         mainThread: { ...mainThread, conversingMsPerSecond: conversing.listeningMsPerSecond },
       }
@@ -81,7 +82,7 @@ export const voice: Benchmark = {
         ['metric', 'value', 'target'],
         [
           ['VAD model time per 32 ms frame (Silero v5, ORT-web WASM, worker)', ms(perFrame), '≤ 1.0 ms'],
-          ['VAD worker wall time per frame, frames posted back to back', `${ms(wallPerFrame)} (${(32 / wallPerFrame).toFixed(0)}× real time)`, '≥ 30×'],
+          ['VAD worker time per frame (model + segmenter + events)', `${ms(workerPerFrame)} (${(32 / workerPerFrame).toFixed(0)}× real time)`, '≥ 30×'],
           [`speech end → speech-end event, beyond the ${REDEMPTION_MS} ms redemption (p50 / max)`, `${ms(data.vad.speechEndDelayBeyondRedemptionMs.p50)} / ${ms(Math.max(...extraDelay))}`, '≤ 1 frame (32 ms)'],
           ['ASR overhead, WASM: speech-end → final text minus the worker’s model time (p50 / p99)', `${ms(overhead('wasm').p50)} / ${ms(overhead('wasm').p99)}`, '≤ 30 ms'],
           ['ASR speech-end → final text, tiny model, WASM (p50)', ms(total('wasm').p50), 'model-bound'],

@@ -31,6 +31,8 @@ export interface VadStats {
   frames: number
   /** Model time per frame, mean over the frames seen. */
   modelMsPerFrame: number
+  /** Model, segmenter and events per frame. */
+  workerMsPerFrame: number
 }
 
 /** Frames on the capture port. */

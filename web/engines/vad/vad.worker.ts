@@ -14,6 +14,7 @@ let port: MessagePort | undefined
 let autoDetect = true
 let frames = 0
 let modelMs = 0
+let frameMs = 0
 let chain = Promise.resolve()
 
 const emit = (event: VadEvent, transfer: Transferable[] = []) => self.postMessage(event, transfer)
@@ -40,6 +41,7 @@ async function onFrame(samples: Float32Array) {
   modelMs += performance.now() - t
   frames++
   publish(segmenter.push(autoDetect ? p : 0, samples))
+  frameMs += performance.now() - t
 }
 
 function attach(next: MessagePort) {
@@ -90,6 +92,6 @@ serveRequests<VadRequest>(self, async (req) => {
       return emit({ type: 'result', id: req.id })
     case 'stats':
       await chain
-      return emit({ type: 'result', id: req.id, stats: { frames, modelMsPerFrame: frames ? modelMs / frames : 0 } })
+      return emit({ type: 'result', id: req.id, stats: { frames, modelMsPerFrame: frames ? modelMs / frames : 0, workerMsPerFrame: frames ? frameMs / frames : 0 } })
   }
 })
