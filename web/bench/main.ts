@@ -17,11 +17,17 @@ async function vad(samples: Float32Array, redemptionMs: number) {
   const ends: Extract<VadEvent, { type: 'speech-end' }>[] = []
   client.on('speech-end', (e) => ends.push(e))
   const started = performance.now()
-  for (let i = 0; i + FRAME <= samples.length; i += FRAME) {
+  let sent = 0
+  for (let i = 0; i + FRAME <= samples.length; i += FRAME, sent++) {
     const frame = samples.slice(i, i + FRAME)
     channel.port1.postMessage({ type: 'frame', samples: frame }, [frame.buffer])
   }
-  const stats = await client.stats() // answered after every queued frame was processed
+  // Frames travel on their own port, apart from requests: wait until the worker has seen them all.
+  let stats = await client.stats()
+  while (stats.frames < sent) {
+    await new Promise((r) => setTimeout(r, 10))
+    stats = await client.stats()
+  }
   const wallMs = performance.now() - started
   client.stop()
   return { ...stats, wallMs, segments: ends.map((e) => ({ startMs: e.startMs, endMs: e.endMs, detectedAtMs: e.detectedAtMs })) }
