@@ -6,6 +6,7 @@ import { ApiError, errorResponse } from './errors.ts'
 import { guardOrigin } from './origin-guard.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { metaRoutes } from './routes/meta.ts'
+import { speechRoutes } from './routes/speech.ts'
 import { transcriptionRoutes } from './routes/transcriptions.ts'
 import { spaRoutes, type AssetSource } from './spa.ts'
 
@@ -30,6 +31,7 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
     .use('/v1/*', guardOrigin({ allowedOrigins: config.allowedOrigins, listenHost: config.host }))
     .use('/v1/*', requireAccessToken(config.accessToken))
     .route('/v1', chatRoutes({ llm: config.llm, limits: config.limits, fetch: fetchUpstream }))
+    .route('/v1', speechRoutes({ tts: config.tts, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', transcriptionRoutes({ asr: config.asr, limits: config.limits, fetch: fetchUpstream }))
     .all('*', (c) => {
       throw new ApiError(404, 'not_found', `There is no ${c.req.method} ${c.req.path} on this relay. See the README for the relay's API.`)

@@ -20,6 +20,21 @@ export interface AsrConfig {
   model: string
 }
 
+export type TtsProvider = 'openai' | 'elevenlabs'
+
+export interface TtsConfig {
+  provider: TtsProvider
+  baseUrl: string
+  apiKey: string | undefined
+  model: string
+  defaultVoice: string
+  /** The voices clients may ask for. */
+  voices: readonly string[]
+}
+
+/** OpenAI's built-in voices (any OpenAI-compatible server may accept more: name them in TTS_VOICE). */
+export const OPENAI_VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse'] as const
+
 /** Limits and timeouts; fixed defaults for now, overridable by tests and embedders. */
 export interface RelayLimits {
   /** Largest JSON body accepted on /api/v1/chat/completions. */
@@ -30,6 +45,8 @@ export interface RelayLimits {
   upstreamIdleMs: number
   /** Longest a single stream may last. */
   maxStreamMs: number
+  /** Longest text one speech request may synthesize (OpenAI's own limit is 4096). */
+  ttsInputChars: number
   /** Largest audio upload for transcription. */
   asrUploadBytes: number
   /** Longest audio accepted for transcription, checked on WAV. */
@@ -48,6 +65,7 @@ export interface RelayConfig {
   allowedOrigins: readonly string[]
   llm: LlmConfig | undefined
   asr: AsrConfig | undefined
+  tts: TtsConfig | undefined
   limits: RelayLimits
 }
 
@@ -56,6 +74,7 @@ export const defaultLimits: RelayLimits = {
   upstreamFirstByteMs: 30_000,
   upstreamIdleMs: 60_000,
   maxStreamMs: 10 * 60_000,
+  ttsInputChars: 4096,
   asrUploadBytes: 10 * 1024 * 1024,
   asrMaxSeconds: 120,
   asrCompressedBytes: 2 * 1024 * 1024,
@@ -107,6 +126,11 @@ const envSchema = z.object({
   ASR_BASE_URL: httpUrl,
   ASR_API_KEY: optionalText,
   ASR_MODEL: optionalText,
+  TTS_PROVIDER: z.preprocess(blankToUndefined, z.enum(['openai', 'elevenlabs'], { error: 'expected openai or elevenlabs' }).optional()),
+  TTS_BASE_URL: httpUrl,
+  TTS_API_KEY: optionalText,
+  TTS_MODEL: optionalText,
+  TTS_VOICE: optionalText,
 })
 
 const OPENAI_API = 'https://api.openai.com/v1'
@@ -148,6 +172,9 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
   const asrUrl = e.ASR_BASE_URL ?? e.OPENAI_BASE_URL ?? (asrKey ? OPENAI_API : undefined)
   const asr = asrUrl ? { baseUrl: asrUrl, apiKey: asrKey, model: e.ASR_MODEL ?? 'whisper-1' } : undefined
 
+  const tts = ttsConfig(e)
+  if (typeof tts === 'string') throw new ConfigError([tts])
+
   return {
     host: e.HOST,
     port: e.PORT,
@@ -155,6 +182,23 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
     allowedOrigins: e.PARLEY_ALLOWED_ORIGINS ?? [],
     llm,
     asr,
+    tts,
     limits: { ...defaultLimits, ...overrides },
   }
+}
+
+/** Text to speech: its own settings; for OpenAI-compatible servers the OPENAI_* fallbacks too. */
+function ttsConfig(e: z.infer<typeof envSchema>): TtsConfig | undefined | string {
+  const provider = e.TTS_PROVIDER ?? 'openai'
+  if (provider === 'elevenlabs') {
+    if (!e.TTS_API_KEY) return 'TTS_API_KEY: ElevenLabs needs an API key (TTS_PROVIDER=elevenlabs)'
+    if (!e.TTS_VOICE) return 'TTS_VOICE: ElevenLabs needs a voice id (see your ElevenLabs voice library)'
+    return { provider, baseUrl: e.TTS_BASE_URL ?? 'https://api.elevenlabs.io', apiKey: e.TTS_API_KEY, model: e.TTS_MODEL ?? 'eleven_flash_v2_5', defaultVoice: e.TTS_VOICE, voices: [e.TTS_VOICE] }
+  }
+  const apiKey = e.TTS_API_KEY ?? e.OPENAI_API_KEY
+  const baseUrl = e.TTS_BASE_URL ?? e.OPENAI_BASE_URL ?? (apiKey ? OPENAI_API : undefined)
+  if (!baseUrl) return e.TTS_PROVIDER ? 'TTS_BASE_URL: set it (or OPENAI_API_KEY for the OpenAI API) when TTS_PROVIDER is set' : undefined
+  const defaultVoice = e.TTS_VOICE ?? 'alloy'
+  const voices = OPENAI_VOICES.includes(defaultVoice as (typeof OPENAI_VOICES)[number]) ? [...OPENAI_VOICES] : [defaultVoice, ...OPENAI_VOICES]
+  return { provider, baseUrl, apiKey, model: e.TTS_MODEL ?? 'gpt-4o-mini-tts', defaultVoice, voices }
 }

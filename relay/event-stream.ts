@@ -13,6 +13,11 @@ export interface PassThroughOptions {
   idleMs: number
   maxMs: number
   label: string
+  /**
+   * How a failure reaches the client: an SSE error frame (event streams), or by breaking off the
+   * response (binary audio, where a frame would be played as noise: the client sees a cut stream).
+   */
+  onFailure?: 'sse-error' | 'break-off'
 }
 
 /**
@@ -56,6 +61,7 @@ export function passThroughEventStream(body: ReadableStream<Uint8Array>, opts: P
         controller.enqueue(value)
       } catch {
         release()
+        if (opts.onFailure === 'break-off') return controller.error(new Error(`${opts.label} stream failed (${stopReason ?? 'upstream broke off'})`))
         controller.enqueue(failureFrame(stopReason, opts))
         controller.close()
       }

@@ -21,7 +21,7 @@ export function publicConfig(config: RelayConfig, version: string): PublicConfig
       models: config.llm?.models ?? [],
       default: config.llm?.defaultModel ?? null,
     },
-    tts: { available: false, provider: null, voices: [] },
+    tts: { available: Boolean(config.tts), provider: config.tts?.provider ?? null, voices: config.tts?.voices ?? [] },
     asr: { available: Boolean(config.asr) },
     avatar: { models: [] },
     realtime: { available: false },
