@@ -1,24 +1,27 @@
-import { useCallback, useMemo, useState } from 'react'
+import { useMemo, useState } from 'react'
 import manifest from '../../models/manifest.json'
 import { createOfflineAgent } from '../engines/agent/offline-agent.ts'
 import { createRelayAgent } from '../engines/agent/relay-agent.ts'
+import { createRelaySynthesizer } from '../engines/tts/relay-synthesizer.ts'
 import { AvatarStage, type StageMood } from '../features/avatar/AvatarStage.tsx'
 import { ConversationPanel } from '../features/conversation/ConversationPanel.tsx'
 import { useConversation } from '../features/conversation/use-conversation.ts'
 import { SettingsPanel } from '../features/settings/SettingsPanel.tsx'
 import { useSettings } from '../features/settings/use-settings.ts'
-import { useVoiceInput, type HeardSpeech } from '../features/voice/use-voice-input.ts'
+import { useVoiceInput } from '../features/voice/use-voice-input.ts'
 import { VoiceControls } from '../features/voice/VoiceControls.tsx'
 import { AppError } from '../lib/errors.ts'
 import { ErrorBanner } from '../ui/ErrorBanner.tsx'
 import { resolveAsrPlacement, type Resolved } from '../session/placement.ts'
 import { useDeviceCapabilities } from './device.ts'
+import { useCapabilities } from './use-capabilities.ts'
 import { useRecognizer, useSelfHostedModel } from './use-recognizer.ts'
+import { useSpokenReplies } from './use-spoken-replies.ts'
+import { useTurns } from './use-turns.ts'
 
 const isModelError = (err: unknown) => err instanceof AppError && err.code.startsWith('model_')
 
 const SPEECH_MODELS = manifest.models.filter((m) => m.task === 'automatic-speech-recognition').map((m) => ({ id: m.id, name: m.name }))
-import { useCapabilities } from './use-capabilities.ts'
 
 const ASSISTANT_NAME = 'Parley'
 
@@ -34,7 +37,26 @@ export function App() {
     () => (model ? createRelayAgent({ model, token: settings.accessToken || undefined }) : createOfflineAgent()),
     [model, settings.accessToken],
   )
-  const conversation = useConversation(agent, settings.persona)
+  const tts = capabilities.status === 'ready' ? capabilities.capabilities.tts : undefined
+  const token = settings.accessToken || undefined
+  const synth = useMemo(
+    () => (tts?.available && settings.speakAnswers ? createRelaySynthesizer({ voice: settings.ttsVoice ?? undefined, token }) : null),
+    [tts?.available, settings.speakAnswers, settings.ttsVoice, token],
+  )
+  // Turn-taking ties the voice in, the answer and the voice out together (full duplex, barge-in).
+  const turns = useTurns({
+    send: (text, spoken) => conversation.send(text, spoken),
+    pause: () => speech.pause(),
+    resume: () => speech.resume(),
+    cancel: () => speech.cancel(),
+    interrupt: (heard) => conversation.interrupt(heard),
+    stop: () => conversation.stop(),
+  })
+  const speech = useSpokenReplies(synth, {
+    audible: () => turns.dispatch({ type: 'reply-audible' }),
+    done: () => turns.dispatch({ type: 'reply-done' }),
+  })
+  const conversation = useConversation(agent, settings.persona, speech.observer)
 
   const relayAsr = capabilities.status === 'ready' && capabilities.capabilities.asr.available
   const hosted = useSelfHostedModel(settings.asrModel)
@@ -59,16 +81,25 @@ export function App() {
     shaderF16: device?.shaderF16 ?? false,
     onCrash: setAsrCrash,
   })
-  const send = conversation.send
-  const onHeard = useCallback((speech: HeardSpeech) => send(speech.text, { startMs: speech.startMs, endMs: speech.endMs }), [send])
-  const voice = useVoiceInput(recognizer, { deviceId: settings.microphoneId, pushToTalk: settings.pushToTalk, endOfSpeechMs: settings.endOfSpeechMs }, onHeard)
+  const voice = useVoiceInput(
+    recognizer,
+    { deviceId: settings.microphoneId, pushToTalk: settings.pushToTalk, endOfSpeechMs: settings.endOfSpeechMs },
+    (heard) => turns.dispatch({ type: 'transcript', text: heard.text }, { startMs: heard.startMs, endMs: heard.endMs }),
+    (activity) => {
+      if (activity === 'no-words') turns.dispatch({ type: 'transcript', text: '' })
+      else turns.dispatch({ type: activity })
+      // The avatar's voice ducks while the user speaks.
+      if (activity === 'speech-start') speech.duck(true)
+      else speech.duck(false)
+    },
+  )
 
   const replying = conversation.messages.find((m) => m.id === conversation.replyingTo)
-  const mood: StageMood = replying
-    ? replying.text
-      ? 'answering'
-      : 'thinking'
-    : voice.status === 'hearing'
+  const mood: StageMood = turns.phase === 'speaking' || replying?.text
+    ? 'answering'
+    : turns.phase === 'thinking' || replying
+      ? 'thinking'
+      : voice.status === 'hearing'
       ? 'hearing'
       : voice.status === 'off'
         ? 'ready'
@@ -104,8 +135,18 @@ export function App() {
       </header>
 
       <main className="layout">
-        <AvatarStage name={ASSISTANT_NAME} mood={mood} placement={agent.kind === 'offline' ? 'Answers: in this page' : `Answers: ${agent.label} via relay`} />
+        <AvatarStage
+          name={ASSISTANT_NAME}
+          mood={mood}
+          voiceLevel={speech.outputLevel}
+          placement={`${agent.kind === 'offline' ? 'Answers: in this page' : `Answers: ${agent.label} via relay`} · ${synth ? `voice: ${synth.label}` : tts?.available ? 'voice off' : 'no voice configured'}`}
+        />
         <ConversationPanel
+          onSend={(text) => {
+            speech.unlock()
+            turns.dispatch({ type: 'typed', text })
+          }}
+          onStop={() => turns.dispatch({ type: 'stop' })}
           conversation={conversation}
           agent={agent}
           assistantName={ASSISTANT_NAME}
@@ -126,6 +167,7 @@ export function App() {
                 />
               ) : null}
               {asrCrash ? <ErrorBanner error={asrCrash} onDismiss={() => setAsrCrash(null)} /> : null}
+              {speech.error ? <ErrorBanner error={speech.error} onDismiss={speech.dismissError} /> : null}
               <VoiceControls
                 status={voice.status}
                 level={voice.level}
@@ -137,7 +179,10 @@ export function App() {
                 }}
                 partial={voice.partial}
                 progress={progress}
-                onStart={() => void voice.start()}
+                onStart={() => {
+                  speech.unlock()
+                  void voice.start()
+                }}
                 onStop={() => void voice.stop()}
                 onMute={voice.setMuted}
               />
@@ -155,6 +200,7 @@ export function App() {
         defaultModel={llm?.default ?? null}
         tokenRequired={capabilities.status === 'ready' && capabilities.capabilities.auth.required}
         microphones={voice.microphones}
+        voices={tts?.voices ?? []}
         speechModels={SPEECH_MODELS}
         speechModelHosted={hosted}
       />

@@ -33,7 +33,7 @@ describe('turn-taking', () => {
     expect(effects).toEqual([
       { type: 'send', text: 'hello' },
       { type: 'pause-reply' },
-      { type: 'cancel-reply' },
+      { type: 'cancel-reply', keep: 'heard' },
       { type: 'send', text: 'stop, tell me something else' },
     ])
     expect(state).toEqual({ phase: 'thinking', paused: false })
@@ -53,7 +53,7 @@ describe('turn-taking', () => {
 
   it('barge-in before the first audio: the pending reply is held, then cancelled by words', () => {
     const { effects, state } = run([...said('hello'), ...said('actually, never mind')])
-    expect(effects).toEqual([{ type: 'send', text: 'hello' }, { type: 'pause-reply' }, { type: 'cancel-reply' }, { type: 'send', text: 'actually, never mind' }])
+    expect(effects).toEqual([{ type: 'send', text: 'hello' }, { type: 'pause-reply' }, { type: 'cancel-reply', keep: 'heard' }, { type: 'send', text: 'actually, never mind' }])
     expect(state.phase).toBe('thinking')
   })
 
@@ -72,9 +72,10 @@ describe('turn-taking', () => {
   })
 
   it('stop cancels a reply in every phase and does nothing otherwise', () => {
-    expect(nextTurn({ phase: 'speaking', paused: false }, { type: 'stop' })).toEqual({ state: { phase: 'listening', paused: false }, effects: [{ type: 'cancel-reply' }] })
-    expect(nextTurn({ phase: 'thinking', paused: false }, { type: 'stop' }).effects).toEqual([{ type: 'cancel-reply' }])
-    expect(nextTurn({ phase: 'user-speaking', paused: true }, { type: 'stop' })).toEqual({ state: { phase: 'user-speaking', paused: false }, effects: [{ type: 'cancel-reply' }] })
+    const cancel = [{ type: 'cancel-reply', keep: 'written' }]
+    expect(nextTurn({ phase: 'speaking', paused: false }, { type: 'stop' })).toEqual({ state: { phase: 'listening', paused: false }, effects: cancel })
+    expect(nextTurn({ phase: 'thinking', paused: false }, { type: 'stop' }).effects).toEqual(cancel)
+    expect(nextTurn({ phase: 'user-speaking', paused: true }, { type: 'stop' })).toEqual({ state: { phase: 'user-speaking', paused: false }, effects: cancel })
     expect(nextTurn({ phase: 'listening', paused: false }, { type: 'stop' }).effects).toEqual([])
   })
 

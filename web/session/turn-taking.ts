@@ -34,8 +34,12 @@ export type TurnEvent =
 export type TurnEffect =
   | { type: 'pause-reply' }
   | { type: 'resume-reply' }
-  /** Abort the LLM and TTS requests, flush playback, keep in history only what was heard. */
-  | { type: 'cancel-reply' }
+  /**
+   * Abort the LLM and TTS requests and flush playback. `keep: 'heard'` (a spoken barge-in) keeps in
+   * history only what the user heard; `keep: 'written'` (stop, or typing — the user could read it)
+   * keeps what was written so far.
+   */
+  | { type: 'cancel-reply'; keep: 'heard' | 'written' }
   | { type: 'send'; text: string }
 
 export const initialTurn: TurnState = { phase: 'listening', paused: false }
@@ -60,12 +64,12 @@ export function nextTurn(state: TurnState, event: TurnEvent): { state: TurnState
       if (state.phase !== 'transcribing' && state.phase !== 'user-speaking') return to(state.phase)
       const text = event.text.trim()
       if (!text) return state.phase === 'transcribing' ? resume() : to(state.phase)
-      return to('thinking', false, [...(state.paused ? [{ type: 'cancel-reply' } as const] : []), { type: 'send', text }])
+      return to('thinking', false, [...(state.paused ? [{ type: 'cancel-reply', keep: 'heard' } as const] : []), { type: 'send', text }])
     }
     case 'typed': {
       const text = event.text.trim()
       if (!text) return to(state.phase)
-      return to('thinking', false, [...(replyActive(state) ? [{ type: 'cancel-reply' } as const] : []), { type: 'send', text }])
+      return to('thinking', false, [...(replyActive(state) ? [{ type: 'cancel-reply', keep: 'written' } as const] : []), { type: 'send', text }])
     }
     case 'reply-audible':
       return state.phase === 'thinking' && !state.paused ? to('speaking') : to(state.phase)
@@ -74,6 +78,8 @@ export function nextTurn(state: TurnState, event: TurnEvent): { state: TurnState
       if (state.paused) return to(state.phase, false)
       return state.phase === 'thinking' || state.phase === 'speaking' ? to('listening', false) : to(state.phase)
     case 'stop':
-      return replyActive(state) ? to(state.phase === 'user-speaking' || state.phase === 'transcribing' ? state.phase : 'listening', false, [{ type: 'cancel-reply' }]) : to(state.phase)
+      return replyActive(state)
+        ? to(state.phase === 'user-speaking' || state.phase === 'transcribing' ? state.phase : 'listening', false, [{ type: 'cancel-reply', keep: 'written' }])
+        : to(state.phase)
   }
 }

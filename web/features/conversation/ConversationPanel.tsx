@@ -18,9 +18,12 @@ interface Props {
   ready: boolean
   /** The voice controls, above the composer. */
   voice?: ReactNode
+  /** Typed messages and the stop button go through turn-taking when the app wires it. */
+  onSend?(text: string): void
+  onStop?(): void
 }
 
-export function ConversationPanel({ conversation: c, agent, assistantName, notice, onDismissNotice, ready, voice }: Props) {
+export function ConversationPanel({ conversation: c, agent, assistantName, notice, onDismissNotice, ready, voice, onSend, onStop }: Props) {
   const [prefill, setPrefill] = useState<{ text: string; nonce: number }>()
   return (
     <section className="conversation" aria-label="Conversation">
@@ -37,8 +40,8 @@ export function ConversationPanel({ conversation: c, agent, assistantName, notic
       <Composer
         busy={c.replyingTo !== null}
         disabled={!ready}
-        onSend={c.send}
-        onStop={c.stop}
+        onSend={onSend ?? c.send}
+        onStop={onStop ?? c.stop}
         prefill={prefill}
         placeholder={!ready ? 'Connecting to the relay…' : agent.kind === 'offline' ? 'Ask the offline guide about Parley…' : `Message ${assistantName}…`}
       />

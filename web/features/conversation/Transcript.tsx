@@ -54,7 +54,7 @@ export function Transcript({ messages, assistantName, onRetry, suggestions, onSu
             {m.status === 'streaming' && !m.text && <span className="typing" aria-label="Writing"><i /><i /><i /></span>}
             {m.status === 'streaming' && m.text && <span className="caret" aria-hidden />}
           </div>
-          {m.status === 'stopped' && <div className="message__note">Stopped</div>}
+          {m.status === 'stopped' && <div className="message__note">{m.interrupted ? 'Interrupted — you heard this much' : 'Stopped'}</div>}
           {m.status === 'failed' && m.role === 'assistant' && <div className="message__note message__note--error">Cut off</div>}
           {m.status === 'failed' && m.role === 'user' && (
             <div className="message__note message__note--error">

@@ -54,6 +54,14 @@ describe('conversationReducer', () => {
     expect(s.error).toBeNull()
   })
 
+  it('an interrupted answer keeps only what was heard, for the transcript and the history', () => {
+    let s = reduce(sent(), { type: 'delta', id: 'a1', text: 'One. Two. Three. Four.' })
+    s = reduce(s, { type: 'interrupted', id: 'a1', heard: 'One. Two…' })
+    expect(s.messages[1]).toMatchObject({ text: 'One. Two…', status: 'stopped', interrupted: true })
+    expect(s.replyingTo).toBeNull()
+    expect(historyOf(s.messages).at(-1)).toEqual({ role: 'assistant', content: 'One. Two…' })
+  })
+
   it('gives the agent finished turns only', () => {
     let s = reduce(sent(), { type: 'delta', id: 'a1', text: 'A1' })
     s = reduce(s, { type: 'finished', id: 'a1' })

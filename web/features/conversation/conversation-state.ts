@@ -9,6 +9,8 @@ export interface Message {
   status: MessageStatus
   /** For spoken messages: where the speech was in the captured audio (ms). */
   spoken?: { startMs: number; endMs: number }
+  /** An answer the user cut into: `text` is what they heard. */
+  interrupted?: boolean
 }
 
 export interface ConversationState {
@@ -25,6 +27,8 @@ export type ConversationAction =
   | { type: 'stopped'; id: string }
   | { type: 'failed'; userId: string; assistantId: string; error: unknown }
   | { type: 'retry'; userId: string; assistantId: string }
+  /** Barge-in: the answer keeps only what the user heard before cutting in. */
+  | { type: 'interrupted'; id: string; heard: string }
   | { type: 'dismissError' }
   | { type: 'cleared' }
 
@@ -52,7 +56,8 @@ export function conversationReducer(state: ConversationState, action: Conversati
         error: null,
       }
     case 'delta':
-      return { ...state, messages: update(state.messages, action.id, (m) => ({ text: m.text + action.text })) }
+      // A delta already on its way when the user cut in must not grow what they heard.
+      return { ...state, messages: update(state.messages, action.id, (m) => (m.interrupted ? {} : { text: m.text + action.text })) }
     // An interrupted answer ends after the next one began: it must not end the new one's turn.
     case 'finished':
       return { ...state, replyingTo: ownTurn(state, action.id), messages: update(state.messages, action.id, () => ({ status: 'done' })) }
@@ -68,6 +73,12 @@ export function conversationReducer(state: ConversationState, action: Conversati
       const current = state.replyingTo === action.assistantId
       return { messages, replyingTo: current ? null : state.replyingTo, error: current ? action.error : state.error }
     }
+    case 'interrupted':
+      return {
+        ...state,
+        replyingTo: ownTurn(state, action.id),
+        messages: update(state.messages, action.id, () => ({ text: action.heard, status: 'stopped', interrupted: true })),
+      }
     case 'dismissError':
       return { ...state, error: null }
     case 'cleared':

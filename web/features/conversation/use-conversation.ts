@@ -6,8 +6,18 @@ import { conversationReducer, emptyConversation, historyOf, type Message } from 
 let counter = 0
 const newId = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`
 
+/** Follows each answer as it is written (to speak it, for instance). */
+export interface ReplyObserver {
+  start(id: string): void
+  delta(id: string, text: string): void
+  /** The text is complete, or stopped or failed (`ok` false). */
+  end(id: string, ok: boolean): void
+}
+
 /** The conversation: the transcript plus send / stop / retry, driven by whichever agent is given. */
-export function useConversation(agent: Agent, systemPrompt: string) {
+export function useConversation(agent: Agent, systemPrompt: string, observer?: ReplyObserver) {
+  const observerRef = useRef(observer)
+  observerRef.current = observer
   const [state, dispatch] = useReducer(conversationReducer, emptyConversation)
   const inFlight = useRef<AbortController | null>(null)
   const messages = useRef<Message[]>(state.messages)
@@ -17,14 +27,18 @@ export function useConversation(agent: Agent, systemPrompt: string) {
     async (userId: string, assistantId: string, history: Message[]) => {
       const abort = new AbortController()
       inFlight.current = abort
+      observerRef.current?.start(assistantId)
       try {
         for await (const text of agent.reply({ history: historyOf(history), systemPrompt, signal: abort.signal })) {
           dispatch({ type: 'delta', id: assistantId, text })
+          observerRef.current?.delta(assistantId, text)
         }
         dispatch({ type: 'finished', id: assistantId })
+        observerRef.current?.end(assistantId, true)
       } catch (error) {
         if (abort.signal.aborted || isAbort(error)) dispatch({ type: 'stopped', id: assistantId })
         else dispatch({ type: 'failed', userId, assistantId, error })
+        observerRef.current?.end(assistantId, false)
       } finally {
         if (inFlight.current === abort) inFlight.current = null
       }
@@ -68,7 +82,21 @@ export function useConversation(agent: Agent, systemPrompt: string) {
 
   const dismissError = useCallback(() => dispatch({ type: 'dismissError' }), [])
 
+  /** Barge-in: stop the answer and keep only what was heard of it. */
+  const interrupt = useCallback(
+    (heard: string) => {
+      const id = messages.current.findLast((m) => m.role === 'assistant')?.id
+      stop()
+      if (!id) return
+      dispatch({ type: 'interrupted', id, heard })
+      // A message sent right after (the words that interrupted) must see the truncated answer
+      // before React renders it.
+      messages.current = messages.current.map((m) => (m.id === id ? { ...m, text: heard, status: 'stopped', interrupted: true } : m))
+    },
+    [stop],
+  )
+
   useEffect(() => stop, [stop])
 
-  return { ...state, send, stop, retry, clear, dismissError }
+  return { ...state, send, stop, retry, clear, dismissError, interrupt }
 }

@@ -14,9 +14,11 @@ interface Props {
   speechModels: readonly { id: string; name: string }[]
   /** Whether the chosen speech model is on this server (undefined while checking). */
   speechModelHosted: boolean | undefined
+  /** Voices the relay offers for spoken answers; empty when it has none. */
+  voices: readonly string[]
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones, speechModels, speechModelHosted }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones, speechModels, speechModelHosted, voices }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (!open) return
@@ -84,6 +86,23 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               ))}
             </select>
           </label>
+          <label className="check">
+            <input type="checkbox" checked={settings.speakAnswers} data-testid="speak-answers" onChange={(e) => onChange({ speakAnswers: e.target.checked })} />
+            Say answers aloud {voices.length ? '' : '(no voice is configured on the relay yet)'}
+          </label>
+          {voices.length > 0 && (
+            <label className="field">
+              <span className="field__help">Voice</span>
+              <select value={settings.ttsVoice ?? ''} data-testid="tts-voice" onChange={(e) => onChange({ ttsVoice: e.target.value || null })}>
+                <option value="">Relay default</option>
+                {voices.map((v) => (
+                  <option key={v} value={v}>
+                    {v}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <label className="check">
             <input type="checkbox" checked={settings.pushToTalk} data-testid="push-to-talk" onChange={(e) => onChange({ pushToTalk: e.target.checked })} />
             Push to talk — hold Space instead of an open microphone

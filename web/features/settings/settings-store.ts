@@ -19,6 +19,10 @@ export interface Settings {
   allowRemoteModels: boolean | null
   /** Run on-device models on the GPU when possible, or always on the CPU (WASM). */
   modelDevice: 'auto' | 'wasm'
+  /** Say answers aloud (when a voice is available). */
+  speakAnswers: boolean
+  /** The relay voice to use; null is the relay's default. */
+  ttsVoice: string | null
 }
 
 export const DEFAULT_PERSONA =
@@ -36,6 +40,8 @@ export const defaultSettings: Settings = {
   asrModel: 'onnx-community/whisper-base',
   allowRemoteModels: null,
   modelDevice: 'auto',
+  speakAnswers: true,
+  ttsVoice: null,
 }
 
 const PLACEMENTS = new Set(['auto', 'on-device', 'relay'])
@@ -56,6 +62,8 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       asrModel: typeof raw.asrModel === 'string' && /^[\w.-]+(\/[\w.-]+)?$/.test(raw.asrModel) ? raw.asrModel : defaultSettings.asrModel,
       allowRemoteModels: typeof raw.allowRemoteModels === 'boolean' ? raw.allowRemoteModels : null,
       modelDevice: raw.modelDevice === 'wasm' ? 'wasm' : 'auto',
+      speakAnswers: raw.speakAnswers !== false,
+      ttsVoice: typeof raw.ttsVoice === 'string' ? raw.ttsVoice : null,
     }
   } catch {
     return defaultSettings

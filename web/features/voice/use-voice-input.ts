@@ -32,7 +32,15 @@ const MAX_CRASHES_PER_MINUTE = 3
  * only speech events and level readings arrive here. Segments are transcribed one after another,
  * in the order spoken.
  */
-export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: VoiceSettings, onHeard: (speech: HeardSpeech) => void) {
+/** What the user's voice is doing, for turn-taking: heard speech, a false start, no words. */
+export type VoiceActivity = 'speech-start' | 'speech-end' | 'misfire' | 'no-words'
+
+export function useVoiceInput(
+  recognizer: SpeechRecognizer | null,
+  settings: VoiceSettings,
+  onHeard: (speech: HeardSpeech) => void,
+  onActivity: (activity: VoiceActivity) => void = () => {},
+) {
   const [status, setStatus] = useState<VoiceStatus>('off')
   const [level] = useState(() => new LevelSignal())
   const [muted, setMutedState] = useState(false)
@@ -43,8 +51,8 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
   const live = useRef<{ mic: Microphone; vad: VadClient } | null>(null)
   /** Bumped by every start and stop: an older start that finishes late undoes itself. */
   const generation = useRef(0)
-  const latest = useRef({ recognizer, settings, onHeard })
-  latest.current = { recognizer, settings, onHeard }
+  const latest = useRef({ recognizer, settings, onHeard, onActivity })
+  latest.current = { recognizer, settings, onHeard, onActivity }
   const queue = useRef<Promise<void>>(Promise.resolve())
   const pending = useRef(0)
   /** Aborted when listening stops: queued transcriptions are dropped. */
@@ -75,7 +83,9 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
       try {
         if (signal.aborted || !r) return
         const { text } = await r.transcribe(audio, { signal, onPartial: (t) => !signal.aborted && setPartial(t) })
-        if (text && !signal.aborted) latest.current.onHeard({ text, ...span, speechEndAt, transcribedAt: performance.now() })
+        if (signal.aborted) return
+        if (text) latest.current.onHeard({ text, ...span, speechEndAt, transcribedAt: performance.now() })
+        else latest.current.onActivity('no-words')
       } catch (err) {
         if (!isAbort(err) && !signal.aborted) setError(err)
       } finally {
@@ -91,9 +101,18 @@ export function useVoiceInput(recognizer: SpeechRecognizer | null, settings: Voi
   const launchVad = useCallback(async (): Promise<VadClient> => {
     const { settings: s } = latest.current
     const vad = await startVad({ redemptionMs: s.endOfSpeechMs }, !s.pushToTalk)
-    vad.on('speech-start', () => setStatus('hearing'))
-    vad.on('misfire', () => setStatus((st) => (st === 'hearing' ? (pending.current ? 'transcribing' : 'listening') : st)))
-    vad.on('speech-end', (e) => transcribe(e.audio, { startMs: e.startMs, endMs: e.endMs }, performance.now()))
+    vad.on('speech-start', () => {
+      setStatus('hearing')
+      latest.current.onActivity('speech-start')
+    })
+    vad.on('misfire', () => {
+      setStatus((st) => (st === 'hearing' ? (pending.current ? 'transcribing' : 'listening') : st))
+      latest.current.onActivity('misfire')
+    })
+    vad.on('speech-end', (e) => {
+      latest.current.onActivity('speech-end')
+      transcribe(e.audio, { startMs: e.startMs, endMs: e.endMs }, performance.now())
+    })
     vad.on('error', (e) => setError(new AppError(e.code, e.message)))
     vad.on('crash', (err) => void restartVad(vad, err))
     return vad

@@ -1,0 +1,114 @@
+import { fileURLToPath } from 'node:url'
+import { chromium, expect, test, type Browser, type Page } from '@playwright/test'
+import config from '../../playwright.config.ts'
+import { loadConfig } from '../../relay/config.ts'
+import { startRelay, type RunningRelay } from '../../relay/node.ts'
+import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
+import { E2E_KEY, fakeLlm } from './stack.ts'
+
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
+const launch = config.use!.launchOptions!
+
+let speech: FakeSpeech
+let relay: RunningRelay
+test.beforeAll(async () => {
+  speech = await startFakeSpeech({ apiKey: E2E_KEY })
+  relay = await startRelay(
+    loadConfig({
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LLM_BASE_URL: `${process.env.E2E_FAKE_URL}/v1`,
+      LLM_API_KEY: E2E_KEY,
+      LLM_MODEL: 'fake-model',
+      ASR_BASE_URL: `${process.env.E2E_TRANSCRIBER_URL}/v1`,
+      ASR_API_KEY: E2E_KEY,
+      TTS_BASE_URL: speech.baseUrl,
+      TTS_API_KEY: E2E_KEY,
+    }),
+    { log: () => {} },
+  )
+})
+test.afterAll(async () => {
+  await relay.close()
+  await speech.close()
+})
+
+function browserWithMic(wav: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: launch.executablePath,
+    args: [...launch.args!, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fixtures}${wav}%noloop`],
+  })
+}
+
+/** Records, in page time, when the voice first becomes audible on the stage (the output level). */
+async function watchVoice(page: Page) {
+  await page.evaluate(() => {
+    const w = window as unknown as { audibleAt?: number; maxVoice: number }
+    w.maxVoice = 0
+    const presence = document.querySelector('[data-testid="presence"]') as HTMLElement
+    const tick = () => {
+      const v = Number(getComputedStyle(presence).getPropertyValue('--voice') || 0)
+      w.maxVoice = Math.max(w.maxVoice, v)
+      if (v > 0.05 && w.audibleAt === undefined) w.audibleAt = performance.now()
+      requestAnimationFrame(tick)
+    }
+    tick()
+  })
+}
+
+test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
+  test.setTimeout(60_000)
+  test.beforeEach(() => fakeLlm.reset())
+
+  test('a spoken question gets a spoken answer that starts after the question ended', async () => {
+    const browser = await browserWithMic('speech.wav')
+    try {
+      const page = await browser.newPage()
+      await page.goto(relay.url)
+      await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
+      await page.reload()
+      await watchVoice(page)
+      await fakeLlm.next({ kind: 'reply', text: 'Sure, I can hear you. The weather tomorrow looks bright and warm.', chunkDelayMs: 10 })
+      await page.getByTestId('mic-toggle').click()
+      const question = page.getByTestId('message-user').first()
+      await expect(question).toBeVisible({ timeout: 15_000 })
+      const askedAt = await page.evaluate(() => performance.now())
+      await expect.poll(() => page.evaluate(() => (window as unknown as { audibleAt?: number }).audibleAt), { timeout: 15_000 }).toBeGreaterThan(0)
+      const audibleAt = await page.evaluate(() => (window as unknown as { audibleAt: number }).audibleAt)
+      expect(audibleAt).toBeGreaterThan(askedAt - 200)
+      expect(await page.evaluate(() => (window as unknown as { maxVoice: number }).maxVoice)).toBeGreaterThan(0.1)
+      // Each sentence went to the relay's TTS as soon as it was complete.
+      await expect.poll(() => speech.requests.length).toBeGreaterThanOrEqual(2)
+      expect(speech.requests[0]!.body).toMatchObject({ input: 'Sure, I can hear you.', response_format: 'pcm' })
+    } finally {
+      await browser.close()
+    }
+  })
+
+  test('speaking over the answer interrupts it: audio stops, the answer keeps what was heard, a new turn starts', async () => {
+    const browser = await browserWithMic('speech.wav')
+    try {
+      const page = await browser.newPage()
+      await page.goto(relay.url)
+      await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
+      await page.reload()
+      // A long answer (many sentences, a second of voice each) still playing when sentence 2 starts.
+      const long = Array.from({ length: 10 }, (_, i) => `This is sentence number ${i + 1} of a long answer.`).join(' ')
+      await fakeLlm.next({ kind: 'reply', text: long, chunkDelayMs: 5 }, { kind: 'reply', text: 'Fine, a new answer to your new question.' })
+      await page.getByTestId('mic-toggle').click()
+      const first = page.getByTestId('message-assistant').first()
+      await expect(first).toHaveAttribute('data-status', 'stopped', { timeout: 30_000 })
+      await expect(first).toContainText('Interrupted')
+      const heard = (await first.locator('.message__text').textContent())!
+      expect(heard.length).toBeLessThan(long.length)
+      await expect(page.getByTestId('message-user')).toHaveCount(2)
+      await expect(page.getByTestId('message-assistant').nth(1)).toContainText('Fine, a new answer')
+      // The model was told only what the user heard.
+      const requests = await fakeLlm.requests()
+      const history = requests[1]!.body!.messages as { role: string; content: string }[]
+      expect(history.find((m) => m.role === 'assistant')!.content).toBe(heard.trim())
+    } finally {
+      await browser.close()
+    }
+  })
+})

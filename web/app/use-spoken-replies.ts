@@ -1,0 +1,76 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { Playback } from '../engines/playback/playback.ts'
+import type { SpeechSynthesizer } from '../engines/tts/tts.ts'
+import type { ReplyObserver } from '../features/conversation/use-conversation.ts'
+import { LevelSignal } from '../lib/level-signal.ts'
+import { SpokenReply } from '../session/spoken-reply.ts'
+
+export interface SpokenRepliesEvents {
+  /** The reply's first sample plays. */
+  audible(): void
+  /** The reply has been said (or could not be). */
+  done(): void
+}
+
+/**
+ * Speaks each answer as it is written, when a voice is available: the conversation's reply
+ * observer feeds a SpokenReply; playback reports audible/done for turn-taking.
+ */
+export function useSpokenReplies(synth: SpeechSynthesizer | null, events: SpokenRepliesEvents) {
+  const [error, setError] = useState<unknown>(null)
+  const [outputLevel] = useState(() => new LevelSignal())
+  const playback = useRef<Playback | null>(null)
+  const reply = useRef<{ id: string; spoken: SpokenReply } | null>(null)
+  /** The answer being written now: the end of an older, interrupted one must not end this turn. */
+  const activeId = useRef<string | null>(null)
+  const latest = useRef({ synth, events })
+  latest.current = { synth, events }
+
+  const player = useCallback(() => {
+    playback.current ??= new Playback({
+      audible: () => latest.current.events.audible(),
+      ended: () => latest.current.events.done(),
+      level: (l) => outputLevel.set(l),
+    })
+    return playback.current
+  }, [outputLevel])
+
+  /** Call from a user gesture (send, the mic button): browsers start audio only after one. */
+  const unlock = useCallback(() => void (latest.current.synth ? player().unlock() : undefined), [player])
+
+  const observer = useMemo<ReplyObserver>(
+    () => ({
+      start(id) {
+        activeId.current = id
+        reply.current?.spoken.cancel()
+        const s = latest.current.synth
+        reply.current = s ? { id, spoken: new SpokenReply(s, player(), (err) => (setError(err), latest.current.events.done())) } : null
+      },
+      delta(id, text) {
+        if (reply.current?.id === id) reply.current.spoken.push(text)
+      },
+      end(id, ok) {
+        if (activeId.current !== id) return
+        const current = reply.current
+        if (current?.id === id && ok) current.spoken.end()
+        else latest.current.events.done()
+      },
+    }),
+    [player],
+  )
+
+  /** Barge-in and stop: silence now; `cancel` returns what the listener heard. */
+  const pause = useCallback(() => void playback.current?.pause(), [])
+  const resume = useCallback(() => void playback.current?.resume(), [])
+  const cancel = useCallback((): string | null => {
+    const current = reply.current
+    reply.current = null
+    activeId.current = null
+    return current ? current.spoken.cancel() : null
+  }, [])
+  const duck = useCallback((on: boolean) => playback.current?.duck(on), [])
+
+  useEffect(() => () => void playback.current?.close(), [])
+
+  return { observer, unlock, pause, resume, cancel, duck, outputLevel, error, dismissError: () => setError(null) }
+}

@@ -1,0 +1,60 @@
+import type { Playback } from '../engines/playback/playback.ts'
+import { SentenceSegmenter } from '../engines/tts/sentence-segmenter.ts'
+import type { SpeechSynthesizer } from '../engines/tts/tts.ts'
+import { isAbort } from '../lib/errors.ts'
+
+/**
+ * One reply, spoken: streamed text → sentences → speech → playback. Each sentence is sent to the
+ * synthesizer the moment it is complete (so later ones are made while earlier ones play), and
+ * played strictly in order.
+ */
+export class SpokenReply {
+  private readonly segmenter = new SentenceSegmenter()
+  private readonly abort = new AbortController()
+  private chain: Promise<void> = Promise.resolve()
+  private failed = false
+
+  constructor(
+    private readonly synth: SpeechSynthesizer,
+    private readonly playback: Playback,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    playback.reset()
+  }
+
+  push(delta: string) {
+    for (const sentence of this.segmenter.push(delta)) this.say(sentence)
+  }
+
+  /** The text is complete: speak what is left, then let playback report the end. */
+  end() {
+    for (const sentence of this.segmenter.flush()) this.say(sentence)
+    this.chain = this.chain.then(() => {
+      if (!this.abort.signal.aborted && !this.failed) this.playback.finish()
+    })
+  }
+
+  /** Stops making and playing speech; returns what the listener heard. */
+  cancel(): string {
+    this.abort.abort()
+    return this.playback.cancel()
+  }
+
+  private say(text: string) {
+    const { signal } = this.abort
+    const speech = this.synth.synthesize(text, { signal })
+    speech.catch(() => {}) // handled in order below
+    this.chain = this.chain.then(async () => {
+      if (signal.aborted || this.failed) return
+      try {
+        const { samples, sampleRate } = await speech
+        if (!signal.aborted) this.playback.enqueue({ text, samples, sampleRate })
+      } catch (err) {
+        if (signal.aborted || isAbort(err)) return
+        // The voice failed: the words stay in the transcript; the turn ends.
+        this.failed = true
+        this.onError(err)
+      }
+    })
+  }
+}
