@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react'
+import { useMemo, useRef, useState } from 'react'
 import manifest from '../../models/manifest.json'
 import { createOfflineAgent } from '../engines/agent/offline-agent.ts'
 import { createRelayAgent } from '../engines/agent/relay-agent.ts'
@@ -6,6 +6,9 @@ import { createRelaySynthesizer } from '../engines/tts/relay-synthesizer.ts'
 import { AvatarStage, type StageMood } from '../features/avatar/AvatarStage.tsx'
 import { ConversationPanel } from '../features/conversation/ConversationPanel.tsx'
 import { useConversation } from '../features/conversation/use-conversation.ts'
+import { LatencyWaterfall } from '../features/metrics/LatencyWaterfall.tsx'
+import { buildSessionExport, downloadJson } from '../features/metrics/session-export.ts'
+import { SessionSummary } from '../features/metrics/SessionSummary.tsx'
 import { SettingsPanel } from '../features/settings/SettingsPanel.tsx'
 import { useSettings } from '../features/settings/use-settings.ts'
 import { useVoiceInput } from '../features/voice/use-voice-input.ts'
@@ -13,6 +16,7 @@ import { VoiceControls } from '../features/voice/VoiceControls.tsx'
 import { AppError } from '../lib/errors.ts'
 import { ErrorBanner } from '../ui/ErrorBanner.tsx'
 import { resolveAsrPlacement, type Resolved } from '../session/placement.ts'
+import { TurnLog, type Stage } from '../session/turn-log.ts'
 import { useDeviceCapabilities } from './device.ts'
 import { useCapabilities } from './use-capabilities.ts'
 import { useRecognizer, useSelfHostedModel } from './use-recognizer.ts'
@@ -43,18 +47,40 @@ export function App() {
     () => (tts?.available && settings.speakAnswers ? createRelaySynthesizer({ voice: settings.ttsVoice ?? undefined, token }) : null),
     [tts?.available, settings.speakAnswers, settings.ttsVoice, token],
   )
+  // Per-turn timestamps for the waterfall and the exported log; a render when a turn changes.
+  const log = useRef(new TurnLog()).current
+  const [, setLogVersion] = useState(0)
+  const mark = (stage: Stage, at?: number) => {
+    log.mark(stage, at)
+    if (stage === 'playbackStart' || stage === 'playbackEnd' || stage === 'llmFirstToken') setLogVersion((v) => v + 1)
+  }
   // Turn-taking ties the voice in, the answer and the voice out together (full duplex, barge-in).
   const turns = useTurns({
-    send: (text, spoken) => conversation.send(text, spoken),
+    send: (text, spoken) => {
+      const id = conversation.send(text, spoken)
+      if (id) log.begin(id, text.trim(), Boolean(spoken))
+      setLogVersion((v) => v + 1)
+    },
     pause: () => speech.pause(),
     resume: () => speech.resume(),
     cancel: () => speech.cancel(),
-    interrupt: (heard) => conversation.interrupt(heard),
+    interrupt: (heard) => {
+      conversation.interrupt(heard)
+      const turn = log.turns.at(-1)
+      if (turn?.assistantId) log.answer(turn.assistantId, heard, true)
+    },
     stop: () => conversation.stop(),
   })
   const speech = useSpokenReplies(synth, {
-    audible: () => turns.dispatch({ type: 'reply-audible' }),
+    audible: () => {
+      mark('playbackStart')
+      turns.dispatch({ type: 'reply-audible' })
+    },
     done: () => turns.dispatch({ type: 'reply-done' }),
+    mark: (stage, id) => {
+      if (stage === 'llmFirstToken') log.answer(id, '', false)
+      mark(stage)
+    },
   })
   const conversation = useConversation(agent, settings.persona, speech.observer)
 
@@ -84,8 +110,14 @@ export function App() {
   const voice = useVoiceInput(
     recognizer,
     { deviceId: settings.microphoneId, pushToTalk: settings.pushToTalk, endOfSpeechMs: settings.endOfSpeechMs },
-    (heard) => turns.dispatch({ type: 'transcript', text: heard.text }, { startMs: heard.startMs, endMs: heard.endMs }),
+    (heard) => {
+      log.mark('asrFinal', heard.transcribedAt)
+      turns.dispatch({ type: 'transcript', text: heard.text }, { startMs: heard.startMs, endMs: heard.endMs })
+    },
     (activity) => {
+      if (activity === 'speech-start') log.mark('speechStart')
+      else if (activity === 'speech-end') log.mark('speechEnd')
+      else log.forgetSpeech()
       if (activity === 'no-words') turns.dispatch({ type: 'transcript', text: '' })
       else turns.dispatch({ type: activity })
       // The avatar's voice ducks while the user speaks.
@@ -125,7 +157,16 @@ export function App() {
           {agent.kind === 'offline' ? 'Offline guide · no LLM connected' : `LLM · ${agent.label}`}
         </div>
         <nav className="topbar__actions">
-          <button type="button" className="ghost-button" onClick={conversation.clear} disabled={!conversation.messages.length}>
+          <button
+            type="button"
+            className="ghost-button"
+            onClick={() => {
+              turns.dispatch({ type: 'stop' })
+              conversation.clear()
+              log.clear()
+            }}
+            disabled={!conversation.messages.length}
+          >
             New conversation
           </button>
           <button type="button" className="ghost-button" data-testid="open-settings" onClick={() => setSettingsOpen(true)}>
@@ -147,6 +188,28 @@ export function App() {
             turns.dispatch({ type: 'typed', text })
           }}
           onStop={() => turns.dispatch({ type: 'stop' })}
+          belowMessage={(m) => {
+            const turn = m.role === 'assistant' ? log.turns.find((t) => t.assistantId === m.id) : undefined
+            return turn && m.status !== 'streaming' ? <LatencyWaterfall turn={turn} /> : null
+          }}
+          footer={
+            log.turns.length ? (
+              <SessionSummary
+                turns={log.turns}
+                onExport={() =>
+                  downloadJson(
+                    `parley-session-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`,
+                    buildSessionExport(
+                      log.turns,
+                      { persona: settings.persona, model: model ?? 'offline guide', voice: settings.ttsVoice, endOfSpeechMs: settings.endOfSpeechMs, pushToTalk: settings.pushToTalk },
+                      { vad: 'local-wasm', asr: asr.placement ?? `unavailable: ${asr.reason}`, llm: model ? 'relay' : 'local (offline guide)', tts: synth?.placement ?? 'off', avatar: 'none yet' },
+                      (id) => conversation.messages.find((x) => x.id === id)?.text,
+                    ),
+                  )
+                }
+              />
+            ) : null
+          }
           conversation={conversation}
           agent={agent}
           assistantName={ASSISTANT_NAME}

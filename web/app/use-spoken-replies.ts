@@ -10,6 +10,8 @@ export interface SpokenRepliesEvents {
   audible(): void
   /** The reply has been said (or could not be). */
   done(): void
+  /** Latency marks along the way. */
+  mark(stage: 'llmFirstToken' | 'firstSentence' | 'ttsFirstAudio' | 'playbackEnd', id: string): void
 }
 
 /**
@@ -23,13 +25,17 @@ export function useSpokenReplies(synth: SpeechSynthesizer | null, events: Spoken
   const reply = useRef<{ id: string; spoken: SpokenReply } | null>(null)
   /** The answer being written now: the end of an older, interrupted one must not end this turn. */
   const activeId = useRef<string | null>(null)
+  const firstToken = useRef(false)
   const latest = useRef({ synth, events })
   latest.current = { synth, events }
 
   const player = useCallback(() => {
     playback.current ??= new Playback({
       audible: () => latest.current.events.audible(),
-      ended: () => latest.current.events.done(),
+      ended: () => {
+        if (activeId.current) latest.current.events.mark('playbackEnd', activeId.current)
+        latest.current.events.done()
+      },
       level: (l) => outputLevel.set(l),
     })
     return playback.current
@@ -42,11 +48,17 @@ export function useSpokenReplies(synth: SpeechSynthesizer | null, events: Spoken
     () => ({
       start(id) {
         activeId.current = id
+        firstToken.current = true
         reply.current?.spoken.cancel()
         const s = latest.current.synth
-        reply.current = s ? { id, spoken: new SpokenReply(s, player(), (err) => (setError(err), latest.current.events.done())) } : null
+        const onError = (err: unknown) => (setError(err), latest.current.events.done())
+        reply.current = s ? { id, spoken: new SpokenReply(s, player(), onError, (stage) => latest.current.events.mark(stage, id)) } : null
       },
       delta(id, text) {
+        if (firstToken.current && activeId.current === id) {
+          firstToken.current = false
+          latest.current.events.mark('llmFirstToken', id)
+        }
         if (reply.current?.id === id) reply.current.spoken.push(text)
       },
       end(id, ok) {

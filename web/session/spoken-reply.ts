@@ -14,10 +14,14 @@ export class SpokenReply {
   private chain: Promise<void> = Promise.resolve()
   private failed = false
 
+  private sentences = 0
+
   constructor(
     private readonly synth: SpeechSynthesizer,
     private readonly playback: Playback,
     private readonly onError: (err: unknown) => void,
+    /** Latency marks: the first sentence complete, its audio ready. */
+    private readonly onMark: (stage: 'firstSentence' | 'ttsFirstAudio') => void = () => {},
   ) {
     playback.reset()
   }
@@ -42,7 +46,10 @@ export class SpokenReply {
 
   private say(text: string) {
     const { signal } = this.abort
+    const first = this.sentences++ === 0
+    if (first) this.onMark('firstSentence')
     const speech = this.synth.synthesize(text, { signal })
+    if (first) speech.then(() => this.onMark('ttsFirstAudio'), () => {})
     speech.catch(() => {}) // handled in order below
     this.chain = this.chain.then(async () => {
       if (signal.aborted || this.failed) return

@@ -3,6 +3,7 @@ import type { Agent } from '../../engines/agent/agent.ts'
 import { Composer } from './Composer.tsx'
 import { ErrorBanner } from '../../ui/ErrorBanner.tsx'
 import { Transcript } from './Transcript.tsx'
+import type { Message } from './conversation-state.ts'
 import type { useConversation } from './use-conversation.ts'
 
 const SUGGESTIONS = ['What is Parley?', 'How do I connect a language model?', 'Does my data leave this computer?']
@@ -21,9 +22,12 @@ interface Props {
   /** Typed messages and the stop button go through turn-taking when the app wires it. */
   onSend?(text: string): void
   onStop?(): void
+  /** Under each message (latency), and under the transcript (the session summary). */
+  belowMessage?(message: Message): ReactNode
+  footer?: ReactNode
 }
 
-export function ConversationPanel({ conversation: c, agent, assistantName, notice, onDismissNotice, ready, voice, onSend, onStop }: Props) {
+export function ConversationPanel({ conversation: c, agent, assistantName, notice, onDismissNotice, ready, voice, onSend, onStop, belowMessage, footer }: Props) {
   const [prefill, setPrefill] = useState<{ text: string; nonce: number }>()
   return (
     <section className="conversation" aria-label="Conversation">
@@ -35,7 +39,9 @@ export function ConversationPanel({ conversation: c, agent, assistantName, notic
         onRetry={c.retry}
         suggestions={SUGGESTIONS}
         onSuggestion={(text) => setPrefill({ text, nonce: Date.now() })}
+        below={belowMessage}
       />
+      {footer}
       {voice}
       <Composer
         busy={c.replyingTo !== null}

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, type ReactNode } from 'react'
 import type { Message } from './conversation-state.ts'
 
 interface Props {
@@ -8,9 +8,11 @@ interface Props {
   /** Shown when the transcript is empty: starter prompts. */
   suggestions: readonly string[]
   onSuggestion(text: string): void
+  /** Extra content under a message (the app puts the latency waterfall there). */
+  below?(message: Message): ReactNode
 }
 
-export function Transcript({ messages, assistantName, onRetry, suggestions, onSuggestion }: Props) {
+export function Transcript({ messages, assistantName, onRetry, suggestions, onSuggestion, below }: Props) {
   const end = useRef<HTMLDivElement>(null)
   const last = messages.at(-1)
   // Follow the answer as it streams in, like a chat app does.
@@ -54,6 +56,7 @@ export function Transcript({ messages, assistantName, onRetry, suggestions, onSu
             {m.status === 'streaming' && !m.text && <span className="typing" aria-label="Writing"><i /><i /><i /></span>}
             {m.status === 'streaming' && m.text && <span className="caret" aria-hidden />}
           </div>
+          {below?.(m)}
           {m.status === 'stopped' && <div className="message__note">{m.interrupted ? 'Interrupted — you heard this much' : 'Stopped'}</div>}
           {m.status === 'failed' && m.role === 'assistant' && <div className="message__note message__note--error">Cut off</div>}
           {m.status === 'failed' && m.role === 'user' && (

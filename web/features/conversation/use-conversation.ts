@@ -49,15 +49,16 @@ export function useConversation(agent: Agent, systemPrompt: string, observer?: R
   const stop = useCallback(() => inFlight.current?.abort(), [])
 
   const send = useCallback(
-    (text: string, spoken?: Message['spoken']) => {
+    (text: string, spoken?: Message['spoken']): string | undefined => {
       const trimmed = text.trim()
-      if (!trimmed) return
+      if (!trimmed) return undefined
       stop() // a new message interrupts an answer in flight; what was written of it stays in context
       const user: Message = { id: newId('u'), role: 'user', text: trimmed, status: 'done', ...(spoken && { spoken }) }
       const assistantId = newId('a')
       dispatch({ type: 'sent', user, assistantId })
       const before = messages.current.map((m) => (m.status === 'streaming' ? { ...m, status: 'stopped' as const } : m))
       void run(user.id, assistantId, [...before, user])
+      return user.id
     },
     [run, stop],
   )
