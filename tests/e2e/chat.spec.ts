@@ -138,3 +138,18 @@ test('settings: the model comes from /api/config and the persona goes with each 
   await page.reload()
   await expect(page.getByTestId('agent-badge')).toContainText('other-model')
 })
+
+test('the conversation survives a reload until a new one is started', async ({ page }) => {
+  await page.getByTestId('composer').fill('Remember me')
+  await page.getByTestId('composer').press('Enter')
+  await expect(lastAssistant(page)).toHaveAttribute('data-status', 'done')
+  await page.waitForTimeout(400) // saved shortly after the answer settles
+  await page.reload()
+  await expect(page.getByTestId('message-user')).toHaveText(/Remember me/)
+  await expect(lastAssistant(page)).toContainText('You said: Remember me')
+  await page.getByRole('button', { name: 'New conversation' }).click()
+  await expect(page.getByTestId('message-user')).toHaveCount(0)
+  await page.waitForTimeout(400)
+  await page.reload()
+  await expect(page.getByText('Say hello to Parley.')).toBeVisible()
+})

@@ -62,6 +62,14 @@ describe('conversationReducer', () => {
     expect(historyOf(s.messages).at(-1)).toEqual({ role: 'assistant', content: 'One. Two…' })
   })
 
+  it('restores a saved conversation only into an empty one, with a half answer kept as stopped', () => {
+    const saved = [user('u1', 'q'), { id: 'a1', role: 'assistant' as const, text: 'half', status: 'streaming' as const }]
+    const s = reduce(emptyConversation, { type: 'restored', messages: saved })
+    expect(s.messages.map((m) => m.status)).toEqual(['done', 'stopped'])
+    const busy = sent()
+    expect(reduce(busy, { type: 'restored', messages: saved })).toBe(busy)
+  })
+
   it('gives the agent finished turns only', () => {
     let s = reduce(sent(), { type: 'delta', id: 'a1', text: 'A1' })
     s = reduce(s, { type: 'finished', id: 'a1' })

@@ -31,6 +31,8 @@ export type ConversationAction =
   | { type: 'interrupted'; id: string; heard: string }
   | { type: 'dismissError' }
   | { type: 'cleared' }
+  /** The conversation saved on this device, restored at start (only into an empty one). */
+  | { type: 'restored'; messages: Message[] }
 
 export const emptyConversation: ConversationState = { messages: [], replyingTo: null, error: null }
 
@@ -83,6 +85,9 @@ export function conversationReducer(state: ConversationState, action: Conversati
       return { ...state, error: null }
     case 'cleared':
       return emptyConversation
+    case 'restored':
+      // Anything that was mid-answer when the page went away is kept as stopped.
+      return state.messages.length ? state : { ...state, messages: action.messages.map((m) => (m.status === 'streaming' ? { ...m, status: 'stopped' } : m)) }
   }
 }
 

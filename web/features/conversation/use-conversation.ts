@@ -1,7 +1,10 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react'
 import type { Agent } from '../../engines/agent/agent.ts'
 import { isAbort } from '../../lib/errors.ts'
+import { idbStore } from '../../lib/idb-store.ts'
 import { conversationReducer, emptyConversation, historyOf, type Message } from './conversation-state.ts'
+
+const STORAGE_KEY = 'conversation'
 
 let counter = 0
 const newId = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`
@@ -98,6 +101,17 @@ export function useConversation(agent: Agent, systemPrompt: string, observer?: R
   )
 
   useEffect(() => stop, [stop])
+
+  // The conversation stays on this device across reloads, until the user starts a new one.
+  useEffect(() => {
+    void idbStore.get<Message[]>(STORAGE_KEY).then((saved) => saved?.length && dispatch({ type: 'restored', messages: saved }))
+  }, [])
+  const settled = !state.messages.some((m) => m.status === 'streaming')
+  useEffect(() => {
+    if (!settled) return
+    const t = setTimeout(() => void (state.messages.length ? idbStore.set(STORAGE_KEY, state.messages) : idbStore.delete(STORAGE_KEY)), 250)
+    return () => clearTimeout(t)
+  }, [settled, state.messages])
 
   return { ...state, send, stop, retry, clear, dismissError, interrupt }
 }

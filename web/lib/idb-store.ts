@@ -1,0 +1,38 @@
+/**
+ * A tiny key–value store on IndexedDB (one database, one object store): enough to keep the
+ * conversation across reloads on this device. Every call fails soft — storage can be denied
+ * (private windows, quotas) and the app must work without it.
+ */
+const DB = 'parley'
+const STORE = 'kv'
+
+let db: Promise<IDBDatabase> | undefined
+
+function open(): Promise<IDBDatabase> {
+  db ??= new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1)
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE)
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error)
+  })
+  return db
+}
+
+async function run<T>(mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest<T>): Promise<T | undefined> {
+  try {
+    const store = (await open()).transaction(STORE, mode).objectStore(STORE)
+    return await new Promise<T>((resolve, reject) => {
+      const req = action(store)
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error)
+    })
+  } catch {
+    return undefined
+  }
+}
+
+export const idbStore = {
+  get: <T>(key: string) => run<T>('readonly', (s) => s.get(key) as IDBRequest<T>),
+  set: (key: string, value: unknown) => run('readwrite', (s) => s.put(value, key)).then(() => undefined),
+  delete: (key: string) => run('readwrite', (s) => s.delete(key)).then(() => undefined),
+}
