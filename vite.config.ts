@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vitest/config'
 import { vendorAssets } from './scripts/vendor-assets.ts'
@@ -9,9 +10,13 @@ export default defineConfig(({ mode }) => ({
   root: 'web',
   publicDir: '../public',
   plugins: [react(), vendorAssets()],
+  resolve: {
+    // eSpeak NG is GPL-3.0: an optional, separate worker asset. PARLEY_ESPEAK=off builds without it.
+    alias: process.env.PARLEY_ESPEAK === 'off' ? [{ find: /^\.\/espeak-worker\.ts$/, replacement: fileURLToPath(new URL('web/engines/tts/espeak-worker.off.ts', import.meta.url)) }] : [],
+  },
   worker: { format: 'es' },
   // Their WebAssembly and workers must stay where they are, not be pre-bundled.
-  optimizeDeps: { exclude: ['onnxruntime-web', '@ricky0123/vad-web', '@huggingface/transformers'] },
+  optimizeDeps: { exclude: ['onnxruntime-web', '@ricky0123/vad-web', '@huggingface/transformers', 'espeak-ng'] },
   build: {
     // `--mode bench` adds the benchmark page and builds into its own folder (npm run bench).
     outDir: mode === 'bench' ? '../build/bench' : '../dist',

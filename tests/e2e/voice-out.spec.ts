@@ -4,7 +4,7 @@ import config from '../../playwright.config.ts'
 import { loadConfig } from '../../relay/config.ts'
 import { startRelay, type RunningRelay } from '../../relay/node.ts'
 import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
-import { E2E_KEY, fakeLlm } from './stack.ts'
+import { E2E_KEY, fakeLlm, offlineUrl } from './stack.ts'
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
 const launch = config.use!.launchOptions!
@@ -55,6 +55,19 @@ async function watchVoice(page: Page) {
     tick()
   })
 }
+
+test('with no voice on the relay, eSpeak NG speaks the answer on the device', async ({ page }) => {
+  const speechRequests: string[] = []
+  page.on('request', (r) => r.url().includes('/audio/speech') && speechRequests.push(r.url()))
+  await page.goto(offlineUrl())
+  await expect(page.locator('.stage__placement')).toContainText('voice: eSpeak NG · on device')
+  await watchVoice(page)
+  await page.getByTestId('composer').fill('hello')
+  await page.getByTestId('composer').press('Enter')
+  await expect.poll(() => page.evaluate(() => (window as unknown as { maxVoice: number }).maxVoice), { timeout: 20_000 }).toBeGreaterThan(0.1)
+  await expect(page.getByTestId('waterfall')).toContainText('voice')
+  expect(speechRequests).toEqual([])
+})
 
 test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
   test.setTimeout(60_000)

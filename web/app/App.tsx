@@ -2,6 +2,7 @@ import { useMemo, useRef, useState } from 'react'
 import manifest from '../../models/manifest.json'
 import { createOfflineAgent } from '../engines/agent/offline-agent.ts'
 import { createRelayAgent } from '../engines/agent/relay-agent.ts'
+import { createEspeakSynthesizer, espeakAvailable } from '../engines/tts/espeak-synthesizer.ts'
 import { createRelaySynthesizer } from '../engines/tts/relay-synthesizer.ts'
 import { AvatarStage, type StageMood } from '../features/avatar/AvatarStage.tsx'
 import { ConversationPanel } from '../features/conversation/ConversationPanel.tsx'
@@ -43,10 +44,12 @@ export function App() {
   )
   const tts = capabilities.status === 'ready' ? capabilities.capabilities.tts : undefined
   const token = settings.accessToken || undefined
-  const synth = useMemo(
-    () => (tts?.available && settings.speakAnswers ? createRelaySynthesizer({ voice: settings.ttsVoice ?? undefined, token }) : null),
-    [tts?.available, settings.speakAnswers, settings.ttsVoice, token],
-  )
+  // The relay's voice where the operator configured one, else eSpeak NG on the device.
+  const synth = useMemo(() => {
+    if (!settings.speakAnswers || capabilities.status === 'loading') return null
+    if (tts?.available) return createRelaySynthesizer({ voice: settings.ttsVoice ?? undefined, token })
+    return espeakAvailable ? createEspeakSynthesizer() : null
+  }, [capabilities.status, tts?.available, settings.speakAnswers, settings.ttsVoice, token])
   // Per-turn timestamps for the waterfall and the exported log; a render when a turn changes.
   const log = useRef(new TurnLog()).current
   const [, setLogVersion] = useState(0)
@@ -180,7 +183,7 @@ export function App() {
           name={ASSISTANT_NAME}
           mood={mood}
           voiceLevel={speech.outputLevel}
-          placement={`${agent.kind === 'offline' ? 'Answers: in this page' : `Answers: ${agent.label} via relay`} · ${synth ? `voice: ${synth.label}` : tts?.available ? 'voice off' : 'no voice configured'}`}
+          placement={`${agent.kind === 'offline' ? 'Answers: in this page' : `Answers: ${agent.label} via relay`} · ${synth ? `voice: ${synth.label}` : 'voice off'}`}
         />
         <ConversationPanel
           onSend={(text) => {

@@ -41,8 +41,16 @@ export function useSpokenReplies(synth: SpeechSynthesizer | null, events: Spoken
     return playback.current
   }, [outputLevel])
 
-  /** Call from a user gesture (send, the mic button): browsers start audio only after one. */
-  const unlock = useCallback(() => void (latest.current.synth ? player().unlock() : undefined), [player])
+  /**
+   * Call from a user gesture (send, the mic button): browsers start audio only after one. An
+   * on-device voice starts loading then too, so the first answer does not wait for it.
+   */
+  const unlock = useCallback(() => {
+    const s = latest.current.synth as (SpeechSynthesizer & { load?(): Promise<void> }) | null
+    if (!s) return
+    void player().unlock()
+    s.load?.().catch((err: unknown) => setError(err))
+  }, [player])
 
   const observer = useMemo<ReplyObserver>(
     () => ({

@@ -61,6 +61,9 @@ const TITLES: Record<string, string> = {
   worker_crashed: 'A background worker stopped',
   asr_not_configured: 'No speech recognition on the relay',
   vad_failed: 'Speech detection failed',
+  tts_failed: 'The voice could not say this',
+  tts_load_failed: 'The on-device voice could not load',
+  tts_not_configured: 'No voice on the relay',
 }
 
 /** A heading and an explanation for the error banner. */

@@ -88,7 +88,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
           </label>
           <label className="check">
             <input type="checkbox" checked={settings.speakAnswers} data-testid="speak-answers" onChange={(e) => onChange({ speakAnswers: e.target.checked })} />
-            Say answers aloud {voices.length ? '' : '(no voice is configured on the relay yet)'}
+            Say answers aloud {voices.length ? '' : '(with the on-device voice: the relay has none configured)'}
           </label>
           {voices.length > 0 && (
             <label className="field">
