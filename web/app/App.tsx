@@ -84,7 +84,7 @@ export function App() {
       if (stage === 'llmFirstToken') log.answer(id, '', false)
       mark(stage)
     },
-  })
+  }, settings.volume)
   const conversation = useConversation(agent, settings.persona, speech.observer)
 
   const relayAsr = capabilities.status === 'ready' && capabilities.capabilities.asr.available

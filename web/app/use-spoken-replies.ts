@@ -18,7 +18,7 @@ export interface SpokenRepliesEvents {
  * Speaks each answer as it is written, when a voice is available: the conversation's reply
  * observer feeds a SpokenReply; playback reports audible/done for turn-taking.
  */
-export function useSpokenReplies(synth: SpeechSynthesizer | null, events: SpokenRepliesEvents) {
+export function useSpokenReplies(synth: SpeechSynthesizer | null, events: SpokenRepliesEvents, volume = 1) {
   const [error, setError] = useState<unknown>(null)
   const [outputLevel] = useState(() => new LevelSignal())
   const playback = useRef<Playback | null>(null)
@@ -26,18 +26,21 @@ export function useSpokenReplies(synth: SpeechSynthesizer | null, events: Spoken
   /** The answer being written now: the end of an older, interrupted one must not end this turn. */
   const activeId = useRef<string | null>(null)
   const firstToken = useRef(false)
-  const latest = useRef({ synth, events })
-  latest.current = { synth, events }
+  const latest = useRef({ synth, events, volume })
+  latest.current = { synth, events, volume }
 
   const player = useCallback(() => {
-    playback.current ??= new Playback({
-      audible: () => latest.current.events.audible(),
+    if (!playback.current) {
+      playback.current = new Playback({
+        audible: () => latest.current.events.audible(),
       ended: () => {
         if (activeId.current) latest.current.events.mark('playbackEnd', activeId.current)
         latest.current.events.done()
       },
-      level: (l) => outputLevel.set(l),
-    })
+        level: (l) => outputLevel.set(l),
+      })
+      playback.current.setVolume(latest.current.volume)
+    }
     return playback.current
   }, [outputLevel])
 
@@ -90,6 +93,7 @@ export function useSpokenReplies(synth: SpeechSynthesizer | null, events: Spoken
   }, [])
   const duck = useCallback((on: boolean) => playback.current?.duck(on), [])
 
+  useEffect(() => playback.current?.setVolume(volume), [volume])
   useEffect(() => () => void playback.current?.close(), [])
 
   return { observer, unlock, pause, resume, cancel, duck, outputLevel, error, dismissError: () => setError(null) }

@@ -90,6 +90,12 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             <input type="checkbox" checked={settings.speakAnswers} data-testid="speak-answers" onChange={(e) => onChange({ speakAnswers: e.target.checked })} />
             Say answers aloud {voices.length ? '' : '(with the on-device voice: the relay has none configured)'}
           </label>
+          <label className="field">
+            <span className="field__help">
+              Volume <strong>{Math.round(settings.volume * 100)}%</strong>
+            </span>
+            <input type="range" min={0} max={1} step={0.05} value={settings.volume} data-testid="volume" onChange={(e) => onChange({ volume: Number(e.target.value) })} />
+          </label>
           {voices.length > 0 && (
             <label className="field">
               <span className="field__help">Voice</span>

@@ -23,6 +23,8 @@ export interface Settings {
   speakAnswers: boolean
   /** The relay voice to use; null is the relay's default. */
   ttsVoice: string | null
+  /** Loudness of the answers, 0…1. */
+  volume: number
 }
 
 export const DEFAULT_PERSONA =
@@ -42,6 +44,7 @@ export const defaultSettings: Settings = {
   modelDevice: 'auto',
   speakAnswers: true,
   ttsVoice: null,
+  volume: 1,
 }
 
 const PLACEMENTS = new Set(['auto', 'on-device', 'relay'])
@@ -64,6 +67,7 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       modelDevice: raw.modelDevice === 'wasm' ? 'wasm' : 'auto',
       speakAnswers: raw.speakAnswers !== false,
       ttsVoice: typeof raw.ttsVoice === 'string' ? raw.ttsVoice : null,
+      volume: typeof raw.volume === 'number' && raw.volume >= 0 && raw.volume <= 1 ? raw.volume : 1,
     }
   } catch {
     return defaultSettings
