@@ -24,6 +24,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ LLM_BASE_URL: 'http://l/v1', OPENAI_BASE_URL: 'http://y/v1' }).llm?.baseUrl).toBe('http://l/v1')
   })
 
+  it('never sends OPENAI_API_KEY to a server the OpenAI settings do not point at', () => {
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o', LLM_BASE_URL: 'http://ollama.local/v1' }).llm?.apiKey).toBeUndefined()
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o', LLM_BASE_URL: 'https://api.openai.com/v1' }).llm?.apiKey).toBe('sk-o')
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o', ASR_BASE_URL: 'http://whisper.local/v1' }).asr?.apiKey).toBeUndefined()
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o', TTS_BASE_URL: 'http://kokoro.local/v1' }).tts?.apiKey).toBeUndefined()
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o' }).tts).toMatchObject({ baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-o' })
+    expect(loadConfig({ TTS_BASE_URL: 'http://kokoro.local/v1', TTS_API_KEY: 'k' }).tts?.apiKey).toBe('k')
+  })
+
   it('treats blank variables as unset', () => {
     expect(loadConfig({ LLM_BASE_URL: '  ', PORT: '' }).llm).toBeUndefined()
   })

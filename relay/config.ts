@@ -152,8 +152,8 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
   const problems: string[] = []
 
   // OPENAI_* fill in for LLM_*; an OpenAI key alone means the OpenAI API itself.
-  const apiKey = e.LLM_API_KEY ?? e.OPENAI_API_KEY
-  const baseUrl = e.LLM_BASE_URL ?? e.OPENAI_BASE_URL ?? (apiKey ? OPENAI_API : undefined)
+  const baseUrl = e.LLM_BASE_URL ?? e.OPENAI_BASE_URL ?? (e.LLM_API_KEY ?? e.OPENAI_API_KEY ? OPENAI_API : undefined)
+  const apiKey = e.LLM_API_KEY ?? openAiKeyFor(e, baseUrl)
   let llm: LlmConfig | undefined
   if (baseUrl) {
     const defaultModel = e.LLM_MODEL ?? e.LLM_MODELS?.[0] ?? DEFAULT_MODEL
@@ -168,8 +168,8 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
   if (problems.length) throw new ConfigError(problems)
 
   // Speech recognition in the cloud: its own settings, or the OpenAI fallbacks (never the LLM's).
-  const asrKey = e.ASR_API_KEY ?? e.OPENAI_API_KEY
-  const asrUrl = e.ASR_BASE_URL ?? e.OPENAI_BASE_URL ?? (asrKey ? OPENAI_API : undefined)
+  const asrUrl = e.ASR_BASE_URL ?? e.OPENAI_BASE_URL ?? (e.ASR_API_KEY ?? e.OPENAI_API_KEY ? OPENAI_API : undefined)
+  const asrKey = e.ASR_API_KEY ?? openAiKeyFor(e, asrUrl)
   const asr = asrUrl ? { baseUrl: asrUrl, apiKey: asrKey, model: e.ASR_MODEL ?? 'whisper-1' } : undefined
 
   const tts = ttsConfig(e)
@@ -187,6 +187,14 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
   }
 }
 
+/**
+ * OPENAI_API_KEY fills in only for a service that points where the OpenAI settings point
+ * (OPENAI_BASE_URL, or the OpenAI API): never for another server, which must not see that key.
+ */
+function openAiKeyFor(e: z.infer<typeof envSchema>, url: string | undefined): string | undefined {
+  return url !== undefined && url === (e.OPENAI_BASE_URL ?? OPENAI_API) ? e.OPENAI_API_KEY : undefined
+}
+
 /** Text to speech: its own settings; for OpenAI-compatible servers the OPENAI_* fallbacks too. */
 function ttsConfig(e: z.infer<typeof envSchema>): TtsConfig | undefined | string {
   const provider = e.TTS_PROVIDER ?? 'openai'
@@ -195,8 +203,8 @@ function ttsConfig(e: z.infer<typeof envSchema>): TtsConfig | undefined | string
     if (!e.TTS_VOICE) return 'TTS_VOICE: ElevenLabs needs a voice id (see your ElevenLabs voice library)'
     return { provider, baseUrl: e.TTS_BASE_URL ?? 'https://api.elevenlabs.io', apiKey: e.TTS_API_KEY, model: e.TTS_MODEL ?? 'eleven_flash_v2_5', defaultVoice: e.TTS_VOICE, voices: [e.TTS_VOICE] }
   }
-  const apiKey = e.TTS_API_KEY ?? e.OPENAI_API_KEY
-  const baseUrl = e.TTS_BASE_URL ?? e.OPENAI_BASE_URL ?? (apiKey ? OPENAI_API : undefined)
+  const baseUrl = e.TTS_BASE_URL ?? e.OPENAI_BASE_URL ?? (e.TTS_API_KEY ?? e.OPENAI_API_KEY ? OPENAI_API : undefined)
+  const apiKey = e.TTS_API_KEY ?? openAiKeyFor(e, baseUrl)
   if (!baseUrl) return e.TTS_PROVIDER ? 'TTS_BASE_URL: set it (or OPENAI_API_KEY for the OpenAI API) when TTS_PROVIDER is set' : undefined
   const defaultVoice = e.TTS_VOICE ?? 'alloy'
   const voices = OPENAI_VOICES.includes(defaultVoice as (typeof OPENAI_VOICES)[number]) ? [...OPENAI_VOICES] : [defaultVoice, ...OPENAI_VOICES]
