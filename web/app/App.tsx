@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import manifest from '../../models/manifest.json'
 import { createOfflineAgent } from '../engines/agent/offline-agent.ts'
 import { createRelayAgent } from '../engines/agent/relay-agent.ts'
@@ -50,6 +50,7 @@ export function App() {
     if (tts?.available) return createRelaySynthesizer({ voice: settings.ttsVoice ?? undefined, token })
     return espeakAvailable ? createEspeakSynthesizer() : null
   }, [capabilities.status, tts?.available, settings.speakAnswers, settings.ttsVoice, token])
+  useEffect(() => () => synth?.dispose?.(), [synth])
   // Per-turn timestamps for the waterfall and the exported log; a render when a turn changes.
   const log = useRef(new TurnLog()).current
   const [, setLogVersion] = useState(0)
@@ -122,6 +123,7 @@ export function App() {
       else if (activity === 'speech-end') log.mark('speechEnd')
       else log.forgetSpeech()
       if (activity === 'no-words') turns.dispatch({ type: 'transcript', text: '' })
+      else if (activity === 'off') turns.dispatch({ type: 'voice-off' })
       else turns.dispatch({ type: activity })
       // The avatar's voice ducks while the user speaks.
       if (activity === 'speech-start') speech.duck(true)

@@ -75,7 +75,9 @@ export function useSpokenReplies(synth: SpeechSynthesizer | null, events: Spoken
       end(id, ok) {
         if (activeId.current !== id) return
         const current = reply.current
-        if (current?.id === id && ok) current.spoken.end()
+        // A model that failed mid-answer: what it wrote is still said (its audio may be queued);
+        // playback reports the end. A stopped answer was cancelled by the turn machine already.
+        if (current?.id === id && (ok || !current.spoken.cancelled)) current.spoken.end()
         else latest.current.events.done()
       },
     }),

@@ -15,6 +15,8 @@ function open(): Promise<IDBDatabase> {
     req.onsuccess = () => resolve(req.result)
     req.onerror = () => reject(req.error)
   })
+  // A failed open is retried next time rather than remembered forever.
+  db.catch(() => (db = undefined))
   return db
 }
 

@@ -38,6 +38,10 @@ export class SpokenReply {
     })
   }
 
+  get cancelled(): boolean {
+    return this.abort.signal.aborted
+  }
+
   /** Stops making and playing speech; returns what the listener heard. */
   cancel(): string {
     this.abort.abort()
@@ -49,7 +53,7 @@ export class SpokenReply {
     const first = this.sentences++ === 0
     if (first) this.onMark('firstSentence')
     const speech = this.synth.synthesize(text, { signal })
-    if (first) speech.then(() => this.onMark('ttsFirstAudio'), () => {})
+    if (first) speech.then(() => !signal.aborted && this.onMark('ttsFirstAudio'), () => {})
     speech.catch(() => {}) // handled in order below
     this.chain = this.chain.then(async () => {
       if (signal.aborted || this.failed) return

@@ -71,12 +71,24 @@ describe('turn-taking', () => {
     for (const s of states) expect(nextTurn(s, { type: 'typed', text: 'hi' }).state).toEqual({ phase: 'thinking', paused: false })
   })
 
-  it('stop cancels a reply in every phase and does nothing otherwise', () => {
+  it('stop cancels in every phase (a retry may run a reply the machine did not start)', () => {
     const cancel = [{ type: 'cancel-reply', keep: 'written' }]
     expect(nextTurn({ phase: 'speaking', paused: false }, { type: 'stop' })).toEqual({ state: { phase: 'listening', paused: false }, effects: cancel })
     expect(nextTurn({ phase: 'thinking', paused: false }, { type: 'stop' }).effects).toEqual(cancel)
     expect(nextTurn({ phase: 'user-speaking', paused: true }, { type: 'stop' })).toEqual({ state: { phase: 'user-speaking', paused: false }, effects: cancel })
-    expect(nextTurn({ phase: 'listening', paused: false }, { type: 'stop' }).effects).toEqual([])
+    expect(nextTurn({ phase: 'listening', paused: false }, { type: 'stop' })).toEqual({ state: { phase: 'listening', paused: false }, effects: cancel })
+  })
+
+  it('words that come after the turn was taken start a new turn instead of being dropped', () => {
+    const { state, effects } = run([{ type: 'speech-start' }, { type: 'speech-end' }, { type: 'speech-start' }, { type: 'transcript', text: 'first part' }, { type: 'speech-end' }, { type: 'transcript', text: 'and the rest' }])
+    expect(effects).toEqual([{ type: 'send', text: 'first part' }, { type: 'cancel-reply', keep: 'heard' }, { type: 'send', text: 'and the rest' }])
+    expect(state.phase).toBe('thinking')
+  })
+
+  it('turning the microphone off under a paused reply resumes it', () => {
+    const paused = run([...speaking, { type: 'speech-start' }]).state
+    expect(nextTurn(paused, { type: 'voice-off' })).toEqual({ state: { phase: 'speaking', paused: false }, effects: [{ type: 'resume-reply' }] })
+    expect(nextTurn({ phase: 'transcribing', paused: false }, { type: 'voice-off' }).state.phase).toBe('listening')
   })
 
   it('a reply that ends or fails while paused under speech is no longer resumable', () => {
@@ -89,6 +101,7 @@ describe('turn-taking', () => {
   it('the user going on talking while their words are transcribed stays one turn', () => {
     const { state, effects } = run([{ type: 'speech-start' }, { type: 'speech-end' }, { type: 'speech-start' }, { type: 'speech-end' }, { type: 'transcript', text: 'one long thought' }])
     expect(effects).toEqual([{ type: 'send', text: 'one long thought' }])
+    expect(state.paused).toBe(false)
     expect(state.phase).toBe('thinking')
   })
 

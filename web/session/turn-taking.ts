@@ -30,6 +30,8 @@ export type TurnEvent =
   | { type: 'reply-failed' }
   /** The stop button or Esc. */
   | { type: 'stop' }
+  /** The microphone was turned off or muted, or recognition failed: no words are coming. */
+  | { type: 'voice-off' }
 
 export type TurnEffect =
   | { type: 'pause-reply' }
@@ -61,11 +63,18 @@ export function nextTurn(state: TurnState, event: TurnEvent): { state: TurnState
     case 'speech-end':
       return state.phase === 'user-speaking' ? to('transcribing') : to(state.phase)
     case 'transcript': {
-      if (state.phase !== 'transcribing' && state.phase !== 'user-speaking') return to(state.phase)
       const text = event.text.trim()
+      if (state.phase === 'thinking' || state.phase === 'speaking') {
+        // More words after the turn was taken (the user paused longer than the end-of-speech
+        // delay, then went on): they start a new turn rather than being dropped.
+        return text ? to('thinking', false, [{ type: 'cancel-reply', keep: 'heard' }, { type: 'send', text }]) : to(state.phase)
+      }
+      if (state.phase !== 'transcribing' && state.phase !== 'user-speaking') return to(state.phase)
       if (!text) return state.phase === 'transcribing' ? resume() : to(state.phase)
       return to('thinking', false, [...(state.paused ? [{ type: 'cancel-reply', keep: 'heard' } as const] : []), { type: 'send', text }])
     }
+    case 'voice-off':
+      return state.phase === 'user-speaking' || state.phase === 'transcribing' ? resume() : to(state.phase)
     case 'typed': {
       const text = event.text.trim()
       if (!text) return to(state.phase)
@@ -78,8 +87,7 @@ export function nextTurn(state: TurnState, event: TurnEvent): { state: TurnState
       if (state.paused) return to(state.phase, false)
       return state.phase === 'thinking' || state.phase === 'speaking' ? to('listening', false) : to(state.phase)
     case 'stop':
-      return replyActive(state)
-        ? to(state.phase === 'user-speaking' || state.phase === 'transcribing' ? state.phase : 'listening', false, [{ type: 'cancel-reply', keep: 'written' }])
-        : to(state.phase)
+      // Always: a reply can run that the machine did not start (a retry), and stopping nothing is harmless.
+      return to(state.phase === 'user-speaking' || state.phase === 'transcribing' ? state.phase : 'listening', false, [{ type: 'cancel-reply', keep: 'written' }])
   }
 }

@@ -59,9 +59,13 @@ export class Playback {
 
   /** Browsers start audio only after a user gesture: call from a click or key handler. */
   async unlock() {
-    if (this.context.state === 'suspended') await this.context.resume()
+    // Only a context that has never run: resuming a barge-in pause is the turn machine's call.
+    if (this.context.state === 'suspended' && !this.started) await this.resume()
+    this.started = true
     await this.element.play().catch(() => {})
   }
+
+  private started = false
 
   /** Queues a sentence right after the previous one (or now, plus a small safety margin). */
   enqueue(spoken: Spoken) {
@@ -85,13 +89,22 @@ export class Playback {
     if (!this.queue.length) this.complete()
   }
 
-  /** Barge-in: silence now, keeping the place (the context's clock stops with it). */
-  async pause() {
-    if (this.context.state === 'running') await this.context.suspend()
+  /**
+   * Barge-in: silence now, keeping the place (the context's clock stops with it). Pauses and
+   * resumes are applied in the order asked, whatever state the context reports meanwhile.
+   */
+  pause(): Promise<void> {
+    return this.setRunning(false)
   }
 
-  async resume() {
-    if (this.context.state === 'suspended') await this.context.resume()
+  resume(): Promise<void> {
+    return this.setRunning(true)
+  }
+
+  private transitions: Promise<void> = Promise.resolve()
+  private setRunning(run: boolean): Promise<void> {
+    this.transitions = this.transitions.then(() => (run ? this.context.resume() : this.context.suspend())).catch(() => {})
+    return this.transitions
   }
 
   /** Drops everything queued; returns the text the listener actually heard. */

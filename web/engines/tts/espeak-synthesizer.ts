@@ -13,6 +13,7 @@ export const espeakAvailable = espeakIncluded
 export function createEspeakSynthesizer(options: { voice?: string; wordsPerMinute?: number } = {}): SpeechSynthesizer & { load(): Promise<void> } {
   let rpc: WorkerRpc<EspeakRequest, EspeakEvent> | undefined
   let ready: Promise<void> | undefined
+  let queue: Promise<void> = Promise.resolve()
   const load = () => {
     if (!ready) {
       const worker = startEspeakWorker()
@@ -36,11 +37,26 @@ export function createEspeakSynthesizer(options: { voice?: string; wordsPerMinut
     placement: 'local-wasm',
     label: 'eSpeak NG · on device',
     load,
-    async synthesize(text, { signal }) {
-      await load()
-      signal?.throwIfAborted()
-      const res = (await rpc!.request({ type: 'synthesize', text, voice: options.voice ?? 'en-us', wordsPerMinute: options.wordsPerMinute ?? 165 })) as Extract<EspeakEvent, { type: 'result' }>
-      return { samples: res.samples, sampleRate: res.sampleRate }
+    synthesize(text, { signal }) {
+      // One sentence at a time, queued here rather than in the worker, so that sentences of a
+      // cancelled answer are skipped instead of delaying the next answer's first one.
+      const job = queue.then(async () => {
+        signal?.throwIfAborted()
+        await load()
+        signal?.throwIfAborted()
+        const res = (await rpc!.request({ type: 'synthesize', text, voice: options.voice ?? 'en-us', wordsPerMinute: options.wordsPerMinute ?? 165 })) as Extract<EspeakEvent, { type: 'result' }>
+        return { samples: res.samples, sampleRate: res.sampleRate }
+      })
+      queue = job.then(
+        () => undefined,
+        () => undefined,
+      )
+      return job
+    },
+    dispose() {
+      rpc?.terminate()
+      rpc = undefined
+      ready = undefined
     },
   }
 }

@@ -12,4 +12,6 @@ export interface SpeechSynthesizer {
   readonly placement: 'relay' | 'local-wasm' | 'local-webgpu'
   readonly label: string
   synthesize(text: string, options: { signal?: AbortSignal }): Promise<Speech>
+  /** Ends any worker it started. */
+  dispose?(): void
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useReducer, useRef } from 'react'
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
 import type { Agent } from '../../engines/agent/agent.ts'
 import { isAbort } from '../../lib/errors.ts'
 import { idbStore } from '../../lib/idb-store.ts'
@@ -82,6 +82,7 @@ export function useConversation(agent: Agent, systemPrompt: string, observer?: R
   const clear = useCallback(() => {
     stop()
     dispatch({ type: 'cleared' })
+    void idbStore.delete(STORAGE_KEY) // at once: a tab closed right after must not bring it back
   }, [stop])
 
   const dismissError = useCallback(() => dispatch({ type: 'dismissError' }), [])
@@ -103,15 +104,20 @@ export function useConversation(agent: Agent, systemPrompt: string, observer?: R
   useEffect(() => stop, [stop])
 
   // The conversation stays on this device across reloads, until the user starts a new one.
+  // Nothing is saved before the saved copy was read: a quick first message must not erase it.
+  const [restored, setRestored] = useState(false)
   useEffect(() => {
-    void idbStore.get<Message[]>(STORAGE_KEY).then((saved) => saved?.length && dispatch({ type: 'restored', messages: saved }))
+    void idbStore.get<Message[]>(STORAGE_KEY).then((saved) => {
+      if (saved?.length) dispatch({ type: 'restored', messages: saved })
+      setRestored(true)
+    })
   }, [])
   const settled = !state.messages.some((m) => m.status === 'streaming')
   useEffect(() => {
-    if (!settled) return
+    if (!settled || !restored) return
     const t = setTimeout(() => void (state.messages.length ? idbStore.set(STORAGE_KEY, state.messages) : idbStore.delete(STORAGE_KEY)), 250)
     return () => clearTimeout(t)
-  }, [settled, state.messages])
+  }, [settled, restored, state.messages])
 
   return { ...state, send, stop, retry, clear, dismissError, interrupt }
 }

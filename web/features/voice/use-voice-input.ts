@@ -33,7 +33,7 @@ const MAX_CRASHES_PER_MINUTE = 3
  * in the order spoken.
  */
 /** What the user's voice is doing, for turn-taking: heard speech, a false start, no words. */
-export type VoiceActivity = 'speech-start' | 'speech-end' | 'misfire' | 'no-words'
+export type VoiceActivity = 'speech-start' | 'speech-end' | 'misfire' | 'no-words' | 'off'
 
 export function useVoiceInput(
   recognizer: SpeechRecognizer | null,
@@ -70,6 +70,7 @@ export function useVoiceInput(
     setPartial('')
     level.set(0)
     if (!current) return
+    latest.current.onActivity('off')
     current.vad.stop()
     await current.mic.stop()
   }, [level])
@@ -87,7 +88,10 @@ export function useVoiceInput(
         if (text) latest.current.onHeard({ text, ...span, speechEndAt, transcribedAt: performance.now() })
         else latest.current.onActivity('no-words')
       } catch (err) {
-        if (!isAbort(err) && !signal.aborted) setError(err)
+        if (!isAbort(err) && !signal.aborted) {
+          setError(err)
+          latest.current.onActivity('no-words') // a paused answer must not wait for words that won't come
+        }
       } finally {
         if (!signal.aborted) {
           setPartial('')
@@ -137,6 +141,7 @@ export function useVoiceInput(
         if (generation.current !== gen || live.current !== current) return vad.stop()
         await vad.attach(current.mic.framePort())
         current.vad = vad
+        latest.current.onActivity('off') // a segment in progress died with the old worker
         setError(new AppError('worker_crashed', `${err.message} It was restarted and is listening again.`))
       } catch (restartError) {
         await stop()
@@ -181,7 +186,10 @@ export function useVoiceInput(
 
   const setMuted = useCallback((m: boolean) => {
     live.current?.mic.setMuted(m)
-    if (m) void live.current?.vad.reset()
+    if (m) {
+      void live.current?.vad.reset()
+      latest.current.onActivity('off')
+    }
     setMutedState(m)
   }, [])
 
