@@ -118,6 +118,22 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
     }
   })
 
+  test('a voice that fails mid-answer ends the turn with a clear error, and the conversation goes on', async ({ page }) => {
+    await page.goto(relay.url)
+    await fakeLlm.next({ kind: 'reply', text: 'This answer will lose its voice halfway. The words stay on screen.', chunkDelayMs: 5 }, { kind: 'reply', text: 'And this one is fine.' })
+    speech.next({ kind: 'drop', afterChunks: 2 })
+    await page.getByTestId('composer').fill('Talk to me')
+    await page.getByTestId('composer').press('Enter')
+    await expect(page.getByTestId('error-banner').first()).toContainText('The voice broke off', { timeout: 15_000 })
+    await expect(page.getByTestId('message-assistant').first()).toContainText('The words stay on screen.')
+    await expect(page.getByTestId('message-assistant').first()).toHaveAttribute('data-status', 'done')
+    // The conversation goes on: the next answer comes, and is spoken.
+    await page.getByTestId('composer').fill('Again')
+    await page.getByTestId('composer').press('Enter')
+    await expect(page.getByTestId('message-assistant').nth(1)).toContainText('And this one is fine.')
+    await expect(page.getByTestId('stage')).toHaveAttribute('data-mood', /answering|ready/)
+  })
+
   test('speaking over the answer interrupts it: audio stops, the answer keeps what was heard, a new turn starts', async () => {
     const browser = await browserWithMic('speech.wav')
     try {
