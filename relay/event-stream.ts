@@ -7,6 +7,15 @@ export function sseErrorFrame(code: string, message: string, type: ErrorType = '
   return encoder.encode(`event: error\ndata: ${JSON.stringify(errorBody(code, message, type))}\n\n`)
 }
 
+/** A controller for one upstream call that the client going away aborts too. */
+export function abortWithClient(request: Request): AbortController {
+  const upstream = new AbortController()
+  const gone = () => upstream.abort('client closed')
+  if (request.signal.aborted) gone()
+  else request.signal.addEventListener('abort', gone, { once: true })
+  return upstream
+}
+
 export interface PassThroughOptions {
   /** Aborting it cancels the upstream request; the stream aborts it itself on timeouts. */
   upstream: AbortController

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { LlmConfig, RelayLimits } from '../config.ts'
 import { ApiError } from '../errors.ts'
-import { passThroughEventStream } from '../event-stream.ts'
+import { abortWithClient, passThroughEventStream } from '../event-stream.ts'
 import { readJsonBody } from '../request-body.ts'
 import { postJson, type OpenAICompatibleUpstream } from '../providers/openai-compatible.ts'
 
@@ -58,11 +58,7 @@ export function chatRoutes({ llm, limits, fetch }: ChatDeps) {
     }
 
     // One controller for the upstream call: the client going away or a relay timeout aborts it.
-    const upstreamAbort = new AbortController()
-    const clientSignal = c.req.raw.signal
-    const onClientGone = () => upstreamAbort.abort('client closed')
-    if (clientSignal.aborted) onClientGone()
-    clientSignal.addEventListener('abort', onClientGone, { once: true })
+    const upstreamAbort = abortWithClient(c.req.raw)
 
     const res = await postJson(upstream, '/chat/completions', { ...req, model }, {
       fetch,
@@ -98,7 +94,7 @@ export function chatRoutes({ llm, limits, fetch }: ChatDeps) {
     try {
       text = await res.text()
     } catch {
-      if (clientSignal.aborted) throw new ApiError(400, 'client_closed', 'The client closed the request.')
+      if (c.req.raw.signal.aborted) throw new ApiError(400, 'client_closed', 'The client closed the request.')
       throw new ApiError(504, 'upstream_timeout', `The LLM provider stopped sending its answer for ${limits.upstreamIdleMs / 1000} s. Try again.`)
     } finally {
       clearTimeout(stall)

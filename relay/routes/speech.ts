@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { RelayLimits, TtsConfig } from '../config.ts'
 import { ApiError } from '../errors.ts'
-import { passThroughEventStream } from '../event-stream.ts'
+import { abortWithClient, passThroughEventStream } from '../event-stream.ts'
 import { elevenLabsSpeech, elevenLabsSupports, streamingWavHeader } from '../providers/elevenlabs.ts'
 import { postJson } from '../providers/openai-compatible.ts'
 import { readJsonBody } from '../request-body.ts'
@@ -55,8 +55,7 @@ export function speechRoutes({ tts, limits, fetch }: SpeechDeps) {
     if (!tts.voices.includes(voice)) throw new ApiError(400, 'voice_not_found', `The voice "${voice.slice(0, 100)}" is not available. Available: ${tts.voices.join(', ')}.`)
     const format = req.response_format ?? 'mp3'
 
-    const abort = new AbortController()
-    c.req.raw.signal.addEventListener('abort', () => abort.abort('client closed'), { once: true })
+    const abort = abortWithClient(c.req.raw)
     const call = { fetch, abort, firstByteMs: limits.upstreamFirstByteMs }
     let res: Response
     let header: Uint8Array | undefined

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import type { AsrConfig, RelayLimits } from '../config.ts'
 import { ApiError } from '../errors.ts'
 import { sniffAudio, wavSeconds, type AudioKind } from '../audio-sniff.ts'
+import { abortWithClient } from '../event-stream.ts'
 import { postForm, type OpenAICompatibleUpstream } from '../providers/openai-compatible.ts'
 import { readFormBody } from '../request-body.ts'
 
@@ -62,8 +63,7 @@ export function transcriptionRoutes({ asr, limits, fetch }: TranscriptionDeps) {
     if (language) out.set('language', language)
     if (prompt) out.set('prompt', prompt)
 
-    const abort = new AbortController()
-    c.req.raw.signal.addEventListener('abort', () => abort.abort('client closed'), { once: true })
+    const abort = abortWithClient(c.req.raw)
     const res = await postForm(upstream, '/audio/transcriptions', out, { fetch, abort, firstByteMs: limits.upstreamIdleMs })
     const body = await readAnswer(res, limits.upstreamIdleMs, abort)
     if (format === 'text') return c.text(body)

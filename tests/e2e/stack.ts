@@ -1,4 +1,19 @@
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser } from '@playwright/test'
+import config from '../../playwright.config.ts'
 import type { RecordedRequest, Scenario } from '../fakes/llm-upstream.ts'
+
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
+
+/**
+ * Chromium whose microphone plays a fixture once (no loop), the permission prompt answered yes;
+ * with `null`, a fake microphone whose permission is denied.
+ */
+export function browserWithMic(wav: string | null): Promise<Browser> {
+  const launch = config.use!.launchOptions!
+  const mic = wav ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fixtures}${wav}%noloop`] : ['--use-fake-device-for-media-stream']
+  return chromium.launch({ executablePath: launch.executablePath, args: [...launch.args!, ...mic] })
+}
 
 /** The upstream key the e2e relays hold; nothing the browser receives may contain it. */
 export const E2E_KEY = 'sk-parley-e2e-5e7d1c9a2b4f6e8d0c3a'

@@ -1,21 +1,10 @@
-import { chromium, expect, test, type Browser, type Page } from '@playwright/test'
-import { fileURLToPath } from 'node:url'
-import config from '../../playwright.config.ts'
+import { expect, test, type Page } from '@playwright/test'
 import { BROKEN_WHISPER, INCOMPLETE_WHISPER, TINY_WHISPER, TINY_WHISPER_TEXT } from './models.ts'
-import { fakeLlm, relayUrl } from './stack.ts'
+import { browserWithMic, fakeLlm, relayUrl } from './stack.ts'
 
 // The tiny model's transcript is fixed by construction (it ignores the audio): these tests prove
 // the real transformers.js loading and decoding path runs in a worker, on WASM and on WebGPU
 // (SwiftShader here), not recognition accuracy, which needs real weights.
-const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
-const launch = config.use!.launchOptions!
-
-function browserWithMic(wav: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: launch.executablePath,
-    args: [...launch.args!, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fixtures}${wav}%noloop`],
-  })
-}
 
 async function openWith(page: Page, settings: Record<string, unknown>) {
   await page.goto(relayUrl())

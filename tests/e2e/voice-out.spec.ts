@@ -1,13 +1,8 @@
-import { fileURLToPath } from 'node:url'
-import { chromium, expect, test, type Browser, type Page } from '@playwright/test'
-import config from '../../playwright.config.ts'
+import { expect, test, type Page } from '@playwright/test'
 import { loadConfig } from '../../relay/config.ts'
 import { startRelay, type RunningRelay } from '../../relay/node.ts'
 import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
-import { E2E_KEY, fakeLlm, offlineUrl } from './stack.ts'
-
-const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
-const launch = config.use!.launchOptions!
+import { browserWithMic, E2E_KEY, fakeLlm, offlineUrl } from './stack.ts'
 
 let speech: FakeSpeech
 let relay: RunningRelay
@@ -33,12 +28,6 @@ test.afterAll(async () => {
   await speech.close()
 })
 
-function browserWithMic(wav: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: launch.executablePath,
-    args: [...launch.args!, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fixtures}${wav}%noloop`],
-  })
-}
 
 /** Records, in page time, when the voice first becomes audible on the stage (the output level). */
 async function watchVoice(page: Page) {

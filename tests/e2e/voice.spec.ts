@@ -1,18 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { chromium, expect, test, type Browser, type Page } from '@playwright/test'
-import config from '../../playwright.config.ts'
-import { fakeLlm, relayUrl } from './stack.ts'
+import { expect, test, type Page } from '@playwright/test'
+import { browserWithMic, fakeLlm, relayUrl } from './stack.ts'
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
 const expected = JSON.parse(readFileSync(`${fixtures}speech.json`, 'utf8')) as { files: Record<string, { duration: number; speech: { start: number; end: number }[] }> }
-const baseArgs = config.use!.launchOptions!.args!
-
-/** Chromium whose microphone plays `wav` once (no loop), with the permission prompt answered yes. */
-function browserWithMic(wav: string | null): Promise<Browser> {
-  const mic = wav ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fixtures}${wav}%noloop`] : ['--use-fake-device-for-media-stream']
-  return chromium.launch({ executablePath: config.use!.launchOptions!.executablePath, args: [...baseArgs, ...mic] })
-}
 
 async function listen(page: Page) {
   await page.goto(relayUrl())

@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
+import { json, readBody } from './http.ts'
 
 export type Scenario =
   /** A normal answer; streamed word by word when the request asks for a stream. */
@@ -67,7 +68,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://x')
-    const body = await readBody(req)
+    const body = (await readBody(req)).toString('utf8')
     if (url.pathname === '/__control/scenario' && req.method === 'POST') {
       const list = JSON.parse(body) as Scenario | Scenario[]
       queue.push(...(Array.isArray(list) ? list : [list]))
@@ -202,19 +203,6 @@ function completion(model: string, text: string) {
   }
 }
 
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(JSON.stringify(body))
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const fake = await startFakeLlm({

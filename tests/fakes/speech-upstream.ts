@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { json, readBody } from './http.ts'
 
 export type SpeechScenario =
   | { kind: 'audio'; chunks?: number; chunkDelayMs?: number; seconds?: number }
@@ -64,11 +65,7 @@ export async function startFakeSpeech(options: { apiKey: string; port?: number }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://x')
-    const raw = await new Promise<string>((r) => {
-      let b = ''
-      req.on('data', (c: Buffer) => (b += c.toString()))
-      req.on('end', () => r(b))
-    })
+    const raw = (await readBody(req)).toString('utf8')
     if (url.pathname === '/__control/scenario') {
       const s = JSON.parse(raw) as SpeechScenario | SpeechScenario[]
       queue.push(...(Array.isArray(s) ? s : [s]))
@@ -129,9 +126,4 @@ export async function startFakeSpeech(options: { apiKey: string; port?: number }
         server.close(() => r())
       }),
   }
-}
-
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(JSON.stringify(body))
 }

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { json, readBody } from './http.ts'
 
 export type TranscriptionScenario =
   | { kind: 'reply'; text: string; delayMs?: number }
@@ -32,7 +33,7 @@ export async function startFakeTranscriber(options: { apiKey?: string; port?: nu
   const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()))
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const body = await readAll(req)
+    const body = await readBody(req)
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (path === '/__control/scenario' && req.method === 'POST') {
       const s = JSON.parse(body.toString()) as TranscriptionScenario | TranscriptionScenario[]
@@ -91,16 +92,3 @@ export async function startFakeTranscriber(options: { apiKey?: string; port?: nu
   }
 }
 
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(JSON.stringify(body))
-}
-
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startFakeLlm } from '../fakes/llm-upstream.ts'
-import { chatBody, readChunks, startStack, UPSTREAM_KEY, type Stack } from './harness.ts'
+import { chatBody, expectApiError, readChunks, startStack, UPSTREAM_KEY, type Stack } from './harness.ts'
 
 let stack: Stack
 beforeAll(async () => {
@@ -9,17 +9,7 @@ beforeAll(async () => {
 afterAll(() => stack.close())
 beforeEach(() => stack.fake.reset())
 
-type ErrorJson = { error: { message: string; type: string; code: string } }
-
-async function expectError(res: Response, status: number, code: string): Promise<ErrorJson['error']> {
-  expect(res.status).toBe(status)
-  expect(res.headers.get('content-type')).toContain('application/json')
-  const body = (await res.json()) as ErrorJson
-  expect(body.error.code).toBe(code)
-  expect(body.error.message.length).toBeGreaterThan(10)
-  expect(typeof body.error.type).toBe('string')
-  return body.error
-}
+const expectError = (res: Response, status: number, code: string) => expectApiError(res, status, code)
 
 const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   stack.api('/api/v1/chat/completions', { method: 'POST', headers, body })

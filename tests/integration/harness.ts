@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 import { loadConfig, type Env, type RelayLimits } from '../../relay/config.ts'
 import { startRelay, type RunningRelay } from '../../relay/node.ts'
 import { startFakeLlm, type FakeLlm, type FakeLlmOptions } from '../fakes/llm-upstream.ts'
@@ -80,4 +81,25 @@ export async function until(check: () => boolean, timeoutMs = 2000): Promise<boo
     await new Promise((r) => setTimeout(r, 10))
   }
   return check()
+}
+
+export interface ApiErrorJson {
+  message: string
+  type: string
+  code: string
+}
+
+/**
+ * Asserts a relay error answer: the status, OpenAI's JSON shape with the expected code, a message
+ * that says something, and none of the given secrets in it.
+ */
+export async function expectApiError(res: Response, status: number, code: string, secrets: string[] = [UPSTREAM_KEY]): Promise<ApiErrorJson> {
+  expect(res.status).toBe(status)
+  expect(res.headers.get('content-type')).toContain('application/json')
+  const { error } = (await res.json()) as { error: ApiErrorJson }
+  expect(error.code).toBe(code)
+  expect(error.message.length).toBeGreaterThan(10)
+  expect(typeof error.type).toBe('string')
+  for (const secret of secrets) expect(error.message).not.toContain(secret)
+  return error
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig, type Env } from '../../relay/config.ts'
 import { startRelay, type RunningRelay } from '../../relay/node.ts'
 import { startFakeSpeech, tonePcm, type FakeSpeech } from '../fakes/speech-upstream.ts'
-import { readChunks, until } from './harness.ts'
+import { expectApiError, readChunks, until } from './harness.ts'
 
 const KEY = 'sk-tts-test-7c1e9b2a4d6f8e0a3b5c'
 let fake: FakeSpeech
@@ -26,13 +26,7 @@ beforeEach(() => fake.reset())
 const speak = (relay: RunningRelay, body: Record<string, unknown>) =>
   fetch(`${relay.url}/api/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
-async function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status)
-  const body = (await res.json()) as { error: { code: string; message: string } }
-  expect(body.error.code).toBe(code)
-  expect(body.error.message).not.toContain(KEY)
-  return body.error.message
-}
+const expectError = async (res: Response, status: number, code: string) => (await expectApiError(res, status, code, [KEY])).message
 
 describe('POST /api/v1/audio/speech — OpenAI-compatible provider', () => {
   it('streams the audio back as it is produced, with the key injected', async () => {

@@ -4,6 +4,7 @@ import { loadConfig } from '../../relay/config.ts'
 import { encodeWav } from '../../web/lib/audio/wav.ts'
 import { startRelay, type RunningRelay } from '../../relay/node.ts'
 import { startFakeTranscriber, type FakeTranscriber } from '../fakes/transcription-upstream.ts'
+import { expectApiError } from './harness.ts'
 
 const KEY = 'sk-asr-test-3b8e0f1c2d4a6b7c9e'
 const speech = readFileSync(new URL('../fixtures/speech.wav', import.meta.url))
@@ -30,13 +31,7 @@ function upload(file: Blob | undefined, fields: Record<string, string> = {}, nam
   return fetch(`${relay.url}/api/v1/audio/transcriptions`, { method: 'POST', body: form })
 }
 
-async function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status)
-  const body = (await res.json()) as { error: { code: string; message: string } }
-  expect(body.error.code).toBe(code)
-  expect(body.error.message).not.toContain(KEY)
-  return body.error.message
-}
+const expectError = async (res: Response, status: number, code: string) => (await expectApiError(res, status, code, [KEY])).message
 
 describe('POST /api/v1/audio/transcriptions', () => {
   it('forwards the audio with the key injected and returns the transcript', async () => {

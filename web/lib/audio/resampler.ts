@@ -19,9 +19,17 @@ export class DownSampler {
     this.step = inputRate / outputRate
   }
 
-  /** Resamples one block; returns the output samples completed by it. */
+  /** Reused between calls: this runs on the audio thread ~375 times a second. */
+  private out = new Float32Array(0)
+
+  /**
+   * Resamples one block; returns the output samples completed by it — a view that the next call
+   * overwrites, so copy (or consume) it before then.
+   */
   process(input: Float32Array): Float32Array {
-    const out = new Float32Array(Math.ceil((input.length + this.step) / this.step) + 1)
+    const need = Math.ceil((input.length + this.step) / this.step) + 1
+    if (this.out.length < need) this.out = new Float32Array(need)
+    const out = this.out
     let n = 0
     let end = this.pos + this.step // end of the current output interval, in this block's coordinates
     let i = 0
