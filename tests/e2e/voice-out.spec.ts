@@ -149,4 +149,41 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
       await browser.close()
     }
   })
+
+  test('a cough or a short noise during the answer does not interrupt it: the answer pauses at most, then goes on', async () => {
+    const browser = await browserWithMic('speech-cough.wav')
+    try {
+      const page = await browser.newPage()
+      await page.goto(relay.url)
+      await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
+      await page.reload()
+      // Every phase the turn machine passes through, in order.
+      await page.evaluate(() => {
+        const w = window as unknown as { phases: string[] }
+        const app = document.querySelector('.app') as HTMLElement
+        w.phases = [app.dataset.turn!]
+        new MutationObserver(() => w.phases.at(-1) !== app.dataset.turn && w.phases.push(app.dataset.turn!)).observe(app, { attributes: true, attributeFilter: ['data-turn'] })
+      })
+      // Eight sentences of about a second each: still playing when the "ah!" and the thud come.
+      const long = Array.from({ length: 8 }, (_, i) => `Here is part ${i + 1} of an answer that goes on.`).join(' ')
+      await fakeLlm.next({ kind: 'reply', text: long, chunkDelayMs: 5 })
+      await page.getByTestId('mic-toggle').click()
+      const answer = page.getByTestId('message-assistant').first()
+      await expect(answer).toHaveAttribute('data-status', 'done', { timeout: 40_000 })
+      await expect(page.locator('.app')).toHaveAttribute('data-turn', 'listening', { timeout: 20_000 })
+      // The "ah!" was heard as the start of speech — the answer paused — and then judged no words.
+      const phases = await page.evaluate(() => (window as unknown as { phases: string[] }).phases)
+      const speaking = phases.indexOf('speaking')
+      expect(speaking, phases.join(' → ')).toBeGreaterThan(0)
+      expect(phases.slice(speaking), phases.join(' → ')).toEqual(expect.arrayContaining(['user-speaking']))
+      expect(phases.lastIndexOf('speaking'), phases.join(' → ')).toBeGreaterThan(phases.indexOf('user-speaking', speaking))
+      // Not interrupted: one question, the whole answer, and the model was asked only once.
+      await expect(page.getByTestId('message-user')).toHaveCount(1)
+      await expect(answer).not.toContainText('Interrupted')
+      await expect(answer.locator('.message__text')).toHaveText(long)
+      expect(await fakeLlm.requests()).toHaveLength(1)
+    } finally {
+      await browser.close()
+    }
+  })
 })

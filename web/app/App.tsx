@@ -148,7 +148,7 @@ export function App() {
       : undefined
 
   return (
-    <div className="app">
+    <div className="app" data-turn={turns.phase}>
       <header className="topbar">
         <div className="brand">
           <svg className="brand__mark" viewBox="0 0 32 32" aria-hidden>
