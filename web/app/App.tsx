@@ -76,8 +76,8 @@ export function App() {
     stop: () => conversation.stop(),
   })
   const speech = useSpokenReplies(synth, {
-    audible: () => {
-      mark('playbackStart')
+    audible: (at) => {
+      mark('playbackStart', at)
       turns.dispatch({ type: 'reply-audible' })
     },
     done: () => turns.dispatch({ type: 'reply-done' }),

@@ -6,8 +6,8 @@ import { LevelSignal } from '../lib/level-signal.ts'
 import { SpokenReply } from '../session/spoken-reply.ts'
 
 export interface SpokenRepliesEvents {
-  /** The reply's first sample plays. */
-  audible(): void
+  /** The reply's first sample plays (`at`: when it reached the speakers, performance time). */
+  audible(at: number): void
   /** The reply has been said (or could not be). */
   done(): void
   /** Latency marks along the way. */
@@ -32,7 +32,7 @@ export function useSpokenReplies(synth: SpeechSynthesizer | null, events: Spoken
   const player = useCallback(() => {
     if (!playback.current) {
       playback.current = new Playback({
-        audible: () => latest.current.events.audible(),
+        audible: (at) => latest.current.events.audible(at),
       ended: () => {
         if (activeId.current) latest.current.events.mark('playbackEnd', activeId.current)
         latest.current.events.done()

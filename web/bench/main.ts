@@ -1,6 +1,9 @@
 // The page `npm run bench` drives in Chromium (built only with `vite build --mode bench`): it runs
 // the real engines — VAD worker, ASR worker — on audio handed in by the bench, and reports timings.
 import { createLocalRecognizer } from '../engines/asr/local-recognizer.ts'
+import { Playback } from '../engines/playback/playback.ts'
+import { createEspeakSynthesizer } from '../engines/tts/espeak-synthesizer.ts'
+import { initialTurn, nextTurn } from '../session/turn-taking.ts'
 import { startVad } from '../engines/vad/client.ts'
 import type { VadEvent } from '../engines/vad/protocol.ts'
 
@@ -49,5 +52,82 @@ async function asr(modelId: string, device: 'wasm' | 'webgpu', audio: Float32Arr
   return { loadMs, results }
 }
 
-Object.assign(window, { parleyBench: { vad, asr } })
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Barge-in, as the app wires it: the reply plays (the real Playback), the microphone's frames reach
+ * the VAD worker in real time, and its speech-start goes through the turn machine, whose
+ * pause-reply effect silences playback. Measured from the moment the speech in `audio` really
+ * starts (sample `speechStart`) to the moment the listener hears silence (the fade-out's end on
+ * the output device's clock, its latency included). Each run feeds from `from` to a little after the detection.
+ */
+async function bargeIn(audio: Float32Array, from: number, speechStart: number, runs: number) {
+  const vad = await startVad({ redemptionMs: 300 })
+  const channel = new MessageChannel()
+  await vad.attach(channel.port2)
+  const tone = new Float32Array(24000 * 4).map((_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / 24000))
+  const results: { latencyMs: number; detectMs: number; silenceMs: number; outputLatencyMs: number }[] = []
+  for (let run = 0; run < runs; run++) {
+    const playback = new Playback()
+    await playback.unlock()
+    playback.enqueue({ text: 'a long answer', samples: tone, sampleRate: 24000 })
+    await sleep(300)
+    let turn = nextTurn(nextTurn(initialTurn, { type: 'typed', text: 'hi' }).state, { type: 'reply-audible' }).state
+    const posted: number[] = []
+    let detectedAt = 0
+    let silentAt = 0
+    const off = vad.on('speech-start', () => {
+      detectedAt = performance.now()
+      const out = nextTurn(turn, { type: 'speech-start' })
+      turn = out.state
+      if (out.effects.some((e) => e.type === 'pause-reply')) void playback.pause().then((at) => (silentAt = at))
+    })
+    const t0 = performance.now()
+    for (let i = from, k = 0; i + FRAME <= audio.length; i += FRAME, k++) {
+      // A frame leaves the microphone when its last sample is captured.
+      const due = t0 + ((k + 1) * FRAME * 1000) / 16000
+      const wait = due - performance.now()
+      if (wait > 1) await sleep(wait)
+      const frame = audio.slice(i, i + FRAME)
+      channel.port1.postMessage({ type: 'frame', samples: frame }, [frame.buffer])
+      posted.push(performance.now())
+      if (silentAt && i > speechStart + 16000 * 0.1) break
+    }
+    off()
+    // The moment the user started speaking: the frame holding that sample was posted when its
+    // last sample came in.
+    const k = Math.floor((speechStart - from) / FRAME)
+    const spokeAt = posted[k]! - (((k + 1) * FRAME - (speechStart - from)) * 1000) / 16000
+    const ctx = (playback as unknown as { context: AudioContext }).context
+    results.push({ latencyMs: silentAt - spokeAt, detectMs: detectedAt - spokeAt, silenceMs: silentAt - detectedAt, outputLatencyMs: ((ctx.outputLatency || 0) + ctx.baseLatency) * 1000 })
+    playback.cancel()
+    await playback.close()
+    // Silence between runs ends the VAD's segment.
+    for (let j = 0; j < 20; j++) {
+      const quiet = new Float32Array(FRAME)
+      channel.port1.postMessage({ type: 'frame', samples: quiet }, [quiet.buffer])
+    }
+    await sleep(200)
+  }
+  vad.stop()
+  return results
+}
+
+/** The on-device voice: load time, then per sentence the time to its audio and the real-time factor. */
+async function espeak(text: string, runs: number) {
+  const synth = createEspeakSynthesizer()
+  const coldStart = performance.now()
+  const first = await synth.synthesize(text, {})
+  const coldMs = performance.now() - coldStart
+  const results: { ms: number; audioSeconds: number }[] = []
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now()
+    const out = await synth.synthesize(text, {})
+    results.push({ ms: performance.now() - t, audioSeconds: out.samples.length / out.sampleRate })
+  }
+  synth.dispose?.()
+  return { coldMs, audioSeconds: first.samples.length / first.sampleRate, results }
+}
+
+Object.assign(window, { parleyBench: { vad, asr, bargeIn, espeak } })
 document.body.dataset.ready = 'true'

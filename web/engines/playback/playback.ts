@@ -21,9 +21,12 @@ interface Scheduled extends Spoken {
   end: number
 }
 
+/** How long the voice takes to fade out on barge-in: short, but not a click. */
+const FADE_OUT = 0.005
+
 export interface PlaybackEvents {
-  /** The first sample of the reply is playing. */
-  audible?(): void
+  /** The first sample of the reply is playing; `at` is when it reached the speakers (performance time). */
+  audible?(at: number): void
   /** Everything queued has played and the reply said it had no more. */
   ended?(): void
   /** Output level (0…1) about 30 times a second while playing, for the face and the meter. */
@@ -41,6 +44,8 @@ export class Playback {
   private audibleSent = false
   private levelTimer: ReturnType<typeof setInterval> | undefined
   private volume = 1
+  private ducked = false
+  private paused = false
   /** Context time the reply's first sentence started. */
   private replyStart: number | undefined
 
@@ -60,21 +65,24 @@ export class Playback {
   /** Browsers start audio only after a user gesture: call from a click or key handler. */
   async unlock() {
     // Only a context that has never run: resuming a barge-in pause is the turn machine's call.
-    if (this.context.state === 'suspended' && !this.started) await this.resume()
+    if (this.context.state === 'suspended' && !this.started) await this.setRunning(true)
     this.started = true
     await this.element.play().catch(() => {})
   }
 
   private started = false
 
-  /** Queues a sentence right after the previous one (or now, plus a small safety margin). */
+  /**
+   * Queues a sentence right after the previous one, or now: a start time already past plays at
+   * once from its first sample, so no safety margin is needed.
+   */
   enqueue(spoken: Spoken) {
     const buffer = this.context.createBuffer(1, spoken.samples.length, spoken.sampleRate)
     buffer.copyToChannel(spoken.samples as Float32Array<ArrayBuffer>, 0)
     const source = this.context.createBufferSource()
     source.buffer = buffer
     source.connect(this.gain)
-    const start = Math.max(this.context.currentTime + 0.02, this.queue.at(-1)?.end ?? 0)
+    const start = Math.max(this.context.currentTime, this.queue.at(-1)?.end ?? 0)
     this.replyStart ??= start
     const item: Scheduled = { ...spoken, source, start, end: start + buffer.duration }
     source.onended = () => this.onEnded(item)
@@ -90,15 +98,28 @@ export class Playback {
   }
 
   /**
-   * Barge-in: silence now, keeping the place (the context's clock stops with it). Pauses and
-   * resumes are applied in the order asked, whatever state the context reports meanwhile.
+   * Barge-in: silence now, keeping the place. The voice fades out within a few milliseconds at
+   * once; then the context is suspended, which stops its clock with it (suspending alone takes tens
+   * of milliseconds to reach the audio thread). Pauses and resumes are applied in the order asked,
+   * whatever state the context reports meanwhile. Resolves with the moment the listener stopped
+   * hearing the voice (performance time).
    */
-  pause(): Promise<void> {
-    return this.setRunning(false)
+  pause(): Promise<number> {
+    this.paused = true
+    const now = this.context.currentTime
+    const gain = this.gain.gain
+    gain.cancelScheduledValues(now)
+    gain.setValueAtTime(gain.value, now)
+    gain.linearRampToValueAtTime(0, now + FADE_OUT)
+    const silentAt = this.performanceTimeOf(now + FADE_OUT)
+    return this.setRunning(false).then(() => silentAt)
   }
 
   resume(): Promise<void> {
-    return this.setRunning(true)
+    this.paused = false
+    return this.setRunning(true).then(() => {
+      if (!this.paused) this.applyGain(0.01)
+    })
   }
 
   private transitions: Promise<void> = Promise.resolve()
@@ -135,12 +156,21 @@ export class Playback {
 
   setVolume(volume: number) {
     this.volume = volume
-    this.gain.gain.setTargetAtTime(volume, this.context.currentTime, 0.02)
+    if (!this.paused) this.applyGain(0.02)
   }
 
   /** Lowers the voice while the user speaks (and restores it). */
   duck(on: boolean) {
-    this.gain.gain.setTargetAtTime(on ? this.volume * 0.3 : this.volume, this.context.currentTime, 0.03)
+    this.ducked = on
+    if (!this.paused) this.applyGain(0.03)
+  }
+
+  /** Glides the gain to what volume, ducking and pausing call for. */
+  private applyGain(timeConstant: number) {
+    const target = this.paused ? 0 : this.ducked ? this.volume * 0.3 : this.volume
+    const now = this.context.currentTime
+    this.gain.gain.cancelScheduledValues(now)
+    this.gain.gain.setTargetAtTime(target, now, timeConstant)
   }
 
   /** Where playback is: seconds into the reply's audio, and the sentence being spoken. */
@@ -197,13 +227,24 @@ export class Playback {
       const first = this.queue[0]
       if (!this.audibleSent && first && this.context.currentTime >= first.start) {
         this.audibleSent = true
-        this.events.audible?.()
+        this.events.audible?.(this.performanceTimeOf(first.start))
       }
       this.analyser.getFloatTimeDomainData(data)
       let sum = 0
       for (let i = 0; i < data.length; i++) sum += data[i]! * data[i]!
       this.events.level?.(Math.sqrt(sum / data.length))
     }, 33)
+  }
+
+  /**
+   * When a moment on the context's clock is (or was) heard, in performance time: the output
+   * timestamp accounts for the output device's latency. The level watch notices a start only at its
+   * next tick; this gives the latency log the true moment.
+   */
+  private performanceTimeOf(contextTime: number): number {
+    const out = this.context.getOutputTimestamp()
+    if (!out.performanceTime || out.contextTime === undefined) return performance.now() - (this.context.currentTime - contextTime) * 1000
+    return out.performanceTime + (contextTime - out.contextTime) * 1000
   }
 
   private stopWatching() {
