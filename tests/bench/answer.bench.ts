@@ -18,6 +18,7 @@ import type { Stage } from '../../web/session/turn-log.ts'
 import { startFakeLlm } from '../fakes/llm-upstream.ts'
 import { startFakeSpeech } from '../fakes/speech-upstream.ts'
 import { startFakeTranscriber } from '../fakes/transcription-upstream.ts'
+import { prepareTestModels, TINY_KOKORO } from '../e2e/models.ts'
 import { type Benchmark, markdownTable, ms, percentile, root, summarize } from './harness.ts'
 
 const KEY = 'sk-bench-not-a-real-key'
@@ -80,6 +81,14 @@ export const answer: Benchmark = {
         results: { ms: number; audioSeconds: number }[]
       }
 
+      prepareTestModels()
+      const kokoro = (await page.evaluate(([id, t, n]) => (window as never as Bench).parleyBench.kokoro!(id, t, n), [TINY_KOKORO, TWELVE_WORDS, ESPEAK_RUNS] as const)) as {
+        loadMs: number
+        results: { ms: number; audioSeconds: number; phonemes: number }[]
+        sample: { phonemes: { symbol: string; startMs: number; endMs: number }[] }
+      }
+      const kokoroMs = summarize(kokoro.results.map((r) => r.ms))
+
       const stages = (turns: Timestamps[]) =>
         Object.fromEntries(PATH.slice(1).map((stage, i) => [stage, summarize(turns.filter((t) => t[stage] && t[PATH[i]!]).map((t) => t[stage]! - t[PATH[i]!]!))]))
       const totals = (turns: Timestamps[]) => summarize(turns.filter((t) => t.playbackStart && t.speechEnd).map((t) => t.playbackStart! - t.speechEnd!))
@@ -90,6 +99,7 @@ export const answer: Benchmark = {
       const data = {
         turn: { relay: { turns: relayTurns.length, stages: relayStages, total: totals(relayTurns) }, espeak: { turns: espeakTurns.length, stages: espeakStages, total: totals(espeakTurns) } },
         bargeIn: { runs: bargeIn, latency: summarize(bargeIn.map((r) => r.latencyMs)), detect: summarize(bargeIn.map((r) => r.detectMs)), silence: summarize(bargeIn.map((r) => r.silenceMs)) },
+        kokoroTinyModel: { loadMs: kokoro.loadMs, timeToAudioMs: kokoroMs, phonemesPerSentence: kokoro.results[0]?.phonemes, firstPhonemes: kokoro.sample.phonemes },
         espeak: { sentence: TWELVE_WORDS, coldStartMs: espeak.coldMs, audioSeconds: espeak.audioSeconds, warmMs: espeakMs, realTimeFactor: rtf },
       }
       const p = (s: { p50: number; p99: number }) => `${ms(s.p50)} / ${ms(s.p99)}`
@@ -107,6 +117,7 @@ export const answer: Benchmark = {
           [`eSpeak NG, 12-word sentence (${espeak.audioSeconds.toFixed(2)} s of audio): time to audio, warm (p50 / p99)`, p(espeakMs), ''],
           ['eSpeak NG time to audio from a cold worker (load + first sentence)', ms(espeak.coldMs), ''],
           ['eSpeak NG real-time factor in the worker', `${rtf.toFixed(0)}×`, '≥ 20×'],
+          [`Kokoro path with the tiny generated model, 12 words → audio + ${kokoro.results[0]?.phonemes ?? 0} phoneme timings (phonemize, tokenize, run; p50)`, ms(kokoroMs.p50), 'plumbing only: no real weights here'],
         ],
       )
       return { name: this.name, data, table }

@@ -7,16 +7,19 @@ export const TINY_WHISPER = 'parley-test/tiny-whisper'
 export const BROKEN_WHISPER = 'parley-test/tiny-whisper-truncated'
 export const INCOMPLETE_WHISPER = 'parley-test/tiny-whisper-incomplete'
 export const TINY_WHISPER_TEXT = 'Hello from the tiny model.'
+export const TINY_KOKORO = 'parley-test/tiny-kokoro'
 
 /**
- * The tiny Whisper-layout model the browser tests run through transformers.js (generated, since
- * no weights can be downloaded here), and a copy whose encoder is cut short.
+ * The tiny Whisper- and Kokoro-layout models the browser tests run through transformers.js
+ * (generated, since no weights can be downloaded here), and broken copies of the Whisper one.
  */
 export function prepareTestModels() {
   const dir = `${root}models/${TINY_WHISPER}`
   if (!existsSync(`${dir}/onnx/encoder_model_quantized.onnx`)) {
     execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-whisper.py`, dir], { stdio: 'inherit' })
   }
+  const kokoro = `${root}models/${TINY_KOKORO}`
+  if (!existsSync(`${kokoro}/voices/af_heart.bin`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-kokoro.py`, kokoro], { stdio: 'inherit' })
   const broken = `${root}models/${BROKEN_WHISPER}`
   rmSync(broken, { recursive: true, force: true })
   cpSync(dir, broken, { recursive: true })

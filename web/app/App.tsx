@@ -2,8 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import manifest from '../../models/manifest.json'
 import { createOfflineAgent } from '../engines/agent/offline-agent.ts'
 import { createRelayAgent } from '../engines/agent/relay-agent.ts'
-import { createEspeakSynthesizer, espeakAvailable } from '../engines/tts/espeak-synthesizer.ts'
-import { createRelaySynthesizer } from '../engines/tts/relay-synthesizer.ts'
+import { espeakAvailable } from '../engines/tts/espeak-synthesizer.ts'
 import { AvatarStage, type StageMood } from '../features/avatar/AvatarStage.tsx'
 import { ConversationPanel } from '../features/conversation/ConversationPanel.tsx'
 import { useConversation } from '../features/conversation/use-conversation.ts'
@@ -22,6 +21,7 @@ import { useDeviceCapabilities } from './device.ts'
 import { useCapabilities } from './use-capabilities.ts'
 import { useRecognizer, useSelfHostedModel } from './use-recognizer.ts'
 import { useSpokenReplies } from './use-spoken-replies.ts'
+import { useSynthesizer } from './use-synthesizer.ts'
 import { useTurns } from './use-turns.ts'
 
 const isModelError = (err: unknown) => err instanceof AppError && err.code.startsWith('model_')
@@ -44,13 +44,16 @@ export function App() {
   )
   const tts = capabilities.status === 'ready' ? capabilities.capabilities.tts : undefined
   const token = settings.accessToken || undefined
-  // The relay's voice where the operator configured one, else eSpeak NG on the device.
-  const synth = useMemo(() => {
-    if (!settings.speakAnswers || capabilities.status === 'loading') return null
-    if (tts?.available) return createRelaySynthesizer({ voice: settings.ttsVoice ?? undefined, token })
-    return espeakAvailable ? createEspeakSynthesizer() : null
-  }, [capabilities.status, tts?.available, settings.speakAnswers, settings.ttsVoice, token])
-  useEffect(() => () => synth?.dispose?.(), [synth])
+  const device = useDeviceCapabilities()
+  const kokoroHosted = useSelfHostedModel(settings.voiceEngine === 'kokoro' ? settings.kokoroModel : null)
+  const voiceOut = useSynthesizer({
+    settings,
+    relayVoice: capabilities.status === 'loading' ? null : Boolean(tts?.available),
+    token,
+    webgpu: device?.webgpu ?? false,
+    kokoroHosted,
+  })
+  const synth = voiceOut.synth
   // Per-turn timestamps for the waterfall and the exported log; a render when a turn changes.
   const log = useRef(new TurnLog()).current
   const [, setLogVersion] = useState(0)
@@ -91,7 +94,6 @@ export function App() {
   const relayAsr = capabilities.status === 'ready' && capabilities.capabilities.asr.available
   const hosted = useSelfHostedModel(settings.asrModel)
   const allowRemote = settings.allowRemoteModels ?? hosted === false
-  const device = useDeviceCapabilities()
   // Until we know whether the server hosts the model, nothing is chosen: audio must not go to the
   // relay for the moment it takes to find out that it could have stayed on the device.
   const asr: Resolved =
@@ -185,7 +187,7 @@ export function App() {
           name={ASSISTANT_NAME}
           mood={mood}
           voiceLevel={speech.outputLevel}
-          placement={`${agent.kind === 'offline' ? 'Answers: in this page' : `Answers: ${agent.label} via relay`} · ${synth ? `voice: ${synth.label}` : 'voice off'}`}
+          placement={`${agent.kind === 'offline' ? 'Answers: in this page' : `Answers: ${agent.label} via relay`} · ${voiceOut.label}`}
         />
         <ConversationPanel
           onSend={(text) => {
@@ -271,6 +273,8 @@ export function App() {
         voices={tts?.voices ?? []}
         speechModels={SPEECH_MODELS}
         speechModelHosted={hosted}
+        onDeviceVoices={espeakAvailable}
+        kokoroHosted={kokoroHosted}
       />
     </div>
   )

@@ -12,11 +12,11 @@ export interface FileProgress {
   done: boolean
 }
 
-/** Is the model on this server (models/<id>/config.json)? Checked once per id. */
-export function useSelfHostedModel(modelId: string): boolean | undefined {
+/** Is the model on this server (models/<id>/config.json)? Checked once per id; null: not asked. */
+export function useSelfHostedModel(modelId: string | null): boolean | undefined {
   const [hosted, setHosted] = useState<Record<string, boolean>>({})
   useEffect(() => {
-    if (modelId in hosted) return
+    if (modelId === null || modelId in hosted) return
     const abort = new AbortController()
     fetch(`${MODELS_PATH}${modelId}/config.json`, { method: 'HEAD', signal: abort.signal }).then(
       (res) => setHosted((h) => ({ ...h, [modelId]: res.ok })),
@@ -24,7 +24,7 @@ export function useSelfHostedModel(modelId: string): boolean | undefined {
     )
     return () => abort.abort()
   }, [modelId, hosted])
-  return hosted[modelId]
+  return modelId === null ? undefined : hosted[modelId]
 }
 
 /**

@@ -3,6 +3,7 @@
 import { createLocalRecognizer } from '../engines/asr/local-recognizer.ts'
 import { Playback } from '../engines/playback/playback.ts'
 import { createEspeakSynthesizer } from '../engines/tts/espeak-synthesizer.ts'
+import { createKokoroSynthesizer } from '../engines/tts/kokoro-synthesizer.ts'
 import { initialTurn, nextTurn } from '../session/turn-taking.ts'
 import { startVad } from '../engines/vad/client.ts'
 import type { VadEvent } from '../engines/vad/protocol.ts'
@@ -129,5 +130,26 @@ async function espeak(text: string, runs: number) {
   return { coldMs, audioSeconds: first.samples.length / first.sampleRate, results }
 }
 
-Object.assign(window, { parleyBench: { vad, asr, bargeIn, espeak } })
+/**
+ * Kokoro's path with a given model (here the tiny generated one): load time, then per sentence the
+ * time to its audio, and what came with it (IPA, phoneme timings).
+ */
+async function kokoro(modelId: string, text: string, runs: number) {
+  const synth = createKokoroSynthesizer({ modelId, voice: 'af_heart', device: 'wasm', allowRemote: false })
+  const t = performance.now()
+  await synth.load()
+  const loadMs = performance.now() - t
+  const results: { ms: number; audioSeconds: number; phonemes: number }[] = []
+  let sample: { phonemes: unknown[] } | undefined
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now()
+    const out = await synth.synthesize(text, {})
+    results.push({ ms: performance.now() - t0, audioSeconds: out.samples.length / out.sampleRate, phonemes: out.phonemes?.length ?? 0 })
+    sample ??= { phonemes: out.phonemes?.slice(0, 6) ?? [] }
+  }
+  synth.dispose?.()
+  return { loadMs, results, sample }
+}
+
+Object.assign(window, { parleyBench: { vad, asr, bargeIn, espeak, kokoro } })
 document.body.dataset.ready = 'true'

@@ -33,7 +33,5 @@ export type AsrEvent =
   | { type: 'result'; id: number; text: string; ms: number }
   | WorkerErrorEvent
 
-/** Where self-hosted models are served (the relay serves models/ there; so does `npm run dev`). */
-export const MODELS_PATH = '/models/'
-/** transformers.js's own ONNX Runtime build, served by the app instead of a CDN. */
-export const TRANSFORMERS_ORT_PATH = '/vendor/ort-transformers/'
+
+export { MODELS_PATH } from '../runtime/model-paths.ts'

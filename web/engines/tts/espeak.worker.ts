@@ -1,42 +1,19 @@
 /// <reference lib="webworker" />
 // On-device speech with eSpeak NG compiled to WebAssembly (GPL-3.0: this worker and its wasm are
 // a separate, optional asset — see the README; `PARLEY_ESPEAK=off` builds Parley without it).
-// The wasm is compiled once; each sentence runs the espeak-ng program in a fresh instance of it.
-import ESpeakNg from 'espeak-ng'
-import wasmUrl from 'espeak-ng/dist/espeak-ng.wasm?url'
 import { decodeWav } from '../../lib/audio/wav.ts'
 import { serveRequests } from '../../lib/worker-rpc.ts'
 import type { EspeakEvent, EspeakRequest } from './espeak-protocol.ts'
+import { runEspeak } from './espeak-program.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 
-let compiled: Promise<WebAssembly.Module> | undefined
 const emit = (e: EspeakEvent, transfer: Transferable[] = []) => self.postMessage(e, transfer)
 
-function compile(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compileStreaming(fetch(wasmUrl)).catch((err: unknown) => {
-    compiled = undefined
-    throw Object.assign(new Error(`The on-device voice could not be loaded (${(err as Error).message}).`), { code: 'tts_load_failed' })
-  })
-  return compiled
-}
-
 async function run(args: string[]): Promise<Uint8Array> {
-  const module = await compile()
-  const instance = await ESpeakNg({
-    arguments: args,
-    print: () => {},
-    printErr: () => {},
-    instantiateWasm(imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance) => void) {
-      void WebAssembly.instantiate(module, imports).then(done)
-      return {}
-    },
-  })
-  try {
-    return instance.FS.readFile('out.wav') as Uint8Array
-  } catch {
-    throw Object.assign(new Error('The on-device voice produced no audio for this text.'), { code: 'tts_failed' })
-  }
+  const { wav } = await runEspeak(args)
+  if (!wav) throw Object.assign(new Error('The on-device voice produced no audio for this text.'), { code: 'tts_failed' })
+  return wav
 }
 
 serveRequests<EspeakRequest>(self, async (req) => {

@@ -1,7 +1,10 @@
-/** A sentence's voice: mono PCM. */
+import type { PhonemeTiming } from './phonemes.ts'
+
+/** A sentence's voice: mono PCM, and when the voice knows them, its phonemes' timings (lip-sync). */
 export interface Speech {
   samples: Float32Array
   sampleRate: number
+  phonemes?: PhonemeTiming[]
 }
 
 /**

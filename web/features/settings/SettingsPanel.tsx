@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react'
+import { KOKORO_VOICES } from '../../engines/tts/kokoro-protocol.ts'
 import { DEFAULT_PERSONA, type Settings } from './settings-store.ts'
 
 interface Props {
@@ -16,9 +17,13 @@ interface Props {
   speechModelHosted: boolean | undefined
   /** Voices the relay offers for spoken answers; empty when it has none. */
   voices: readonly string[]
+  /** Whether this build has the on-device voices (eSpeak NG, and Kokoro, whose phonemizer it is). */
+  onDeviceVoices: boolean
+  /** Whether the Kokoro model is on this server (undefined while checking). */
+  kokoroHosted: boolean | undefined
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones, speechModels, speechModelHosted, voices }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (!open) return
@@ -96,7 +101,30 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             </span>
             <input type="range" min={0} max={1} step={0.05} value={settings.volume} data-testid="volume" onChange={(e) => onChange({ volume: Number(e.target.value) })} />
           </label>
-          {voices.length > 0 && (
+          {onDeviceVoices && (
+            <label className="field">
+              <span className="field__help">Voice engine</span>
+              <select value={settings.voiceEngine} data-testid="voice-engine" onChange={(e) => onChange({ voiceEngine: e.target.value as Settings['voiceEngine'] })}>
+                <option value="auto">{voices.length ? 'The relay’s voice' : 'Automatic — eSpeak NG on this device'}</option>
+                <option value="espeak">eSpeak NG — on this device, instant, robotic</option>
+                <option value="kokoro">Kokoro — on this device, natural (a 90 MB model)</option>
+              </select>
+            </label>
+          )}
+          {onDeviceVoices && settings.voiceEngine === 'kokoro' && (
+            <label className="field">
+              <span className="field__help">Kokoro voice {kokoroHosted === true ? '· model on this server' : kokoroHosted === false ? '· model not on this server' : ''}</span>
+              <select value={settings.kokoroVoice} data-testid="kokoro-voice" onChange={(e) => onChange({ kokoroVoice: e.target.value })}>
+                {KOKORO_VOICES.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    {v.name}
+                  </option>
+                ))}
+                {!KOKORO_VOICES.some((v) => v.id === settings.kokoroVoice) && <option value={settings.kokoroVoice}>{settings.kokoroVoice}</option>}
+              </select>
+            </label>
+          )}
+          {voices.length > 0 && settings.voiceEngine === 'auto' && (
             <label className="field">
               <span className="field__help">Voice</span>
               <select value={settings.ttsVoice ?? ''} data-testid="tts-voice" onChange={(e) => onChange({ ttsVoice: e.target.value || null })}>

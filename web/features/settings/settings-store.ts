@@ -23,6 +23,11 @@ export interface Settings {
   speakAnswers: boolean
   /** The relay voice to use; null is the relay's default. */
   ttsVoice: string | null
+  /** Which voice speaks: the relay's when it has one (else eSpeak NG), or one on this device. */
+  voiceEngine: 'auto' | 'espeak' | 'kokoro'
+  /** The Kokoro model (hub id, and folder under models/ when self-hosted) and its voice. */
+  kokoroModel: string
+  kokoroVoice: string
   /** Loudness of the answers, 0…1. */
   volume: number
 }
@@ -30,6 +35,9 @@ export interface Settings {
 export const DEFAULT_PERSONA =
   'You are Parley, a warm and helpful assistant with a voice and a face. Answer in a natural, ' +
   'conversational way, in short paragraphs, as if speaking. Be concise unless asked for detail.'
+
+/** A hub id ("owner/name"), which is also a folder under models/: nothing that climbs out of it. */
+const MODEL_ID = /^[\w-][\w.-]*(\/[\w-][\w.-]*)?$/
 
 export const defaultSettings: Settings = {
   persona: DEFAULT_PERSONA,
@@ -44,6 +52,9 @@ export const defaultSettings: Settings = {
   modelDevice: 'auto',
   speakAnswers: true,
   ttsVoice: null,
+  voiceEngine: 'auto',
+  kokoroModel: 'onnx-community/Kokoro-82M-v1.0-ONNX',
+  kokoroVoice: 'af_heart',
   volume: 1,
 }
 
@@ -62,11 +73,14 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       pushToTalk: raw.pushToTalk === true,
       endOfSpeechMs: typeof raw.endOfSpeechMs === 'number' && raw.endOfSpeechMs >= 200 && raw.endOfSpeechMs <= 3000 ? raw.endOfSpeechMs : 500,
       asrPlacement: PLACEMENTS.has(raw.asrPlacement as string) ? (raw.asrPlacement as Settings['asrPlacement']) : 'auto',
-      asrModel: typeof raw.asrModel === 'string' && /^[\w.-]+(\/[\w.-]+)?$/.test(raw.asrModel) ? raw.asrModel : defaultSettings.asrModel,
+      asrModel: typeof raw.asrModel === 'string' && MODEL_ID.test(raw.asrModel) ? raw.asrModel : defaultSettings.asrModel,
       allowRemoteModels: typeof raw.allowRemoteModels === 'boolean' ? raw.allowRemoteModels : null,
       modelDevice: raw.modelDevice === 'wasm' ? 'wasm' : 'auto',
       speakAnswers: raw.speakAnswers !== false,
       ttsVoice: typeof raw.ttsVoice === 'string' ? raw.ttsVoice : null,
+      voiceEngine: raw.voiceEngine === 'espeak' || raw.voiceEngine === 'kokoro' ? raw.voiceEngine : 'auto',
+      kokoroModel: typeof raw.kokoroModel === 'string' && MODEL_ID.test(raw.kokoroModel) ? raw.kokoroModel : defaultSettings.kokoroModel,
+      kokoroVoice: typeof raw.kokoroVoice === 'string' && /^[a-z]{2}_[a-z]+$/.test(raw.kokoroVoice) ? raw.kokoroVoice : defaultSettings.kokoroVoice,
       volume: typeof raw.volume === 'number' && raw.volume >= 0 && raw.volume <= 1 ? raw.volume : 1,
     }
   } catch {
