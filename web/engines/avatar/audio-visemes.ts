@@ -1,0 +1,132 @@
+/**
+ * Lip-sync from audio alone, for voices that give no phoneme timings (the relay's TTS, remote
+ * audio): every 10 ms of 16 kHz audio, a 32 ms Hann window → spectrum → energy in four bands
+ * (first formant, second formant, upper formants, fricative noise) → the likeliest visemes.
+ * A small fixed cost per hop (one 512-point FFT, no allocation). It cannot tell "p" from "t" —
+ * no audio-only method can reliably — but it gets openness, rounding, spreading, fricatives and
+ * silence, which is most of what a viewer sees.
+ */
+import type { Viseme } from './bundle.ts'
+import type { VisemeSpan } from './visemes.ts'
+
+export const HOP = 160
+const WINDOW = 512
+const RATE = 16000
+const BIN_HZ = RATE / WINDOW
+
+/** Below this level (dBFS) the mouth rests; it opens fully by `LOUD_DB`. */
+const GATE_DB = -48
+const LOUD_DB = -22
+
+const band = (lo: number, hi: number) => [Math.round(lo / BIN_HZ), Math.round(hi / BIN_HZ)] as const
+const F1 = band(150, 900)
+const F2 = band(900, 2300)
+const F3 = band(2300, 4000)
+const FRIC = band(4000, 7800)
+
+export class AudioVisemes {
+  private readonly hann = Float32Array.from({ length: WINDOW }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (WINDOW - 1)))
+  private readonly re = new Float32Array(WINDOW)
+  private readonly im = new Float32Array(WINDOW)
+  private readonly history = new Float32Array(WINDOW)
+  private readonly rev = bitReverse(WINDOW)
+  private readonly cos = Float32Array.from({ length: WINDOW / 2 }, (_, i) => Math.cos((-2 * Math.PI * i) / WINDOW))
+  private readonly sin = Float32Array.from({ length: WINDOW / 2 }, (_, i) => Math.sin((-2 * Math.PI * i) / WINDOW))
+  private pending = new Float32Array(0)
+  /** ms (on the caller's timeline) of the next hop's end. */
+  private clockMs = 0
+
+  /** Starts a new stretch of audio at `ms` (e.g. a sentence's start on the playback clock). */
+  reset(ms = 0) {
+    this.history.fill(0)
+    this.pending = new Float32Array(0)
+    this.clockMs = ms
+  }
+
+  /** Feeds 16 kHz samples; returns a span per complete 10 ms hop. */
+  push(samples: Float32Array): VisemeSpan[] {
+    const all = new Float32Array(this.pending.length + samples.length)
+    all.set(this.pending)
+    all.set(samples, this.pending.length)
+    const out: VisemeSpan[] = []
+    let i = 0
+    for (; i + HOP <= all.length; i += HOP) out.push(this.hop(all.subarray(i, i + HOP)))
+    this.pending = all.slice(i)
+    return out
+  }
+
+  /** One hop: slide the window by 160 samples and classify it. */
+  hop(chunk: Float32Array): VisemeSpan {
+    this.history.copyWithin(0, HOP)
+    this.history.set(chunk, WINDOW - HOP)
+    const { re, im, hann } = this
+    let power = 0
+    for (let i = 0; i < WINDOW; i++) {
+      const s = this.history[i]!
+      power += s * s
+      re[this.rev[i]!] = s * hann[i]!
+      im[i] = 0
+    }
+    this.fft()
+    const e1 = this.energy(F1)
+    const e2 = this.energy(F2)
+    const e3 = this.energy(F3)
+    const ef = this.energy(FRIC)
+    const startMs = this.clockMs - 10
+    const endMs = this.clockMs
+    this.clockMs += 10
+    const db = 10 * Math.log10(power / WINDOW + 1e-12)
+    const loud = Math.min(1, Math.max(0, (db - GATE_DB) / (LOUD_DB - GATE_DB)))
+    if (loud === 0) return { viseme: 'sil', startMs, endMs }
+    const total = e1 + e2 + e3 + ef + 1e-12
+    const fric = ef / total
+    const low = e1 / total
+    const front = (e2 + e3) / total
+    let viseme: Viseme
+    if (fric > 0.5) viseme = e3 / total > 0.2 ? 'CH' : 'SS'
+    else if (fric > 0.3 && loud < 0.5) viseme = 'FF'
+    else if (low > 0.8) viseme = loud > 0.6 ? 'O' : 'U'
+    else if (low > 0.55) viseme = loud > 0.55 ? 'aa' : 'E'
+    else if (front > 0.55) viseme = 'I'
+    else viseme = loud > 0.5 ? 'E' : 'nn'
+    return { viseme, startMs, endMs, weight: 0.35 + 0.65 * loud }
+  }
+
+  private energy([lo, hi]: readonly [number, number]) {
+    let e = 0
+    for (let k = lo; k < hi; k++) e += this.re[k]! * this.re[k]! + this.im[k]! * this.im[k]!
+    return e
+  }
+
+  /** In-place radix-2 FFT (input already in bit-reversed order). */
+  private fft() {
+    const { re, im, cos, sin } = this
+    for (let size = 2; size <= WINDOW; size *= 2) {
+      const half = size / 2
+      const step = WINDOW / size
+      for (let start = 0; start < WINDOW; start += size) {
+        for (let k = 0; k < half; k++) {
+          const c = cos[k * step]!
+          const s = sin[k * step]!
+          const a = start + k
+          const b = a + half
+          const tr = re[b]! * c - im[b]! * s
+          const ti = re[b]! * s + im[b]! * c
+          re[b] = re[a]! - tr
+          im[b] = im[a]! - ti
+          re[a] = re[a]! + tr
+          im[a] = im[a]! + ti
+        }
+      }
+    }
+  }
+}
+
+function bitReverse(n: number): Uint16Array {
+  const bits = Math.log2(n)
+  return Uint16Array.from({ length: n }, (_, i) => {
+    let r = 0
+    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b)
+    return r
+  })
+}
