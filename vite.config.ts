@@ -22,7 +22,8 @@ export default defineConfig(({ mode }) => ({
     outDir: mode === 'bench' ? '../build/bench' : '../dist',
     emptyOutDir: true,
     target: 'es2023',
-    rollupOptions: mode === 'bench' ? { input: { main: 'web/index.html', bench: 'web/bench/index.html' } } : undefined,
+    // The avatar lab (/lab/avatar.html) ships too: a preview page for avatar authors.
+    rollupOptions: { input: { main: 'web/index.html', lab: 'web/lab/avatar.html', ...(mode === 'bench' ? { bench: 'web/bench/index.html' } : {}) } },
   },
   server: {
     host: '127.0.0.1',

@@ -29,9 +29,9 @@ const page = await browser.newPage()
 await page.setContent('<html><body></body></html>')
 
 /** Rasterises an SVG; `trim` crops to the drawn pixels (plus a margin) and reports where they were. */
-async function rasterise(source: string, trim: boolean, size = SIZE): Promise<{ png: Buffer; x: number; y: number; width: number; height: number }> {
+async function rasterise(source: string, trim: boolean, size = SIZE, type = 'image/png'): Promise<{ png: Buffer; x: number; y: number; width: number; height: number }> {
   const out = await page.evaluate(
-    async ([text, trim, size]) => {
+    async ([text, trim, size, type]) => {
       const img = new Image()
       img.src = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }))
       await img.decode()
@@ -58,14 +58,16 @@ async function rasterise(source: string, trim: boolean, size = SIZE): Promise<{ 
       crop.width = x1 - x0
       crop.height = y1 - y0
       crop.getContext('2d')!.drawImage(full, -x0, -y0)
-      return { url: crop.toDataURL('image/png'), x: x0, y: y0, width: x1 - x0, height: y1 - y0 }
+      return { url: crop.toDataURL(type, 0.92), x: x0, y: y0, width: x1 - x0, height: y1 - y0 }
     },
-    [source, trim, size] as const,
+    [source, trim, size, type] as const,
   )
   return { png: Buffer.from(out.url.split(',')[1]!, 'base64'), x: out.x, y: out.y, width: out.width, height: out.height }
 }
 
+const index: { id: string; name: string; description: string; preview: string }[] = []
 for (const c of CHARACTERS) {
+  index.push({ id: c.id, name: c.name, description: c.description, preview: 'preview.png' })
   const dir = `${root}public/avatars/${c.id}/`
   mkdirSync(dir, { recursive: true })
   const drawn = layers(c)
@@ -74,7 +76,10 @@ for (const c of CHARACTERS) {
     writeFileSync(`${dir}${name}.png`, r.png)
     return { file: `${name}.png`, x: r.x, y: r.y }
   }
-  const placedLayers: Record<string, Placed> = { background: await put('background', background(c), false) }
+  // The background is a soft gradient: a JPEG is a twentieth of the PNG.
+  const bg = await rasterise(svg(background(c)), false, SIZE, 'image/jpeg')
+  writeFileSync(`${dir}background.jpg`, bg.png)
+  const placedLayers: Record<string, Placed> = { background: { file: 'background.jpg', x: 0, y: 0 } }
   for (const [layer, file] of Object.entries(LAYER_FILES)) placedLayers[layer] = await put(file, drawn[file]!)
   const mouths: Record<string, Placed> = {}
   const boxes: { x0: number; y0: number; x1: number; y1: number }[] = []
@@ -112,4 +117,5 @@ for (const c of CHARACTERS) {
   writeFileSync(`${dir}manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`)
   console.log(`${c.id}: ${Object.keys(placedLayers).length} layers, ${Object.keys(mouths).length} mouths → public/avatars/${c.id}/`)
 }
+writeFileSync(`${root}public/avatars/index.json`, `${JSON.stringify({ avatars: index }, null, 2)}\n`)
 await browser.close()

@@ -23,6 +23,8 @@ import { useRecognizer, useSelfHostedModel } from './use-recognizer.ts'
 import { useSpokenReplies } from './use-spoken-replies.ts'
 import { useSynthesizer } from './use-synthesizer.ts'
 import { useTurns } from './use-turns.ts'
+import { useAvatars } from './use-avatars.ts'
+import type { AvatarClient } from '../engines/avatar/client.ts'
 
 const isModelError = (err: unknown) => err instanceof AppError && err.code.startsWith('model_')
 
@@ -78,6 +80,8 @@ export function App() {
     },
     stop: () => conversation.stop(),
   })
+  const face = useRef<AvatarClient | null>(null)
+  const avatars = useAvatars()
   const speech = useSpokenReplies(synth, {
     audible: (at) => {
       mark('playbackStart', at)
@@ -87,6 +91,13 @@ export function App() {
     mark: (stage, id) => {
       if (stage === 'llmFirstToken') log.answer(id, '', false)
       mark(stage)
+    },
+    // The face follows the voice: phoneme timings where the voice gives them, else its sound.
+    scheduled: (spoken, startMs) => face.current?.speech(startMs, spoken.phonemes?.length ? { phonemes: spoken.phonemes } : { samples: spoken.samples, sampleRate: spoken.sampleRate }),
+    clock: (clock) => {
+      // A reply starting or cancelled: what the face was about to say goes.
+      if (!clock.playing && clock.audioMs === 0) face.current?.flush()
+      face.current?.clock(clock)
     },
   }, settings.volume)
   const conversation = useConversation(agent, settings.persona, speech.observer)
@@ -187,6 +198,8 @@ export function App() {
           name={ASSISTANT_NAME}
           mood={mood}
           voiceLevel={speech.outputLevel}
+          avatarUrl={`/avatars/${avatars.some((a) => a.id === settings.avatar) || !avatars.length ? settings.avatar : avatars[0]!.id}/`}
+          onClient={(c) => (face.current = c)}
           placement={`${agent.kind === 'offline' ? 'Answers: in this page' : `Answers: ${agent.label} via relay`} · ${voiceOut.label}`}
         />
         <ConversationPanel
@@ -274,6 +287,7 @@ export function App() {
         speechModels={SPEECH_MODELS}
         speechModelHosted={hosted}
         onDeviceVoices={espeakAvailable}
+        avatars={avatars}
         kokoroHosted={kokoroHosted}
       />
     </div>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { Playback } from '../engines/playback/playback.ts'
+import { Playback, type ReplyClock, type Spoken } from '../engines/playback/playback.ts'
 import type { SpeechSynthesizer } from '../engines/tts/tts.ts'
 import type { ReplyObserver } from '../features/conversation/use-conversation.ts'
 import { LevelSignal } from '../lib/level-signal.ts'
@@ -12,6 +12,9 @@ export interface SpokenRepliesEvents {
   done(): void
   /** Latency marks along the way. */
   mark(stage: 'llmFirstToken' | 'firstSentence' | 'ttsFirstAudio' | 'playbackEnd', id: string): void
+  /** For the face: each sentence as it is scheduled, and the reply's clock. */
+  scheduled?(spoken: Spoken, startMs: number): void
+  clock?(clock: ReplyClock): void
 }
 
 /**
@@ -38,6 +41,8 @@ export function useSpokenReplies(synth: SpeechSynthesizer | null, events: Spoken
         latest.current.events.done()
       },
         level: (l) => outputLevel.set(l),
+        scheduled: (spoken, startMs) => latest.current.events.scheduled?.(spoken, startMs),
+        clock: (clock) => latest.current.events.clock?.(clock),
       })
       playback.current.setVolume(latest.current.volume)
     }

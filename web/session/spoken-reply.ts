@@ -58,8 +58,8 @@ export class SpokenReply {
     this.chain = this.chain.then(async () => {
       if (signal.aborted || this.failed) return
       try {
-        const { samples, sampleRate } = await speech
-        if (!signal.aborted) this.playback.enqueue({ text, samples, sampleRate })
+        const { samples, sampleRate, phonemes } = await speech
+        if (!signal.aborted) this.playback.enqueue({ text, samples, sampleRate, phonemes })
       } catch (err) {
         if (signal.aborted || isAbort(err)) return
         // The voice failed: the words stay in the transcript; the turn ends.

@@ -12,6 +12,8 @@ export interface Spoken {
   text: string
   samples: Float32Array
   sampleRate: number
+  /** The voice's phoneme timings (ms into this sentence), when it gives them: passed on to the face. */
+  phonemes?: { symbol: string; startMs: number; endMs: number }[]
 }
 
 interface Scheduled extends Spoken {
@@ -31,6 +33,20 @@ export interface PlaybackEvents {
   ended?(): void
   /** Output level (0…1) about 30 times a second while playing, for the face and the meter. */
   level?(rms: number): void
+  /** A sentence was scheduled `startMs` into the reply's audio (the face lines its mouth up with it). */
+  scheduled?(spoken: Spoken, startMs: number): void
+  /** The clock changed course (started, paused, resumed, stopped), and once a second while playing. */
+  clock?(clock: ReplyClock): void
+}
+
+/**
+ * Where the reply's audio is at a moment: `audioMs` into the reply at wall time `at` (ms since
+ * the epoch — the same in every thread), advancing in real time while `playing`.
+ */
+export interface ReplyClock {
+  at: number
+  audioMs: number
+  playing: boolean
 }
 
 export class Playback {
@@ -89,6 +105,8 @@ export class Playback {
     source.start(start)
     this.queue.push(item)
     this.watch()
+    this.events.scheduled?.(spoken, (start - this.replyStart) * 1000)
+    this.events.clock?.(this.clockNow())
   }
 
   /** The reply will add no more sentences: `ended` fires when the queue has played. */
@@ -112,13 +130,17 @@ export class Playback {
     gain.setValueAtTime(gain.value, now)
     gain.linearRampToValueAtTime(0, now + FADE_OUT)
     const silentAt = this.performanceTimeOf(now + FADE_OUT)
-    return this.setRunning(false).then(() => silentAt)
+    return this.setRunning(false).then(() => {
+      this.events.clock?.(this.clockNow())
+      return silentAt
+    })
   }
 
   resume(): Promise<void> {
     this.paused = false
     return this.setRunning(true).then(() => {
       if (!this.paused) this.applyGain(0.01)
+      this.events.clock?.(this.clockNow())
     })
   }
 
@@ -152,6 +174,17 @@ export class Playback {
     this.audibleSent = false
     this.replyStart = undefined
     this.stopWatching()
+    this.events.clock?.(this.clockNow())
+  }
+
+  /** The reply's clock as heard at the speakers (output latency included). */
+  clockNow(): ReplyClock {
+    const out = this.context.getOutputTimestamp()
+    const known = Boolean(out.performanceTime) && out.contextTime !== undefined
+    const contextTime = known ? out.contextTime! : this.context.currentTime
+    const perf = known ? out.performanceTime! : performance.now()
+    if (this.replyStart === undefined) return { at: performance.timeOrigin + perf, audioMs: 0, playing: false }
+    return { at: performance.timeOrigin + perf, audioMs: Math.max(0, (contextTime - this.replyStart) * 1000), playing: this.context.state === 'running' && !this.paused }
   }
 
   setVolume(volume: number) {
@@ -214,6 +247,7 @@ export class Playback {
 
   private complete() {
     this.stopWatching()
+    this.events.clock?.({ ...this.clockNow(), playing: false })
     this.events.level?.(0)
     this.events.ended?.()
     this.finished = false
@@ -223,12 +257,14 @@ export class Playback {
   private watch() {
     if (this.levelTimer) return
     const data = new Float32Array(this.analyser.fftSize)
+    let ticks = 0
     this.levelTimer = setInterval(() => {
       const first = this.queue[0]
       if (!this.audibleSent && first && this.context.currentTime >= first.start) {
         this.audibleSent = true
         this.events.audible?.(this.performanceTimeOf(first.start))
       }
+      if (++ticks % 30 === 0) this.events.clock?.(this.clockNow())
       this.analyser.getFloatTimeDomainData(data)
       let sum = 0
       for (let i = 0; i < data.length; i++) sum += data[i]! * data[i]!

@@ -1,4 +1,6 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
+import { startAvatar, type AvatarClient, type AvatarStatus } from '../../engines/avatar/client.ts'
+import type { Mood } from '../../engines/avatar/pose.ts'
 import type { LevelSignal } from '../../lib/level-signal.ts'
 
 export type StageMood = 'ready' | 'listening' | 'hearing' | 'thinking' | 'answering'
@@ -11,13 +13,34 @@ const CAPTION: Record<StageMood, string> = {
   answering: 'Answering…',
 }
 
+/** How the face behaves in each state of the conversation. */
+const FACE_MOOD: Record<StageMood, Mood> = { ready: 'idle', listening: 'listening', hearing: 'listening', thinking: 'thinking', answering: 'speaking' }
+
+interface Props {
+  name: string
+  mood: StageMood
+  placement: string
+  voiceLevel?: LevelSignal
+  /** The avatar bundle's folder, e.g. "/avatars/mira/". */
+  avatarUrl: string
+  /** The face's client while it is mounted (null after), for the voice to drive its mouth. */
+  onClient?(client: AvatarClient | null): void
+}
+
 /**
- * The stage where the avatar stands. Until the face arrives it shows a calm presence that
- * follows the conversation: at rest, thinking, or answering.
+ * The stage: the avatar's face, drawn in a worker (WebGPU, or Canvas2D), large and central, with
+ * a halo that swells with its voice. If the face cannot be drawn, a calm presence stands in and
+ * the stage says why.
  */
-export function AvatarStage({ name, mood, placement, voiceLevel }: { name: string; mood: StageMood; placement: string; voiceLevel?: LevelSignal }) {
+export function AvatarStage({ name, mood, placement, voiceLevel, avatarUrl, onClient }: Props) {
   const presence = useRef<HTMLDivElement>(null)
-  // The presence swells with the voice, drawn straight from the output level (no React render).
+  const host = useRef<HTMLDivElement>(null)
+  const client = useRef<AvatarClient | null>(null)
+  const [face, setFace] = useState<{ status?: AvatarStatus; error?: string }>({})
+  const latest = useRef({ onClient, avatarUrl, mood })
+  latest.current = { onClient, avatarUrl, mood }
+
+  // The halo swells with the voice, drawn straight from the output level (no React render).
   useEffect(
     () =>
       voiceLevel?.subscribe((rms) => {
@@ -25,22 +48,66 @@ export function AvatarStage({ name, mood, placement, voiceLevel }: { name: strin
       }),
     [voiceLevel],
   )
+
+  // One face per mounted stage; its canvases belong to the worker from here on.
+  useEffect(() => {
+    if (!host.current) return
+    const c = startAvatar(host.current, {
+      avatarUrl: latest.current.avatarUrl,
+      onFallback: (s) => setFace((f) => ({ status: { ...s, name: f.status?.name ?? '' } })),
+      onCrash: (err) => setFace({ error: err.message }),
+    })
+    client.current = c
+    c.ready.then(
+      (status) => {
+        setFace({ status })
+        c.setMood(FACE_MOOD[latest.current.mood])
+      },
+      (err: unknown) => setFace({ error: (err as Error).message }),
+    )
+    latest.current.onClient?.(c)
+    return () => {
+      latest.current.onClient?.(null)
+      client.current = null
+      c.dispose()
+    }
+  }, [])
+
+  const loaded = useRef(avatarUrl)
+  useEffect(() => {
+    if (!client.current || loaded.current === avatarUrl) return
+    loaded.current = avatarUrl
+    client.current.setAvatar(avatarUrl).then(
+      (status) => setFace({ status }),
+      (err: unknown) => setFace({ error: (err as Error).message }),
+    )
+  }, [avatarUrl])
+
+  useEffect(() => client.current?.setMood(FACE_MOOD[mood]), [mood])
+
+  const faceLabel = face.error ? 'face: unavailable' : face.status ? `face: ${face.status.renderer === 'webgpu' ? 'WebGPU' : 'Canvas2D'}${face.status.why ? ` (${face.status.why})` : ''}` : 'face: loading…'
   return (
     <section className={`stage stage--${mood}`} aria-label="Avatar stage" data-testid="stage" data-mood={mood}>
       <div className="stage__presence" aria-hidden ref={presence} data-testid="presence">
         <div className="presence__halo" />
         <div className="presence__ring presence__ring--1" />
         <div className="presence__ring presence__ring--2" />
-        <div className="presence__core" />
+        {face.error ? <div className="presence__core" /> : null}
+        <div className={`stage__face${face.status ? ' stage__face--ready' : ''}`} ref={host} data-testid="face" hidden={Boolean(face.error)} />
       </div>
       <div className="stage__caption">
-        <div className="stage__name">{name}</div>
+        <div className="stage__name">{face.status?.name || name}</div>
         <div className="stage__mood" aria-live="polite">
           {CAPTION[mood]}
         </div>
+        {face.error ? (
+          <div className="stage__problem" role="status" data-testid="face-error">
+            {face.error}
+          </div>
+        ) : null}
       </div>
-      <div className="stage__placement" title="Where the answers come from">
-        {placement}
+      <div className="stage__placement" title="Where the answers come from, and how the face is drawn">
+        {placement} · {faceLabel}
       </div>
     </section>
   )

@@ -21,9 +21,10 @@ interface Props {
   onDeviceVoices: boolean
   /** Whether the Kokoro model is on this server (undefined while checking). */
   kokoroHosted: boolean | undefined
+  avatars: readonly { id: string; name: string; description: string; preview: string }[]
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (!open) return
@@ -77,6 +78,22 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             </span>
           )}
         </label>
+
+        {avatars.length > 0 && (
+          <fieldset className="field field--group">
+            <legend className="field__label">Avatar</legend>
+            <div className="avatar-picker" role="radiogroup" aria-label="Avatar">
+              {avatars.map((a) => (
+                <label key={a.id} className={`avatar-choice${settings.avatar === a.id ? ' avatar-choice--on' : ''}`} data-testid={`avatar-${a.id}`}>
+                  <input type="radio" name="avatar" value={a.id} checked={settings.avatar === a.id} onChange={() => onChange({ avatar: a.id })} />
+                  <img src={`/avatars/${a.id}/${a.preview}`} alt="" width={96} height={96} />
+                  <span className="avatar-choice__name">{a.name}</span>
+                  <span className="avatar-choice__about">{a.description}</span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        )}
 
         <fieldset className="field field--group">
           <legend className="field__label">Voice</legend>

@@ -30,6 +30,8 @@ export interface Settings {
   kokoroVoice: string
   /** Loudness of the answers, 0…1. */
   volume: number
+  /** The avatar (a bundle in public/avatars/<id>/). */
+  avatar: string
 }
 
 export const DEFAULT_PERSONA =
@@ -55,6 +57,7 @@ export const defaultSettings: Settings = {
   voiceEngine: 'auto',
   kokoroModel: 'onnx-community/Kokoro-82M-v1.0-ONNX',
   kokoroVoice: 'af_heart',
+  avatar: 'mira',
   volume: 1,
 }
 
@@ -82,6 +85,7 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       kokoroModel: typeof raw.kokoroModel === 'string' && MODEL_ID.test(raw.kokoroModel) ? raw.kokoroModel : defaultSettings.kokoroModel,
       kokoroVoice: typeof raw.kokoroVoice === 'string' && /^[a-z]{2}_[a-z]+$/.test(raw.kokoroVoice) ? raw.kokoroVoice : defaultSettings.kokoroVoice,
       volume: typeof raw.volume === 'number' && raw.volume >= 0 && raw.volume <= 1 ? raw.volume : 1,
+      avatar: typeof raw.avatar === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(raw.avatar) ? raw.avatar : defaultSettings.avatar,
     }
   } catch {
     return defaultSettings

@@ -1,0 +1,149 @@
+/// <reference lib="webworker" />
+// The face, drawn off the main thread: loads the avatar bundle, picks WebGPU (or Canvas2D when
+// WebGPU is missing or fails), and draws frames on the worker's own animation clock, each for the
+// moment of the reply's audio it will be seen at — the playback clock, not a timer, keeps the
+// mouth on the voice. A lost GPU device switches to Canvas2D mid-stream.
+import { DownSampler } from '../../lib/audio/resampler.ts'
+import { serveRequests } from '../../lib/worker-rpc.ts'
+import { Canvas2DRenderer, type AvatarRenderer } from './canvas2d-renderer.ts'
+import { LayeredEngine } from './layered-engine.ts'
+import { loadAvatar } from './load-bundle.ts'
+import type { Mood } from './pose.ts'
+import type { AvatarEvent, AvatarRequest, PlaybackClock, RendererKind } from './protocol.ts'
+import { WebGPURenderer } from './webgpu-renderer.ts'
+
+declare const self: DedicatedWorkerGlobalScope
+
+/** A frame drawn now is seen at the next display refresh: draw the mouth for then. */
+const LEAD_MS = 16
+const emit = (e: AvatarEvent, transfer: Transferable[] = []) => self.postMessage(e, transfer)
+const wallNow = () => performance.timeOrigin + performance.now()
+
+let engine: LayeredEngine | undefined
+let canvases: { gpu: OffscreenCanvas; flat: OffscreenCanvas } | undefined
+let prefer: 'auto' | RendererKind = 'auto'
+let mood: Mood = 'idle'
+let clock: PlaybackClock = { at: 0, audioMs: 0, playing: false }
+let lastFrame = -Infinity
+let looping = false
+
+const audioNow = () => (clock.playing ? clock.audioMs + (wallNow() - clock.at) : clock.audioMs)
+
+function frame(ts: number) {
+  schedule()
+  if (!engine?.renderer || !engine.manifest) return
+  if (ts - lastFrame < 1000 / engine.manifest.fps - 2) return
+  lastFrame = ts
+  engine.composeFrame(ts, audioNow() + (clock.playing ? LEAD_MS : 0), mood)
+}
+
+function schedule() {
+  if (typeof self.requestAnimationFrame === 'function') self.requestAnimationFrame(frame)
+  else setTimeout(() => frame(performance.now()), 1000 / 60)
+}
+
+async function makeRenderer(e: LayeredEngine, kind: 'auto' | RendererKind): Promise<{ renderer: AvatarRenderer; why?: string }> {
+  const avatar = e.loaded!
+  let why: string | undefined
+  const lost = (reason: string) => void fallBack(reason)
+  if (kind !== 'canvas2d') {
+    try {
+      return { renderer: await WebGPURenderer.create(canvases!.gpu, avatar, lost) }
+    } catch (err) {
+      why = `WebGPU unavailable: ${(err as Error).message}`
+    }
+    // Asked for WebGPU itself: render with it and copy the frames out, where presenting fails.
+    if (kind === 'webgpu') {
+      try {
+        return { renderer: await WebGPURenderer.create(canvases!.flat, avatar, lost, 'readback'), why: 'WebGPU frames read back: this browser cannot present a WebGPU canvas' }
+      } catch (err) {
+        why = `WebGPU unavailable: ${(err as Error).message}`
+      }
+    }
+  }
+  return { renderer: await Canvas2DRenderer.create(canvases!.flat, avatar), why }
+}
+
+/** The GPU device was lost: draw the same pose with Canvas2D first, then tell the stage to show it. */
+async function fallBack(reason: string) {
+  if (!engine || engine.renderer?.kind !== 'webgpu') return
+  const lost = engine.renderer
+  engine.renderer = undefined
+  engine.renderer = await Canvas2DRenderer.create(canvases!.flat, engine.loaded!)
+  engine.redraw()
+  try {
+    lost.dispose()
+  } catch {
+    // already gone with its device
+  }
+  emit({ type: 'fallback', from: 'webgpu', to: 'canvas2d', why: `the GPU device was lost (${reason})` })
+}
+
+async function load(avatarUrl: string, kind: 'auto' | RendererKind) {
+  const next = new LayeredEngine()
+  await next.load()
+  await next.loadAvatar(await loadAvatar(avatarUrl))
+  const { renderer, why } = await makeRenderer(next, kind)
+  next.renderer = renderer
+  await next.warmup()
+  const old = engine
+  engine = next
+  old?.dispose()
+  if (!looping) {
+    looping = true
+    schedule()
+  }
+  return { renderer: renderer.kind, name: next.manifest!.name, why }
+}
+
+serveRequests<AvatarRequest>(self, async (req) => {
+  switch (req.type) {
+    case 'load': {
+      canvases = { gpu: req.gpuCanvas, flat: req.flatCanvas }
+      for (const c of [canvases.gpu, canvases.flat]) {
+        c.width = req.width
+        c.height = req.height
+      }
+      prefer = req.prefer
+      const r = await load(req.avatarUrl, prefer)
+      return emit({ type: 'ready', id: req.id, ...r })
+    }
+    case 'avatar': {
+      // Keep to the renderer in use (after a device loss, stay on Canvas2D).
+      const r = await load(req.avatarUrl, engine?.renderer?.kind ?? prefer)
+      return emit({ type: 'ready', id: req.id, ...r })
+    }
+    case 'resize':
+      await engine?.renderer?.resize(req.width, req.height)
+      for (const c of canvases ? [canvases.gpu, canvases.flat] : []) if (c.width !== req.width) [c.width, c.height] = [req.width, req.height]
+      engine?.redraw()
+      return emit({ type: 'result', id: req.id })
+    case 'mood':
+      mood = req.mood
+      return emit({ type: 'result', id: req.id })
+    case 'clock':
+      clock = req.clock
+      return emit({ type: 'result', id: req.id })
+    case 'speech': {
+      if (!engine) return emit({ type: 'result', id: req.id })
+      const audio16k = req.audio ? (req.audio.sampleRate === 16000 ? req.audio.samples : new DownSampler(req.audio.sampleRate, 16000).process(req.audio.samples)) : undefined
+      engine.infer(engine.features({ startMs: req.startMs, phonemes: req.phonemes, audio16k }))
+      return emit({ type: 'result', id: req.id })
+    }
+    case 'flush':
+      engine?.flush()
+      return emit({ type: 'result', id: req.id })
+    case 'snapshot': {
+      if (!engine?.renderer) throw Object.assign(new Error('The avatar is not loaded.'), { code: 'avatar_not_loaded' })
+      const audioMs = audioNow()
+      engine.composeFrame(performance.now(), audioMs, mood)
+      const shot = await engine.renderer.snapshot(engine.lastPose!)
+      return emit({ type: 'result', id: req.id, snapshot: { ...shot, audioMs } }, [shot.pixels.buffer])
+    }
+    case 'stats':
+      return emit({ type: 'result', id: req.id, stats: { renderer: engine?.renderer?.kind ?? 'canvas2d', ...(engine?.stats() ?? { frames: 0, frameMs: 0, audioMsPer10ms: 0, audioHops: 0 }) } })
+    case 'lose-device':
+      if (engine?.renderer instanceof WebGPURenderer) engine.renderer.loseDevice()
+      return emit({ type: 'result', id: req.id })
+  }
+})

@@ -1,0 +1,110 @@
+/**
+ * The main thread's side of the avatar worker: two stacked canvases handed to the worker (WebGPU
+ * draws on one, Canvas2D on the other, so a fallback never needs a new canvas), sized to the
+ * stage in device pixels, and the messages that feed the face: mood, playback clock, speech.
+ */
+import type { AppError } from '../../lib/errors.ts'
+import { WorkerRpc } from '../../lib/worker-rpc.ts'
+import type { PhonemeTiming } from '../tts/phonemes.ts'
+import type { Mood } from './pose.ts'
+import type { AvatarEvent, AvatarRequest, AvatarStats, PlaybackClock, RendererKind } from './protocol.ts'
+
+export interface AvatarStatus {
+  renderer: RendererKind
+  name: string
+  /** Why the renderer is not WebGPU, when it is not. */
+  why?: string
+}
+
+export interface AvatarClient {
+  readonly ready: Promise<AvatarStatus>
+  setAvatar(url: string): Promise<AvatarStatus>
+  setMood(mood: Mood): void
+  clock(clock: PlaybackClock): void
+  speech(startMs: number, content: { phonemes?: PhonemeTiming[]; samples?: Float32Array; sampleRate?: number }): void
+  flush(): void
+  snapshot(): Promise<{ width: number; height: number; pixels: Uint8ClampedArray; audioMs: number }>
+  stats(): Promise<AvatarStats>
+  loseDevice(): Promise<void>
+  dispose(): void
+}
+
+export interface AvatarClientOptions {
+  avatarUrl: string
+  prefer?: 'auto' | RendererKind
+  /** Drawing size in CSS pixels (the canvas uses device pixels); default: the container's size. */
+  size?: number
+  onFallback?(status: AvatarStatus): void
+  onCrash?(err: AppError): void
+}
+
+export function startAvatar(container: HTMLElement, options: AvatarClientOptions): AvatarClient {
+  const worker = new Worker(new URL('./avatar.worker.ts', import.meta.url), { type: 'module', name: 'parley-avatar' })
+  const rpc = new WorkerRpc<AvatarRequest, AvatarEvent>(worker, 'avatar renderer')
+  const make = (kind: RendererKind) => {
+    const c = document.createElement('canvas')
+    c.className = 'avatar-canvas'
+    c.dataset.renderer = kind
+    c.style.visibility = 'hidden'
+    container.append(c)
+    return c
+  }
+  const gpu = make('webgpu')
+  const flat = make('canvas2d')
+  const show = (kind: RendererKind) => {
+    gpu.style.visibility = kind === 'webgpu' ? 'visible' : 'hidden'
+    flat.style.visibility = kind === 'canvas2d' ? 'visible' : 'hidden'
+    container.dataset.renderer = kind
+  }
+  const pixels = () => Math.max(64, Math.round((options.size ?? container.clientWidth ?? 512) * Math.min(3, window.devicePixelRatio || 1)))
+  let size = pixels()
+  const quiet = (p: Promise<unknown>) => void p.catch(() => {})
+  const status = (e: AvatarEvent): AvatarStatus => {
+    const r = e as Extract<AvatarEvent, { type: 'ready' }>
+    // A WebGPU renderer that reads its frames back shows them on the 2D canvas.
+    show(r.renderer === 'webgpu' && r.why?.includes('read back') ? 'canvas2d' : r.renderer)
+    container.dataset.renderer = r.renderer
+    return { renderer: r.renderer, name: r.name, why: r.why }
+  }
+
+  const gpuOff = gpu.transferControlToOffscreen()
+  const flatOff = flat.transferControlToOffscreen()
+  const ready = rpc
+    .request({ type: 'load', avatarUrl: options.avatarUrl, gpuCanvas: gpuOff, flatCanvas: flatOff, width: size, height: size, prefer: options.prefer ?? 'auto' }, [gpuOff, flatOff])
+    .then(status)
+  rpc.on('fallback', (e) => {
+    show(e.to)
+    options.onFallback?.({ renderer: e.to, name: '', why: e.why })
+  })
+  rpc.on('crash', (err) => options.onCrash?.(err))
+
+  const resize = new ResizeObserver(() => {
+    const next = pixels()
+    if (next !== size && options.size === undefined) {
+      size = next
+      quiet(rpc.request({ type: 'resize', width: size, height: size }))
+    }
+  })
+  resize.observe(container)
+
+  return {
+    ready,
+    setAvatar: (url) => rpc.request({ type: 'avatar', avatarUrl: url }).then(status),
+    setMood: (mood) => quiet(rpc.request({ type: 'mood', mood })),
+    clock: (clock) => quiet(rpc.request({ type: 'clock', clock })),
+    speech(startMs, content) {
+      const audio = content.samples && content.sampleRate ? { samples: content.samples.slice(), sampleRate: content.sampleRate } : undefined
+      quiet(rpc.request({ type: 'speech', startMs, phonemes: content.phonemes, audio }, audio ? [audio.samples.buffer] : []))
+    },
+    flush: () => quiet(rpc.request({ type: 'flush' })),
+    snapshot: async () => ((await rpc.request({ type: 'snapshot' })) as Extract<AvatarEvent, { type: 'result' }>).snapshot!,
+    stats: async () => ((await rpc.request({ type: 'stats' })) as Extract<AvatarEvent, { type: 'result' }>).stats!,
+    loseDevice: async () => void (await rpc.request({ type: 'lose-device' })),
+    dispose() {
+      resize.disconnect()
+      rpc.terminate()
+      gpu.remove()
+      flat.remove()
+    },
+  }
+}

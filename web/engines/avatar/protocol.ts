@@ -1,0 +1,54 @@
+import type { WorkerErrorEvent } from '../../lib/worker-rpc.ts'
+import type { PhonemeTiming } from '../tts/phonemes.ts'
+import type { Mood } from './pose.ts'
+
+export type RendererKind = 'webgpu' | 'canvas2d'
+
+/**
+ * Where the reply's audio is: `audioMs` into the reply at the moment `at` (ms since the epoch, so
+ * it means the same in every thread), advancing in real time while `playing`.
+ */
+export interface PlaybackClock {
+  at: number
+  audioMs: number
+  playing: boolean
+}
+
+/** Main thread → avatar worker. */
+export type AvatarRequest =
+  /** Two canvases stacked in the stage: WebGPU draws on one; Canvas2D, if it must take over, on the other. */
+  | { type: 'load'; id: number; avatarUrl: string; gpuCanvas: OffscreenCanvas; flatCanvas: OffscreenCanvas; width: number; height: number; prefer: 'auto' | RendererKind }
+  | { type: 'avatar'; id: number; avatarUrl: string }
+  | { type: 'resize'; id: number; width: number; height: number }
+  | { type: 'mood'; id: number; mood: Mood }
+  | { type: 'clock'; id: number; clock: PlaybackClock }
+  /**
+   * A sentence scheduled `startMs` into the reply: its phoneme timings when the voice gives them,
+   * else its audio (lip-sync from the sound).
+   */
+  | { type: 'speech'; id: number; startMs: number; phonemes?: PhonemeTiming[]; audio?: { samples: Float32Array; sampleRate: number } }
+  /** Barge-in: forget what was to be said. */
+  | { type: 'flush'; id: number }
+  /** The current frame's pixels (RGBA), drawn for the clock as it stands. */
+  | { type: 'snapshot'; id: number }
+  | { type: 'stats'; id: number }
+  /** Destroys the GPU device, as a driver reset would (tests the fallback). */
+  | { type: 'lose-device'; id: number }
+
+export interface AvatarStats {
+  renderer: RendererKind
+  frames: number
+  /** Mean CPU time to compute and draw a frame in the worker. */
+  frameMs: number
+  /** Mean cost of audio lip-sync per 10 ms of audio. */
+  audioMsPer10ms: number
+  audioHops: number
+}
+
+/** Avatar worker → main thread. */
+export type AvatarEvent =
+  | { type: 'ready'; id: number; renderer: RendererKind; name: string; why?: string }
+  | { type: 'result'; id: number; snapshot?: { width: number; height: number; pixels: Uint8ClampedArray; audioMs: number }; stats?: AvatarStats }
+  /** The renderer changed on its own (the GPU device was lost): the stage shows the other canvas. */
+  | { type: 'fallback'; from: RendererKind; to: RendererKind; why: string }
+  | WorkerErrorEvent

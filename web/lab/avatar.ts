@@ -1,0 +1,88 @@
+// The avatar lab (/lab/avatar.html): a page for avatar authors — and for the browser tests, which
+// drive the same face through `window.parleyLab` — to see a bundle in every state and on a voice.
+import { startAvatar, type AvatarClient } from '../engines/avatar/client.ts'
+import type { Mood } from '../engines/avatar/pose.ts'
+import type { RendererKind } from '../engines/avatar/protocol.ts'
+import { Playback } from '../engines/playback/playback.ts'
+import { createEspeakSynthesizer } from '../engines/tts/espeak-synthesizer.ts'
+import type { PhonemeTiming } from '../engines/tts/phonemes.ts'
+
+const host = document.getElementById('face')!
+const status = document.getElementById('status')!
+const avatarSelect = document.getElementById('avatar') as HTMLSelectElement
+const rendererSelect = document.getElementById('renderer') as HTMLSelectElement
+let face: AvatarClient | undefined
+let playback: Playback | undefined
+let onEnded: (() => void) | undefined
+
+async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind; size?: number } = {}) {
+  face?.dispose()
+  playback?.close()
+  playback = undefined
+  const avatar = options.avatar ?? avatarSelect.value ?? 'mira'
+  face = startAvatar(host, {
+    avatarUrl: `/avatars/${avatar}/`,
+    prefer: options.prefer ?? (rendererSelect.value as 'auto' | RendererKind),
+    size: options.size,
+    onFallback: (s) => (status.textContent = `Now drawing with ${s.renderer}: ${s.why}`),
+  })
+  const s = await face.ready
+  status.textContent = `${s.name}: drawn with ${s.renderer}${s.why ? ` — ${s.why}` : ''}`
+  return s
+}
+
+/** A playback wired to the face the way the app wires it: sentences and clock go to the worker. */
+function player(): Playback {
+  playback ??= new Playback({
+    scheduled: (spoken, startMs) => face?.speech(startMs, spoken.phonemes?.length ? { phonemes: spoken.phonemes } : { samples: spoken.samples, sampleRate: spoken.sampleRate }),
+    clock: (c) => face?.clock(c),
+    ended: () => onEnded?.(),
+  })
+  return playback
+}
+
+/** Plays samples as one reply; resolves when it has been heard to the end. */
+async function play(samples: Float32Array, sampleRate: number, phonemes?: PhonemeTiming[]) {
+  const p = player()
+  await p.unlock()
+  p.reset()
+  const done = new Promise<void>((resolve) => (onEnded = resolve))
+  p.enqueue({ text: 'lab', samples, sampleRate, phonemes })
+  p.finish()
+  await done
+}
+
+const lab = {
+  start,
+  setMood: (mood: Mood) => face?.setMood(mood),
+  /** Lip-sync from phoneme timings, `startMs` into the reply. */
+  speech: (startMs: number, phonemes: PhonemeTiming[]) => face?.speech(startMs, { phonemes }),
+  speechAudio: (startMs: number, samples: Float32Array, sampleRate: number) => face?.speech(startMs, { samples, sampleRate }),
+  clock: (audioMs: number, playing = false) => face?.clock({ at: performance.timeOrigin + performance.now(), audioMs, playing }),
+  flush: () => face?.flush(),
+  snapshot: () => face!.snapshot(),
+  stats: () => face!.stats(),
+  loseDevice: () => face!.loseDevice(),
+  play,
+  /** The playback's own clock right now (ms into the reply), to compare with the face's. */
+  playbackMs: () => (playback ? playback.clockNow() : null),
+  renderer: () => host.dataset.renderer,
+}
+Object.assign(window, { parleyLab: lab })
+
+void fetch('/avatars/index.json')
+  .then((r) => r.json() as Promise<{ avatars: { id: string; name: string }[] }>)
+  .then(({ avatars }) => {
+    for (const a of avatars) avatarSelect.append(new Option(a.name, a.id))
+    avatarSelect.onchange = rendererSelect.onchange = () => void start()
+    document.body.dataset.ready = 'true'
+    if (!new URLSearchParams(location.search).has('manual')) void start()
+  })
+for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mood]')) b.onclick = () => face?.setMood(b.dataset.mood as Mood)
+const espeak = createEspeakSynthesizer()
+document.getElementById('say')!.onclick = async () => {
+  face?.setMood('speaking')
+  const { samples, sampleRate } = await espeak.synthesize((document.getElementById('text') as HTMLInputElement).value, {})
+  await play(samples, sampleRate)
+  face?.setMood('idle')
+}
