@@ -23,7 +23,7 @@ describe('AudioVisemes', () => {
     a.reset(1000)
     const spans = [...a.push(new Float32Array(250)), ...a.push(new Float32Array(230))]
     expect(spans).toHaveLength(3)
-    expect(spans.map((s) => s.startMs)).toEqual([990, 1000, 1010])
+    expect(spans.map((s) => s.startMs)).toEqual([979, 989, 999])
   })
   it('rests in silence and opens for a loud low vowel-like sound', () => {
     const a = new AudioVisemes()

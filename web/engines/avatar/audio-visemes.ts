@@ -43,7 +43,7 @@ export class AudioVisemes {
     this.clockMs = ms
   }
 
-  /** Feeds 16 kHz samples; returns a span per complete 10 ms hop. */
+  /** Feeds 16 kHz samples; returns a span per complete 10 ms hop, placed at the centre of its window. */
   push(samples: Float32Array): VisemeSpan[] {
     const all = new Float32Array(this.pending.length + samples.length)
     all.set(this.pending)
@@ -72,8 +72,9 @@ export class AudioVisemes {
     const e2 = this.energy(F2)
     const e3 = this.energy(F3)
     const ef = this.energy(FRIC)
-    const startMs = this.clockMs - 10
-    const endMs = this.clockMs
+    // The window covers the last 32 ms: its sound is centred 16 ms before the hop's end.
+    const startMs = this.clockMs - 21
+    const endMs = this.clockMs - 11
     this.clockMs += 10
     const db = 10 * Math.log10(power / WINDOW + 1e-12)
     const loud = Math.min(1, Math.max(0, (db - GATE_DB) / (LOUD_DB - GATE_DB)))

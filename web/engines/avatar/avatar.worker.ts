@@ -135,10 +135,11 @@ serveRequests<AvatarRequest>(self, async (req) => {
       return emit({ type: 'result', id: req.id })
     case 'snapshot': {
       if (!engine?.renderer) throw Object.assign(new Error('The avatar is not loaded.'), { code: 'avatar_not_loaded' })
+      const at = wallNow()
       const audioMs = audioNow()
       engine.composeFrame(performance.now(), audioMs, mood)
       const shot = await engine.renderer.snapshot(engine.lastPose!)
-      return emit({ type: 'result', id: req.id, snapshot: { ...shot, audioMs } }, [shot.pixels.buffer])
+      return emit({ type: 'result', id: req.id, snapshot: { ...shot, audioMs, at } }, [shot.pixels.buffer])
     }
     case 'stats':
       return emit({ type: 'result', id: req.id, stats: { renderer: engine?.renderer?.kind ?? 'canvas2d', ...(engine?.stats() ?? { frames: 0, frameMs: 0, audioMsPer10ms: 0, audioHops: 0 }) } })

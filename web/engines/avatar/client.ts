@@ -23,7 +23,8 @@ export interface AvatarClient {
   clock(clock: PlaybackClock): void
   speech(startMs: number, content: { phonemes?: PhonemeTiming[]; samples?: Float32Array; sampleRate?: number }): void
   flush(): void
-  snapshot(): Promise<{ width: number; height: number; pixels: Uint8ClampedArray; audioMs: number }>
+  /** The current frame, drawn for `audioMs` into the reply as the clock stood at wall time `at` (epoch ms). */
+  snapshot(): Promise<{ width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number }>
   stats(): Promise<AvatarStats>
   loseDevice(): Promise<void>
   dispose(): void

@@ -56,11 +56,12 @@ export class LayeredEngine implements AvatarEngine {
   }
 
   infer(features: VisemeSpan[]) {
+    // What ended long before this sentence will not be drawn again (the clock only moves on).
+    if (features.length) this.track.prune(features[0]!.startMs)
     this.track.add(features)
   }
 
   composeFrame(nowMs: number, audioMs: number, mood: Mood) {
-    this.track.prune(audioMs)
     this.draw(nowMs, mood, this.track.sample(audioMs, this.weights))
   }
 

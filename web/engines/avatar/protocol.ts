@@ -48,7 +48,7 @@ export interface AvatarStats {
 /** Avatar worker → main thread. */
 export type AvatarEvent =
   | { type: 'ready'; id: number; renderer: RendererKind; name: string; why?: string }
-  | { type: 'result'; id: number; snapshot?: { width: number; height: number; pixels: Uint8ClampedArray; audioMs: number }; stats?: AvatarStats }
+  | { type: 'result'; id: number; snapshot?: { width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number }; stats?: AvatarStats }
   /** The renderer changed on its own (the GPU device was lost): the stage shows the other canvas. */
   | { type: 'fallback'; from: RendererKind; to: RendererKind; why: string }
   | WorkerErrorEvent

@@ -63,7 +63,8 @@ export interface Smoothing {
   releaseMs: number
 }
 
-export const DEFAULT_SMOOTHING: Smoothing = { attackMs: 60, releaseMs: 90 }
+/** Lips start moving a little before a sound and let go about as fast. */
+export const DEFAULT_SMOOTHING: Smoothing = { attackMs: 70, releaseMs: 70 }
 
 const smoothstep = (x: number) => (x <= 0 ? 0 : x >= 1 ? 1 : x * x * (3 - 2 * x))
 

@@ -35,7 +35,7 @@ export interface PlaybackEvents {
   level?(rms: number): void
   /** A sentence was scheduled `startMs` into the reply's audio (the face lines its mouth up with it). */
   scheduled?(spoken: Spoken, startMs: number): void
-  /** The clock changed course (started, paused, resumed, stopped), and once a second while playing. */
+  /** The clock changed course (started, paused, resumed, stopped), and 4 times a second while playing. */
   clock?(clock: ReplyClock): void
 }
 
@@ -177,14 +177,17 @@ export class Playback {
     this.events.clock?.(this.clockNow())
   }
 
-  /** The reply's clock as heard at the speakers (output latency included). */
+  /**
+   * The reply's clock as heard at the speakers: the context's own time, less the output's
+   * latency. (Its output timestamps lag by tens of milliseconds just after a start in Chromium;
+   * `currentTime` does not, and moves in 128-sample steps.)
+   */
   clockNow(): ReplyClock {
-    const out = this.context.getOutputTimestamp()
-    const known = Boolean(out.performanceTime) && out.contextTime !== undefined
-    const contextTime = known ? out.contextTime! : this.context.currentTime
-    const perf = known ? out.performanceTime! : performance.now()
-    if (this.replyStart === undefined) return { at: performance.timeOrigin + perf, audioMs: 0, playing: false }
-    return { at: performance.timeOrigin + perf, audioMs: Math.max(0, (contextTime - this.replyStart) * 1000), playing: this.context.state === 'running' && !this.paused }
+    const at = performance.timeOrigin + performance.now()
+    if (this.replyStart === undefined) return { at, audioMs: 0, playing: false }
+    const latencyMs = ((this.context.outputLatency || 0) + (this.context.baseLatency || 0)) * 1000
+    const audioMs = Math.max(0, (this.context.currentTime - this.replyStart) * 1000 - latencyMs)
+    return { at, audioMs, playing: this.context.state === 'running' && !this.paused }
   }
 
   setVolume(volume: number) {
@@ -263,8 +266,10 @@ export class Playback {
       if (!this.audibleSent && first && this.context.currentTime >= first.start) {
         this.audibleSent = true
         this.events.audible?.(this.performanceTimeOf(first.start))
+        // The output's timestamps are trustworthy once it is playing: resynchronise the clock.
+        this.events.clock?.(this.clockNow())
       }
-      if (++ticks % 30 === 0) this.events.clock?.(this.clockNow())
+      if (++ticks % 8 === 0) this.events.clock?.(this.clockNow())
       this.analyser.getFloatTimeDomainData(data)
       let sum = 0
       for (let i = 0; i < data.length; i++) sum += data[i]! * data[i]!
