@@ -12,6 +12,7 @@ import type { VisemeSpan } from './visemes.ts'
 export const HOP = 160
 const WINDOW = 512
 const RATE = 16000
+const HALF = WINDOW / 2
 const BIN_HZ = RATE / WINDOW
 
 /** Below this level (dBFS) the mouth rests; it opens fully by `LOUD_DB`. */
@@ -26,12 +27,14 @@ const FRIC = band(4000, 7800)
 
 export class AudioVisemes {
   private readonly hann = Float32Array.from({ length: WINDOW }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (WINDOW - 1)))
-  private readonly re = new Float32Array(WINDOW)
-  private readonly im = new Float32Array(WINDOW)
+  // A real 512-point FFT done as a 256-point complex one (even samples real, odd imaginary).
+  private readonly re = new Float32Array(HALF)
+  private readonly im = new Float32Array(HALF)
+  private readonly power = new Float32Array(HALF)
   private readonly history = new Float32Array(WINDOW)
-  private readonly rev = bitReverse(WINDOW)
-  private readonly cos = Float32Array.from({ length: WINDOW / 2 }, (_, i) => Math.cos((-2 * Math.PI * i) / WINDOW))
-  private readonly sin = Float32Array.from({ length: WINDOW / 2 }, (_, i) => Math.sin((-2 * Math.PI * i) / WINDOW))
+  private readonly rev = bitReverse(HALF)
+  private readonly cos = Float32Array.from({ length: HALF }, (_, i) => Math.cos((-2 * Math.PI * i) / WINDOW))
+  private readonly sin = Float32Array.from({ length: HALF }, (_, i) => Math.sin((-2 * Math.PI * i) / WINDOW))
   private pending = new Float32Array(0)
   /** ms (on the caller's timeline) of the next hop's end. */
   private clockMs = 0
@@ -59,15 +62,18 @@ export class AudioVisemes {
   hop(chunk: Float32Array): VisemeSpan {
     this.history.copyWithin(0, HOP)
     this.history.set(chunk, WINDOW - HOP)
-    const { re, im, hann } = this
+    const { re, im, hann, history } = this
     let power = 0
-    for (let i = 0; i < WINDOW; i++) {
-      const s = this.history[i]!
-      power += s * s
-      re[this.rev[i]!] = s * hann[i]!
-      im[i] = 0
+    for (let n = 0; n < HALF; n++) {
+      const a = history[2 * n]!
+      const b = history[2 * n + 1]!
+      power += a * a + b * b
+      const j = this.rev[n]!
+      re[j] = a * hann[2 * n]!
+      im[j] = b * hann[2 * n + 1]!
     }
     this.fft()
+    this.unpack()
     const e1 = this.energy(F1)
     const e2 = this.energy(F2)
     const e3 = this.energy(F3)
@@ -95,17 +101,38 @@ export class AudioVisemes {
 
   private energy([lo, hi]: readonly [number, number]) {
     let e = 0
-    for (let k = lo; k < hi; k++) e += this.re[k]! * this.re[k]! + this.im[k]! * this.im[k]!
+    for (let k = lo; k < hi; k++) e += this.power[k]!
     return e
   }
 
-  /** In-place radix-2 FFT (input already in bit-reversed order). */
+  /** The real signal's spectrum (power per bin, 0…255) from the packed complex FFT. */
+  private unpack() {
+    const { re, im, cos, sin, power } = this
+    for (let k = 0; k < HALF; k++) {
+      const m = (HALF - k) % HALF
+      const ar = re[k]!
+      const ai = im[k]!
+      const br = re[m]!
+      const bi = -im[m]!
+      // Even part (ar+br, ai+bi)/2; odd part -i·(a−b)/2; X = even + W^k·odd.
+      const er = (ar + br) / 2
+      const ei = (ai + bi) / 2
+      const or = (ai - bi) / 2
+      const oi = -(ar - br) / 2
+      const xr = er + cos[k]! * or - sin[k]! * oi
+      const xi = ei + cos[k]! * oi + sin[k]! * or
+      power[k] = xr * xr + xi * xi
+    }
+  }
+
+  /** In-place radix-2 FFT of HALF points (input already in bit-reversed order). */
   private fft() {
     const { re, im, cos, sin } = this
-    for (let size = 2; size <= WINDOW; size *= 2) {
+    for (let size = 2; size <= HALF; size *= 2) {
       const half = size / 2
-      const step = WINDOW / size
-      for (let start = 0; start < WINDOW; start += size) {
+      // Twiddles of a HALF-point FFT are every other one of the WINDOW-point table.
+      const step = (2 * HALF) / size
+      for (let start = 0; start < HALF; start += size) {
         for (let k = 0; k < half; k++) {
           const c = cos[k * step]!
           const s = sin[k * step]!

@@ -1,0 +1,104 @@
+/**
+ * Face benchmarks in real Chromium (headless; WebGPU is SwiftShader — software rendering, and its
+ * frames are read back because this browser cannot present a WebGPU canvas — so its numbers say
+ * nothing about a real GPU):
+ * - worker time to compute and draw one 512×512 frame, per renderer;
+ * - lip-sync from audio: worker time per 10 ms of audio;
+ * - main-thread busy time per second while the face animates and talks (CDP trace), against the
+ *   same page with no face.
+ */
+import { chromium, type Page } from '@playwright/test'
+import { loadConfig } from '../../relay/config.ts'
+import { startRelay } from '../../relay/node.ts'
+import { type Benchmark, markdownTable, ms } from './harness.ts'
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const args = ['--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-unsafe-webgpu', '--autoplay-policy=no-user-gesture-required']
+type Lab = Record<string, (...a: never[]) => Promise<unknown>>
+
+interface Stats {
+  renderer: string
+  frames: number
+  frameMs: number
+  audioMsPer10ms: number
+  audioHops: number
+}
+
+/** Talks for `seconds` (a synthetic voice: tone bursts at speech rate), then returns the worker's stats. */
+async function talk(page: Page, prefer: string, seconds: number): Promise<Stats & { fps: number }> {
+  return page.evaluate(
+    async ([p, s]) => {
+      const lab = (window as unknown as { parleyLab: Lab }).parleyLab
+      await lab.start!({ avatar: 'mira', prefer: p, size: 512 } as never)
+      const rate = 24000
+      const samples = new Float32Array(rate * s)
+      for (let i = 0; i < samples.length; i++) {
+        const syllable = Math.floor(i / (rate * 0.18))
+        const on = (i / (rate * 0.18)) % 1 < 0.7
+        samples[i] = on ? 0.3 * Math.sin((2 * Math.PI * (180 + (syllable % 5) * 60) * i) / rate) * Math.sin((2 * Math.PI * 3 * i) / rate) : 0
+      }
+      lab.setMood!('speaking' as never)
+      const before = (await lab.stats!()) as Stats
+      const t = performance.now()
+      await lab.play!(samples as never, rate as never)
+      const after = (await lab.stats!()) as Stats
+      const frames = after.frames - before.frames
+      return { ...after, fps: (frames / (performance.now() - t)) * 1000 }
+    },
+    [prefer, seconds] as const,
+  )
+}
+
+async function mainThreadBusy(page: Page, seconds: number, during: () => Promise<unknown>): Promise<number> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  const read = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics')
+    const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]))
+    return (m.TaskDuration ?? 0) * 1000
+  }
+  const start = await read()
+  const t = Date.now()
+  await Promise.all([during(), new Promise((r) => setTimeout(r, seconds * 1000))])
+  return (await read() - start) / ((Date.now() - t) / 1000)
+}
+
+export const face: Benchmark = {
+  name: 'face',
+  async run() {
+    const relay = await startRelay(loadConfig({ HOST: '127.0.0.1', PORT: '0' }), { log: () => {} })
+    const browser = await chromium.launch({ executablePath: chromiumPath, args })
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 700 } })
+      await page.goto(`${relay.url}/lab/avatar.html?manual`)
+      await page.waitForSelector('body[data-ready="true"]')
+      await talk(page, 'canvas2d', 1) // warm-up
+      const canvas2d = await talk(page, 'canvas2d', 4)
+      const webgpu = await talk(page, 'webgpu', 4)
+      // Main thread: a talking face (Canvas2D) against the same page with the face stopped.
+      const talking = await mainThreadBusy(page, 4, () => talk(page, 'canvas2d', 4))
+      await page.evaluate(() => document.querySelectorAll('canvas').forEach((c) => c.remove()))
+      await page.reload()
+      await page.waitForSelector('body[data-ready="true"]')
+      const idle = await mainThreadBusy(page, 4, async () => {})
+
+      const data = { canvas2d, webgpu, mainThreadMsPerSecond: { talking, idlePage: idle } }
+      const table = markdownTable(
+        ['metric', 'value', 'target'],
+        [
+          ['Canvas2D: worker time per 512×512 frame (pose + draw), mean', ms(canvas2d.frameMs), '≤ 2 ms'],
+          ['Canvas2D: frames per second drawn while talking', canvas2d.fps.toFixed(1), '30 (the bundle’s fps)'],
+          ['WebGPU on SwiftShader (software, frames read back): worker time per frame, mean', ms(webgpu.frameMs), 'software: not a GPU figure'],
+          ['WebGPU on SwiftShader: frames per second', webgpu.fps.toFixed(1), ''],
+          ['lip-sync from audio: worker time per 10 ms of audio (FFT + bands)', ms(canvas2d.audioMsPer10ms), '≤ 0.1 ms'],
+          ['main-thread busy time per second, face talking (CDP TaskDuration)', ms(talking), '≈ 0'],
+          ['main-thread busy time per second, same page without a face', ms(idle), 'baseline'],
+        ],
+      )
+      return { name: this.name, data, table }
+    } finally {
+      await browser.close()
+      await relay.close()
+    }
+  },
+}
