@@ -11,6 +11,7 @@ import { chromium, type Page } from '@playwright/test'
 import { loadConfig } from '../../relay/config.ts'
 import { startRelay } from '../../relay/node.ts'
 import { type Benchmark, markdownTable, ms } from './harness.ts'
+import { lipsyncAgreement } from './lipsync-agreement.ts'
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const args = ['--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-unsafe-webgpu', '--autoplay-policy=no-user-gesture-required']
@@ -85,7 +86,8 @@ export const face: Benchmark = {
       await page.waitForSelector('body[data-ready="true"]')
       const idle = await mainThreadBusy(page, 4, async () => {})
 
-      const data = { canvas2d, webgpu, mainThreadMsPerSecond: { faceAnimating: animating, talking, idlePage: idle } }
+      const lipsync = lipsyncAgreement()
+      const data = { canvas2d, webgpu, mainThreadMsPerSecond: { faceAnimating: animating, talking, idlePage: idle }, lipsync }
       const table = markdownTable(
         ['metric', 'value', 'target'],
         [
@@ -94,6 +96,9 @@ export const face: Benchmark = {
           ['WebGPU on SwiftShader (software, frames read back): worker time per frame, mean', ms(webgpu.frameMs), 'software: not a GPU figure'],
           ['WebGPU on SwiftShader: frames per second', webgpu.fps.toFixed(1), ''],
           ['lip-sync from audio: worker time per 10 ms of audio (FFT + bands)', ms(canvas2d.audioMsPer10ms), '≤ 0.1 ms'],
+          ['lip-sync from audio vs eSpeak NG’s true phonemes (speech.wav): mouth-shape kind agreement, per 10 ms', `${(lipsync.kindAgreement * 100).toFixed(0)}% (${Object.entries(lipsync.byKind).map(([k, v]) => `${k} ${(v.agreement * 100).toFixed(0)}%`).join(', ')})`, 'chance ≈ 28%'],
+          ['… jaw opening, correlation with the phoneme-driven track', lipsync.openingCorrelation.toFixed(2), ''],
+          ['… mouth closed in the pauses', `${(lipsync.closedInSilence * 100).toFixed(0)}%`, ''],
           ['main-thread busy time per second, face animating (CDP TaskDuration)', ms(animating), '≈ 0'],
           ['… face talking: adds the playback (level meter, clock and speech messages)', ms(talking), ''],
           ['main-thread busy time per second, same page without a face', ms(idle), 'baseline'],

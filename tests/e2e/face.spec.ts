@@ -94,13 +94,13 @@ test('a lost GPU device falls back to Canvas2D without a gap: the face keeps dra
 test('A/V sync: the face runs on the playback clock, and the mouth opens with the loud parts of the audio', async ({ page }) => {
   await openLab(page)
   await start(page, 'mira', 'canvas2d')
-  // Bursts of a 300 Hz tone: 200 ms on, 300 ms off, three times.
+  // Bursts of an "ah" (two tones at its first two formants): 200 ms on, 300 ms off, three times.
   const bursts = [0.2, 0.7, 1.2].map((s) => ({ start: s * 1000, end: s * 1000 + 200 }))
   const result = await page.evaluate(async (bursts) => {
     const lab = (window as unknown as { parleyLab: Lab }).parleyLab
     const rate = 24000
     const samples = new Float32Array(rate * 1.7)
-    for (const b of bursts) for (let i = (b.start * rate) / 1000; i < (b.end * rate) / 1000; i++) samples[i] = 0.4 * Math.sin((2 * Math.PI * 300 * i) / rate)
+    for (const b of bursts) for (let i = (b.start * rate) / 1000; i < (b.end * rate) / 1000; i++) samples[i] = 0.3 * Math.sin((2 * Math.PI * 780 * i) / rate) + 0.15 * Math.sin((2 * Math.PI * 1250 * i) / rate)
     // 1) While it really plays: the face's clock against the playback's own.
     const drift: number[] = []
     const playing = lab.play!(samples as never, rate as never) as Promise<void>

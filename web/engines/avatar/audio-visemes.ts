@@ -24,6 +24,9 @@ const F1 = band(150, 900)
 const F2 = band(900, 2300)
 const F3 = band(2300, 4000)
 const FRIC = band(4000, 7800)
+/** Where to look for the first and second formants. */
+const F1_SEARCH = band(220, 1000)
+const F2_SEARCH = band(800, 2800)
 
 export class AudioVisemes {
   private readonly hann = Float32Array.from({ length: WINDOW }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (WINDOW - 1)))
@@ -36,6 +39,7 @@ export class AudioVisemes {
   private readonly cos = Float32Array.from({ length: HALF }, (_, i) => Math.cos((-2 * Math.PI * i) / WINDOW))
   private readonly sin = Float32Array.from({ length: HALF }, (_, i) => Math.sin((-2 * Math.PI * i) / WINDOW))
   private pending = new Float32Array(0)
+  private peakDb = -100
   /** ms (on the caller's timeline) of the next hop's end. */
   private clockMs = 0
 
@@ -43,6 +47,7 @@ export class AudioVisemes {
   reset(ms = 0) {
     this.history.fill(0)
     this.pending = new Float32Array(0)
+    this.peakDb = -100
     this.clockMs = ms
   }
 
@@ -83,20 +88,43 @@ export class AudioVisemes {
     const endMs = this.clockMs - 11
     this.clockMs += 10
     const db = 10 * Math.log10(power / WINDOW + 1e-12)
+    // Loudness against the recent peak (it decays 30 dB a second): consonants are quieter than
+    // the vowels around them, whatever the overall level.
+    this.peakDb = Math.max(db, this.peakDb - 0.3)
+    const rel = db - this.peakDb
     const loud = Math.min(1, Math.max(0, (db - GATE_DB) / (LOUD_DB - GATE_DB)))
     if (loud === 0) return { viseme: 'sil', startMs, endMs }
     const total = e1 + e2 + e3 + ef + 1e-12
     const fric = ef / total
     const low = e1 / total
-    const front = (e2 + e3) / total
+    const weight = 0.35 + 0.65 * loud
+    if (fric > 0.45) return { viseme: e3 / total > 0.2 ? 'CH' : 'SS', startMs, endMs, weight }
+    if (fric > 0.25 && rel < -10) return { viseme: 'FF', startMs, endMs, weight }
+    if (rel < -12) return { viseme: low > 0.9 ? 'PP' : 'nn', startMs, endMs, weight }
+    // A vowel: where its first two formants are (the classic vowel chart).
+    const f1 = this.peakHz(F1_SEARCH)
+    const f2 = this.peakHz([Math.max(F2_SEARCH[0], Math.round((f1 + 300) / BIN_HZ)), F2_SEARCH[1]])
     let viseme: Viseme
-    if (fric > 0.5) viseme = e3 / total > 0.2 ? 'CH' : 'SS'
-    else if (fric > 0.3 && loud < 0.5) viseme = 'FF'
-    else if (low > 0.8) viseme = loud > 0.6 ? 'O' : 'U'
-    else if (low > 0.55) viseme = loud > 0.55 ? 'aa' : 'E'
-    else if (front > 0.55) viseme = 'I'
-    else viseme = loud > 0.5 ? 'E' : 'nn'
-    return { viseme, startMs, endMs, weight: 0.35 + 0.65 * loud }
+    if (f1 > 680) viseme = 'aa'
+    else if (f2 > 1750) viseme = f1 < 430 ? 'I' : 'E'
+    else if (f2 < 1250) viseme = f1 < 430 ? 'U' : 'O'
+    else viseme = 'E'
+    return { viseme, startMs, endMs, weight }
+  }
+
+  /** The frequency of the strongest peak of the smoothed spectrum between two bins. */
+  private peakHz([lo, hi]: readonly [number, number]) {
+    const p = this.power
+    let best = lo
+    let bestValue = -1
+    for (let k = Math.max(3, lo); k < Math.min(HALF - 3, hi); k++) {
+      const v = p[k - 3]! + p[k - 2]! + p[k - 1]! + p[k]! + p[k + 1]! + p[k + 2]! + p[k + 3]!
+      if (v > bestValue) {
+        bestValue = v
+        best = k
+      }
+    }
+    return best * BIN_HZ
   }
 
   private energy([lo, hi]: readonly [number, number]) {

@@ -26,7 +26,7 @@ export interface Pose {
 }
 
 /** How far each viseme opens the jaw. */
-const JAW: Record<Viseme, number> = { sil: 0, PP: 0, FF: 0.12, TH: 0.25, DD: 0.3, kk: 0.45, CH: 0.3, SS: 0.15, nn: 0.3, RR: 0.3, aa: 1, E: 0.55, I: 0.3, O: 0.75, U: 0.35 }
+export const JAW: Record<Viseme, number> = { sil: 0, PP: 0, FF: 0.12, TH: 0.25, DD: 0.3, kk: 0.45, CH: 0.3, SS: 0.15, nn: 0.3, RR: 0.3, aa: 1, E: 0.55, I: 0.3, O: 0.75, U: 0.35 }
 
 /** A small seeded generator: the same seed gives the same blinks and glances. */
 function random(seed: number) {

@@ -9,6 +9,9 @@ describe('visemeOf', () => {
     expect(visemeOf(' ')).toBe('sil')
     expect(visemeOf(',')).toBe('sil')
   })
+  it('maps whole phonemes as eSpeak NG names them: diphthongs by their start, affricates as one', () => {
+    expect(['oʊ', 'ɜː', 'aɪ', 'tʃ', 'dʒ', 'ˈɑː', 'iː'].map(visemeOf)).toEqual(['O', 'E', 'aa', 'CH', 'CH', 'aa', 'I'])
+  })
   it('gives nothing for marks that are not sounds', () => {
     expect(visemeOf('ˈ')).toBeNull()
     expect(visemeOf('ː')).toBeNull()

@@ -32,10 +32,30 @@ const IPA: [string, Viseme][] = [
 ]
 const TABLE = new Map<string, Viseme>(IPA.flatMap(([chars, v]) => [...chars].map((c) => [c, v] as [string, Viseme])))
 
-/** The viseme of one IPA symbol; null for marks that are not sounds (stress, length, tie). */
+/** Affricates whose first letter alone would say something else. */
+const CLUSTERS = new Map<string, Viseme>([
+  ['tʃ', 'CH'],
+  ['dʒ', 'CH'],
+  ['ts', 'SS'],
+  ['dz', 'SS'],
+])
+
+/**
+ * The viseme of one phoneme in IPA — a letter (Kokoro's tokens) or a whole phoneme such as "oʊ",
+ * "ɜː" or "tʃ" (eSpeak NG's events): a diphthong takes the shape it starts with. Null for marks
+ * that are not sounds (stress, length, tie).
+ */
 export function visemeOf(symbol: string): Viseme | null {
-  if (/^[\s.,!?;:—…"'()“”]$/.test(symbol)) return 'sil'
-  return TABLE.get(symbol) ?? null
+  const core = symbol.replace(/[ˈˌːˑ\u0329\u0303ʰʲ\u0361]/gu, '')
+  if (!core) return /^\s+$/.test(symbol) ? 'sil' : null
+  if (/^[\s.,!?;:—…"'()“”_]+$/.test(core)) return 'sil'
+  const cluster = CLUSTERS.get(core.slice(0, 2))
+  if (cluster) return cluster
+  for (const ch of core) {
+    const v = TABLE.get(ch)
+    if (v) return v
+  }
+  return null
 }
 
 /**
