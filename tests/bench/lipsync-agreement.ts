@@ -4,11 +4,13 @@
  * of speech: how open the mouth is (correlation of the two jaw openings), and whether the two
  * agree on the kind of mouth shape (closed, lip-teeth, tongue consonant, hiss, open, spread, round).
  */
+import ESpeakNg from 'espeak-ng'
 import { readFileSync } from 'node:fs'
 import { AudioVisemes } from '../../web/engines/avatar/audio-visemes.ts'
 import type { Viseme } from '../../web/engines/avatar/bundle.ts'
 import { JAW } from '../../web/engines/avatar/pose.ts'
 import { spansFromPhonemes, VisemeTrack } from '../../web/engines/avatar/visemes.ts'
+import { estimateTimings } from '../../web/engines/tts/phoneme-estimate.ts'
 import { decodeWav } from '../../web/lib/audio/wav.ts'
 import { root } from './harness.ts'
 
@@ -32,16 +34,48 @@ function pearson(a: number[], b: number[]) {
   return num / Math.sqrt(da * db)
 }
 
+type Truth = { sentences: { text: string; start: number; end: number; phonemes: { symbol: string; startMs: number; endMs: number }[] }[] }
+const fixture = () => ({
+  samples: decodeWav(readFileSync(`${root}tests/fixtures/speech.wav`)).samples,
+  truth: JSON.parse(readFileSync(`${root}tests/fixtures/speech-phonemes.json`, 'utf8')) as Truth,
+})
+
+/** The audio-only driver on speech.wav, against the truth. */
 export function lipsyncAgreement() {
-  const { samples } = decodeWav(readFileSync(`${root}tests/fixtures/speech.wav`))
-  const truth = JSON.parse(readFileSync(`${root}tests/fixtures/speech-phonemes.json`, 'utf8')) as { sentences: { start: number; end: number; phonemes: { symbol: string; startMs: number; endMs: number }[] }[] }
-  const reference = new VisemeTrack()
-  for (const s of truth.sentences) reference.add(spansFromPhonemes(s.phonemes))
+  const { samples } = fixture()
   const fromAudio = new VisemeTrack()
   const t = performance.now()
   const spans = new AudioVisemes().push(samples)
   const msPer10ms = (performance.now() - t) / spans.length
   fromAudio.add(spans)
+  return { ...agreement(fromAudio), msPer10ms }
+}
+
+/**
+ * Estimated phoneme timings (the eSpeak NG program's phonemes laid over its own audio, as the
+ * on-device voice does) for the same sentences, against the truth.
+ */
+export async function estimatedAgreement() {
+  const { truth } = fixture()
+  const track = new VisemeTrack()
+  for (const s of truth.sentences) {
+    const args = ['-v', 'en-us', '-s', '150']
+    const audio = await ESpeakNg({ arguments: [...args, '-w', 'out.wav', '--', s.text] })
+    const { samples, sampleRate } = decodeWav(audio.FS.readFile('out.wav'))
+    const lines: string[] = []
+    await ESpeakNg({ arguments: ['-q', '--ipa', '--sep=_', ...args, '--', s.text], print: (l: string) => lines.push(l) })
+    // speech.wav holds each sentence with its leading silence trimmed (sox, below 0.1%).
+    const lead = samples.findIndex((x) => Math.abs(x) > 0.001)
+    const offset = s.start * 1000 - (lead * 1000) / sampleRate
+    track.add(spansFromPhonemes(estimateTimings(lines, samples, sampleRate), offset))
+  }
+  return agreement(track)
+}
+
+function agreement(fromAudio: VisemeTrack) {
+  const { samples, truth } = fixture()
+  const reference = new VisemeTrack()
+  for (const s of truth.sentences) reference.add(spansFromPhonemes(s.phonemes))
 
   const a: number[] = []
   const b: number[] = []
@@ -78,8 +112,7 @@ export function lipsyncAgreement() {
     kindAgreement: same / frames,
     byKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, { frames: v.n, agreement: v.same / v.n }])),
     closedInSilence: silentClosed / silentFrames,
-    msPer10ms,
   }
 }
 
-if (process.argv[1]?.endsWith('lipsync-agreement.ts')) console.log(JSON.stringify(lipsyncAgreement(), null, 1))
+if (process.argv[1]?.endsWith('lipsync-agreement.ts')) console.log(JSON.stringify({ audio: lipsyncAgreement(), estimated: await estimatedAgreement() }, null, 1))

@@ -2,7 +2,7 @@
 // speech fixture. Far from perfect (audio cannot show the lips), but well above chance — and a
 // change that makes it worse fails here. The numbers go in the benchmark table too.
 import { expect, it } from 'vitest'
-import { lipsyncAgreement } from '../bench/lipsync-agreement.ts'
+import { estimatedAgreement, lipsyncAgreement } from '../bench/lipsync-agreement.ts'
 
 it('audio-only visemes follow the true phonemes of eSpeak NG speech better than chance', () => {
   const r = lipsyncAgreement()
@@ -13,4 +13,13 @@ it('audio-only visemes follow the true phonemes of eSpeak NG speech better than 
   expect(r.byKind.open!.agreement).toBeGreaterThan(0.6)
   expect(r.byKind.round!.agreement).toBeGreaterThan(0.5)
   expect(r.closedInSilence).toBeGreaterThan(0.9)
+})
+
+it("eSpeak NG's phonemes laid over its own audio (the on-device voice's timings) come close to the true ones", async () => {
+  const r = await estimatedAgreement()
+  expect(r.kindAgreement).toBeGreaterThan(0.6)
+  expect(r.openingCorrelation).toBeGreaterThan(0.8)
+  expect(r.byKind.closed!.agreement).toBeGreaterThan(0.5)
+  // Better than the audio alone.
+  expect(r.kindAgreement).toBeGreaterThan(lipsyncAgreement().kindAgreement + 0.1)
 })

@@ -45,7 +45,7 @@ export function createEspeakSynthesizer(options: { voice?: string; wordsPerMinut
         await load()
         signal?.throwIfAborted()
         const res = (await rpc!.request({ type: 'synthesize', text, voice: options.voice ?? 'en-us', wordsPerMinute: options.wordsPerMinute ?? 165 })) as Extract<EspeakEvent, { type: 'result' }>
-        return { samples: res.samples, sampleRate: res.sampleRate }
+        return { samples: res.samples, sampleRate: res.sampleRate, phonemes: res.phonemes }
       })
       queue = job.then(
         () => undefined,

@@ -5,6 +5,7 @@ import { decodeWav } from '../../lib/audio/wav.ts'
 import { serveRequests } from '../../lib/worker-rpc.ts'
 import type { EspeakEvent, EspeakRequest } from './espeak-protocol.ts'
 import { runEspeak } from './espeak-program.ts'
+import { estimateTimings } from './phoneme-estimate.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 
@@ -24,7 +25,11 @@ serveRequests<EspeakRequest>(self, async (req) => {
   }
   const t = performance.now()
   // Text goes in as one argument: nothing in it can become a command-line option.
-  const wav = await run(['-v', req.voice, '-s', String(req.wordsPerMinute), '-w', 'out.wav', '--', req.text])
+  const voice = ['-v', req.voice, '-s', String(req.wordsPerMinute)]
+  const wav = await run([...voice, '-w', 'out.wav', '--', req.text])
   const { samples, sampleRate } = decodeWav(wav)
-  emit({ type: 'result', id: req.id, samples, sampleRate, ms: performance.now() - t }, [samples.buffer])
+  // The program reports no timings: its phonemes, laid over its audio, stand in for them (lip-sync).
+  const { stdout } = await runEspeak(['-q', '--ipa', '--sep=_', ...voice, '--', req.text])
+  const phonemes = estimateTimings(stdout, samples, sampleRate)
+  emit({ type: 'result', id: req.id, samples, sampleRate, phonemes, ms: performance.now() - t }, [samples.buffer])
 })
