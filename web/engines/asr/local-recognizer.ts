@@ -1,4 +1,5 @@
 import { AppError } from '../../lib/errors.ts'
+import { lazyWorker } from '../../lib/lazy-worker.ts'
 import { WorkerRpc } from '../../lib/worker-rpc.ts'
 import type { SpeechRecognizer } from './asr.ts'
 import type { AsrDevice, AsrEvent, AsrRequest, LoadProgress } from './protocol.ts'
@@ -26,49 +27,26 @@ export function defaultDtype(device: AsrDevice, shaderF16: boolean): string {
  * a crashed worker is replaced and reloaded the next time it is needed.
  */
 export function createLocalRecognizer(options: LocalRecognizerOptions): SpeechRecognizer & { load(): Promise<void> } {
-  let rpc: WorkerRpc<AsrRequest, AsrEvent> | undefined
-  let ready: Promise<void> | undefined
   const dtype = options.dtype ?? defaultDtype(options.device, false)
-
-  function spawn() {
-    const worker = new Worker(new URL('./asr.worker.ts', import.meta.url), { type: 'module', name: 'parley-asr' })
-    const next = new WorkerRpc<AsrRequest, AsrEvent>(worker, 'speech recognizer')
-    next.on('progress', (e) => options.onProgress?.(e.info))
-    next.on('crash', (err) => {
-      rpc = undefined
-      ready = undefined
-      options.onCrash?.(err)
-    })
-    return next
-  }
-
-  function load(): Promise<void> {
-    if (!ready) {
-      rpc = spawn()
-      const current = rpc
-      ready = current
-        .request({ type: 'load', modelId: options.modelId, device: options.device, dtype, allowRemote: options.allowRemote })
-        .then((e) => {
-          const ready = e as Extract<AsrEvent, { type: 'ready' }>
-          options.onReady?.({ device: ready.device, dtype: ready.dtype, loadMs: ready.loadMs })
-        })
-        .catch((err: unknown) => {
-          ready = undefined
-          current.terminate()
-          if (rpc === current) rpc = undefined
-          throw err
-        })
-    }
-    return ready
-  }
+  const worker = lazyWorker<AsrRequest, AsrEvent>({
+    spawn() {
+      const rpc = new WorkerRpc<AsrRequest, AsrEvent>(new Worker(new URL('./asr.worker.ts', import.meta.url), { type: 'module', name: 'parley-asr' }), 'speech recognizer')
+      rpc.on('progress', (e) => options.onProgress?.(e.info))
+      return rpc
+    },
+    async load(rpc) {
+      const ready = (await rpc.request({ type: 'load', modelId: options.modelId, device: options.device, dtype, allowRemote: options.allowRemote })) as Extract<AsrEvent, { type: 'ready' }>
+      options.onReady?.({ device: ready.device, dtype: ready.dtype, loadMs: ready.loadMs })
+    },
+    onCrash: options.onCrash,
+  })
 
   return {
     placement: options.device === 'webgpu' ? 'local-webgpu' : 'local-wasm',
     label: `${options.modelId.split('/').pop()} · ${options.device === 'webgpu' ? 'WebGPU' : 'WASM'}`,
-    load,
+    load: async () => void (await worker.load()),
     async transcribe(audio, { onPartial }) {
-      await load()
-      const current = rpc!
+      const current = await worker.load()
       const off = current.on('partial', (e) => onPartial?.(e.text))
       try {
         const res = (await current.request({ type: 'transcribe', audio }, [audio.buffer])) as Extract<AsrEvent, { type: 'result' }>
@@ -77,10 +55,6 @@ export function createLocalRecognizer(options: LocalRecognizerOptions): SpeechRe
         off()
       }
     },
-    dispose() {
-      rpc?.terminate()
-      rpc = undefined
-      ready = undefined
-    },
+    dispose: () => worker.dispose(),
   }
 }

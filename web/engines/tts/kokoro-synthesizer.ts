@@ -1,4 +1,5 @@
 import type { AppError } from '../../lib/errors.ts'
+import { lazyWorker, oneAtATime } from '../../lib/lazy-worker.ts'
 import { WorkerRpc } from '../../lib/worker-rpc.ts'
 import type { LoadProgress } from '../asr/protocol.ts'
 import { startKokoroWorker } from './espeak-worker.ts'
@@ -23,58 +24,32 @@ export interface KokoroOptions {
  * progress; sentences are queued here so that a cancelled answer's are skipped.
  */
 export function createKokoroSynthesizer(options: KokoroOptions): SpeechSynthesizer & { load(): Promise<void> } {
-  let rpc: WorkerRpc<KokoroRequest, KokoroEvent> | undefined
-  let ready: Promise<void> | undefined
-  let queue: Promise<void> = Promise.resolve()
-
-  function load(): Promise<void> {
-    if (!ready) {
-      const current = new WorkerRpc<KokoroRequest, KokoroEvent>(startKokoroWorker(), 'Kokoro voice')
-      current.on('progress', (e) => options.onProgress?.(e.info))
-      current.on('crash', (err) => {
-        rpc = undefined
-        ready = undefined
-        options.onCrash?.(err)
-      })
-      rpc = current
-      ready = current
-        .request({ type: 'load', modelId: options.modelId, device: options.device, allowRemote: options.allowRemote, voice: options.voice })
-        .then((e) => {
-          const r = e as Extract<KokoroEvent, { type: 'ready' }>
-          options.onReady?.({ device: r.device, dtype: r.dtype, loadMs: r.loadMs })
-        })
-        .catch((err: unknown) => {
-          ready = undefined
-          current.terminate()
-          if (rpc === current) rpc = undefined
-          throw err
-        })
-    }
-    return ready
-  }
-
+  const worker = lazyWorker<KokoroRequest, KokoroEvent>({
+    spawn() {
+      const rpc = new WorkerRpc<KokoroRequest, KokoroEvent>(startKokoroWorker(), 'Kokoro voice')
+      rpc.on('progress', (e) => options.onProgress?.(e.info))
+      return rpc
+    },
+    async load(rpc) {
+      const r = (await rpc.request({ type: 'load', modelId: options.modelId, device: options.device, allowRemote: options.allowRemote, voice: options.voice })) as Extract<KokoroEvent, { type: 'ready' }>
+      options.onReady?.({ device: r.device, dtype: r.dtype, loadMs: r.loadMs })
+    },
+    onCrash: options.onCrash,
+  })
+  // One sentence at a time, queued here so that a cancelled answer's sentences are skipped.
+  const queue = oneAtATime()
   return {
     placement: options.device === 'webgpu' ? 'local-webgpu' : 'local-wasm',
     label: `Kokoro · ${options.device === 'webgpu' ? 'WebGPU' : 'WASM'} · on device`,
-    load,
-    synthesize(text, { signal }) {
-      const job = queue.then(async () => {
+    load: async () => void (await worker.load()),
+    synthesize: (text, { signal }) =>
+      queue(async () => {
         signal?.throwIfAborted()
-        await load()
+        const rpc = await worker.load()
         signal?.throwIfAborted()
-        const res = (await rpc!.request({ type: 'synthesize', text, voice: options.voice, speed: options.speed ?? 1 })) as Extract<KokoroEvent, { type: 'result' }>
+        const res = (await rpc.request({ type: 'synthesize', text, voice: options.voice, speed: options.speed ?? 1 })) as Extract<KokoroEvent, { type: 'result' }>
         return { samples: res.samples, sampleRate: res.sampleRate, phonemes: res.phonemes }
-      })
-      queue = job.then(
-        () => undefined,
-        () => undefined,
-      )
-      return job
-    },
-    dispose() {
-      rpc?.terminate()
-      rpc = undefined
-      ready = undefined
-    },
+      }),
+    dispose: () => worker.dispose(),
   }
 }

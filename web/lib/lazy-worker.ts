@@ -1,0 +1,56 @@
+import type { AppError } from './errors.ts'
+import type { WorkerEvent, WorkerRequest, WorkerRpc } from './worker-rpc.ts'
+
+/**
+ * A worker that loads its model once, on first use. A failed load is forgotten (the worker
+ * ended) and a crash drops the worker, so the next use starts afresh.
+ */
+export function lazyWorker<Req extends WorkerRequest, Ev extends WorkerEvent>(options: {
+  spawn(): WorkerRpc<Req, Ev>
+  /** Sends the load request on a new worker; resolves once the model is ready. */
+  load(rpc: WorkerRpc<Req, Ev>): Promise<unknown>
+  onCrash?(err: AppError): void
+}) {
+  let rpc: WorkerRpc<Req, Ev> | undefined
+  let ready: Promise<WorkerRpc<Req, Ev>> | undefined
+  const forget = () => {
+    rpc = undefined
+    ready = undefined
+  }
+  return {
+    /** The loaded worker (started and loaded now if need be). */
+    load(): Promise<WorkerRpc<Req, Ev>> {
+      if (!ready) {
+        const current = options.spawn()
+        rpc = current
+        current.on('crash', (err) => {
+          if (rpc === current) forget()
+          options.onCrash?.(err)
+        })
+        ready = options.load(current).then(
+          () => current,
+          (err: unknown) => {
+            current.terminate()
+            if (rpc === current) forget()
+            throw err
+          },
+        )
+      }
+      return ready
+    },
+    dispose() {
+      rpc?.terminate()
+      forget()
+    },
+  }
+}
+
+/** Runs jobs one after another (a failed one does not stop the next). */
+export function oneAtATime() {
+  let queue: Promise<unknown> = Promise.resolve()
+  return <T>(job: () => Promise<T>): Promise<T> => {
+    const run = queue.then(job)
+    queue = run.catch(() => {})
+    return run
+  }
+}
