@@ -7,17 +7,36 @@ import { ApiError } from './errors.ts'
  */
 export function requireAccessToken(token: string | undefined): MiddlewareHandler {
   return async function accessToken(c, next) {
-    if (!token) return next()
     const header = c.req.header('authorization') ?? ''
-    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : ''
-    if (!given) {
-      throw new ApiError(401, 'access_token_required', 'This relay requires an access token. Enter it in Settings → Access token, or open the page with ?token=… in its address.', 'authentication_error', { 'www-authenticate': 'Bearer' })
-    }
-    if (!sameText(given, token)) {
-      throw new ApiError(401, 'access_token_invalid', 'The access token was not accepted. Check it in Settings → Access token.', 'authentication_error', { 'www-authenticate': 'Bearer' })
-    }
+    const problem = tokenProblem(token, header.startsWith('Bearer ') ? header.slice(7).trim() : '')
+    if (problem) throw problem
     return next()
   }
+}
+
+/**
+ * Browsers cannot set headers on a WebSocket: they offer the token as a subprotocol,
+ * `parley-token.<token>`, beside `parley` (the one the relay accepts).
+ */
+export const TOKEN_PROTOCOL_PREFIX = 'parley-token.'
+
+export function tokenFromHeaders(headers: Headers): string {
+  const auth = headers.get('authorization') ?? ''
+  if (auth.startsWith('Bearer ')) return auth.slice(7).trim()
+  const offered = (headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim())
+  return offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX))?.slice(TOKEN_PROTOCOL_PREFIX.length) ?? ''
+}
+
+/** The refusal for a missing or wrong token, or null when none is needed or it matches. */
+export function tokenProblem(token: string | undefined, given: string): ApiError | null {
+  if (!token) return null
+  if (!given) {
+    return new ApiError(401, 'access_token_required', 'This relay requires an access token. Enter it in Settings → Access token, or open the page with ?token=… in its address.', 'authentication_error', { 'www-authenticate': 'Bearer' })
+  }
+  if (!sameText(given, token)) {
+    return new ApiError(401, 'access_token_invalid', 'The access token was not accepted. Check it in Settings → Access token.', 'authentication_error', { 'www-authenticate': 'Bearer' })
+  }
+  return null
 }
 
 function sameText(a: string, b: string): boolean {

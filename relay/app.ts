@@ -4,6 +4,7 @@ import { requireAccessToken } from './access.ts'
 import type { RelayConfig } from './config.ts'
 import { ApiError, errorResponse } from './errors.ts'
 import { guardOrigin } from './origin-guard.ts'
+import { avatarRoutes } from './routes/avatar.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { speechRoutes } from './routes/speech.ts'
@@ -33,6 +34,7 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
     .route('/v1', chatRoutes({ llm: config.llm, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', speechRoutes({ tts: config.tts, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', transcriptionRoutes({ asr: config.asr, limits: config.limits, fetch: fetchUpstream }))
+    .route('/v1', avatarRoutes({ avatar: config.avatar, fetch: fetchUpstream }))
     .all('*', (c) => {
       throw new ApiError(404, 'not_found', `There is no ${c.req.method} ${c.req.path} on this relay. See the README for the relay's API.`)
     })

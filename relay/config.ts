@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { avatarConfig, type AvatarConfig } from './avatar/config.ts'
 
 /**
  * The only reader of the environment. Called once at start with the runtime's environment
@@ -66,6 +67,7 @@ export interface RelayConfig {
   llm: LlmConfig | undefined
   asr: AsrConfig | undefined
   tts: TtsConfig | undefined
+  avatar: AvatarConfig
   limits: RelayLimits
 }
 
@@ -174,6 +176,8 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
 
   const tts = ttsConfig(e)
   if (typeof tts === 'string') throw new ConfigError([tts])
+  const avatar = avatarConfig(env)
+  if (Array.isArray(avatar)) throw new ConfigError(avatar)
 
   return {
     host: e.HOST,
@@ -183,6 +187,7 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
     llm,
     asr,
     tts,
+    avatar,
     limits: { ...defaultLimits, ...overrides },
   }
 }

@@ -12,6 +12,8 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp, type RelayDeps } from './app.ts'
+import type { AvatarLimits } from './avatar/session.ts'
+import { attachAvatarSockets } from './node-websocket.ts'
 import { ConfigError, loadConfig, type RelayConfig } from './config.ts'
 import type { AssetSource } from './spa.ts'
 
@@ -133,7 +135,7 @@ export interface RunningRelay {
 
 export async function startRelay(
   config: RelayConfig,
-  options: { distDir?: string | null; modelsDir?: string } & Omit<RelayDeps, 'assets'> = {},
+  options: { distDir?: string | null; modelsDir?: string; avatarLimits?: Partial<AvatarLimits> } & Omit<RelayDeps, 'assets'> = {},
 ): Promise<RunningRelay> {
   const distDir = options.distDir === undefined ? DEFAULT_DIST : options.distDir
   const hasDist = distDir ? await stat(join(distDir, 'index.html')).then(() => true, () => false) : false
@@ -150,12 +152,16 @@ export async function startRelay(
         port: info.port,
         close: () =>
           new Promise<void>((done) => {
+            // Upgraded sockets are no longer the HTTP server's: end them first.
+            for (const c of sockets.clients) c.terminate()
             server.close(() => done())
             ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
           }),
       })
     })
     server.once('error', reject)
+    const sockets = attachAvatarSockets(server as unknown as import('node:http').Server, config, { log: options.log, limits: options.avatarLimits })
+    server.once('close', () => sockets.close())
   })
 }
 

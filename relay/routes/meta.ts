@@ -8,7 +8,8 @@ export interface PublicConfig {
   llm: { available: boolean; models: readonly string[]; default: string | null }
   tts: { available: boolean; provider: string | null; voices: readonly string[] }
   asr: { available: boolean }
-  avatar: { models: readonly { id: string; backend: string; connected: boolean; reason: string }[] }
+  /** Remote avatar models configured on this relay; whether each is up: GET /api/v1/avatar/models. */
+  avatar: { models: readonly { id: string; backend: string }[] }
   realtime: { available: boolean }
 }
 
@@ -23,7 +24,7 @@ export function publicConfig(config: RelayConfig, version: string): PublicConfig
     },
     tts: { available: Boolean(config.tts), provider: config.tts?.provider ?? null, voices: config.tts?.voices ?? [] },
     asr: { available: Boolean(config.asr) },
-    avatar: { models: [] },
+    avatar: { models: config.avatar.models.map((m) => ({ id: m.id, backend: m.backend })) },
     realtime: { available: false },
   }
 }

@@ -1,0 +1,325 @@
+/**
+ * The three ways a session reaches an avatar model, behind one interface: OmniRT's native realtime
+ * protocol (cancel, metrics), a model server's compat protocol (lock-step, no cancel: the relay
+ * closes and re-inits, off the critical path), and the built-in mock (frames made from the
+ * reference image, pulsing with the voice).
+ */
+import type { AvatarModel } from './config.ts'
+import type { AvatarLimits, BackendPeer, Connect } from './session.ts'
+import { errorMessage, imageType, decodeBase64, videoMessage, WireError, type ClientMessage, type SessionInfo } from './wire.ts'
+
+type Create = Extract<ClientMessage, { type: 'session.create' }>
+
+/** Where a backend's answers go: on to the browser, or the session fails. */
+export interface BackendOutput {
+  text(message: string): void
+  video(data: Uint8Array): void
+  fail(code: string, message: string): void
+}
+
+export interface Backend {
+  create(message: Create): Promise<SessionInfo>
+  audio(chunk: Uint8Array): void
+  cancel(): Promise<void>
+  close(): void
+}
+
+const newId = () => `avt_${Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')}`
+
+function parseJson(data: string): Record<string, unknown> | null {
+  try {
+    const m = JSON.parse(data) as unknown
+    return typeof m === 'object' && m !== null && !Array.isArray(m) ? (m as Record<string, unknown>) : null
+  } catch {
+    return null
+  }
+}
+
+/** A backend's error, its message trimmed (it is passed on to a browser). */
+const backendError = (m: Record<string, unknown>) => new WireError(typeof m.code === 'string' ? m.code.slice(0, 40) : 'backend_error', typeof m.message === 'string' ? m.message.slice(0, 300) : 'The avatar server reported an error.')
+
+/** Waits for the first text message of a kind; anything else text first is an error. */
+function firstReply(peer: BackendPeer, type: string, ms: number, what: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new WireError('backend_timeout', `The avatar server did not answer ${what} within ${Math.round(ms / 1000)} s.`)), ms)
+    peer.onMessage((data) => {
+      if (typeof data !== 'string') return
+      clearTimeout(timer)
+      const m = parseJson(data)
+      if (m?.type === type) resolve(m)
+      else reject(m ? backendError(m) : new WireError('backend_error', `The avatar server answered ${what} with something unexpected.`))
+    })
+    peer.onClose(() => {
+      clearTimeout(timer)
+      reject(new WireError('backend_closed', `The avatar server closed the connection during ${what}.`))
+    })
+  })
+}
+
+/** Watches for answers to chunks: a backend that stops answering has failed. */
+class ReplyWatch {
+  private pending = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
+  constructor(private readonly ms: number, private readonly onLate: () => void) {}
+  sent() {
+    if (this.pending++ === 0) this.arm()
+  }
+  answered() {
+    this.pending = Math.max(0, this.pending - 1)
+    clearTimeout(this.timer)
+    if (this.pending) this.arm()
+  }
+  clear() {
+    this.pending = 0
+    clearTimeout(this.timer)
+  }
+  private arm() {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(this.onLate, this.ms)
+  }
+}
+
+export class NativeBackend implements Backend {
+  private peer: BackendPeer | undefined
+  private closing = false
+  private readonly watch: ReplyWatch
+
+  constructor(private readonly model: AvatarModel, private readonly connect: Connect, private readonly headers: Record<string, string>, private readonly out: BackendOutput, private readonly limits: AvatarLimits) {
+    this.watch = new ReplyWatch(limits.replyMs, () => out.fail('backend_timeout', `The avatar server stopped answering (no video for ${Math.round(limits.replyMs / 1000)} s).`))
+  }
+
+  async create(message: Create): Promise<SessionInfo> {
+    const peer = await this.connect(this.model.wsUrl!, this.headers)
+    this.peer = peer
+    const created = firstReply(peer, 'session.created', this.limits.replyMs, 'the new session')
+    peer.send(JSON.stringify({ type: 'session.create', model: this.model.id, backend: 'auto', inputs: message.inputs, config: message.config }))
+    const m = await created
+    peer.onMessage((data) => {
+      if (typeof data !== 'string') {
+        this.watch.answered()
+        return this.out.video(data)
+      }
+      const reply = parseJson(data)
+      if (reply?.type === 'error') this.watch.answered()
+      if (reply) this.out.text(data)
+    })
+    peer.onClose((code) => !this.closing && this.out.fail('backend_closed', `The avatar server closed the session (${code}).`))
+    return { session_id: String(m.session_id), trace_id: typeof m.trace_id === 'string' ? m.trace_id : undefined, audio: m.audio as SessionInfo['audio'], video: m.video as SessionInfo['video'] }
+  }
+
+  audio(chunk: Uint8Array) {
+    // Bounded: audio the server has not taken yet stays under a few chunks' worth.
+    if (this.peer!.bufferedAmount > this.limits.maxQueuedChunks * chunk.length) return this.out.fail('too_many_chunks', 'Audio arrived faster than the avatar server takes it.')
+    this.watch.sent()
+    this.peer!.send(chunk)
+  }
+
+  async cancel() {
+    this.watch.clear()
+    this.peer!.send(JSON.stringify({ type: 'session.cancel' }))
+  }
+
+  close() {
+    this.closing = true
+    this.watch.clear()
+    try {
+      this.peer?.send(JSON.stringify({ type: 'session.close' }))
+    } catch {
+      // already gone
+    }
+    this.peer?.close(1000, 'session closed')
+  }
+}
+
+/**
+ * Compat servers answer exactly one message per chunk and must get the next only after that
+ * answer; they have no cancel, so a cancel closes the connection and opens a fresh one, whose
+ * `init` runs while the user is still speaking — the next answer does not wait for it.
+ */
+export class CompatBackend implements Backend {
+  private peer: BackendPeer | undefined
+  private ready: Promise<BackendPeer> | undefined
+  private queue: Uint8Array[] = []
+  private inFlight: { at: number; index: number } | undefined
+  private index = 0
+  private create_: Create | undefined
+  private closing = false
+  private readonly watch: ReplyWatch
+  private readonly id = newId()
+
+  constructor(private readonly model: AvatarModel, private readonly connect: Connect, private readonly headers: Record<string, string>, private readonly out: BackendOutput, private readonly limits: AvatarLimits) {
+    this.watch = new ReplyWatch(limits.replyMs, () => out.fail('backend_timeout', `The avatar server stopped answering (no video for ${Math.round(limits.replyMs / 1000)} s).`))
+  }
+
+  async create(message: Create): Promise<SessionInfo> {
+    this.create_ = message
+    const { peer, init } = await this.open()
+    this.ready = Promise.resolve(peer)
+    const fps = Number(init.fps)
+    const chunk = Number(init.chunk_samples) || Math.round((Number(init.slice_len) * 16000) / fps)
+    if (!(chunk > 0) || !(fps > 0)) throw new WireError('backend_error', 'The avatar server did not say its chunk size or frame rate.')
+    return {
+      session_id: this.id,
+      audio: { format: 'pcm_s16le', sample_rate: 16000, channels: 1, chunk_samples: chunk },
+      video: { encoding: 'jpeg-seq', wire_magic: 'VIDX', fps, width: Number(init.width), height: Number(init.height) },
+    }
+  }
+
+  /** Connects and sends init; resolves once the server answered init_ok. */
+  private async open(): Promise<{ peer: BackendPeer; init: Record<string, unknown> }> {
+    const peer = await this.connect(this.model.wsUrl!, this.headers)
+    const ok = firstReply(peer, 'init_ok', this.limits.replyMs, 'init')
+    const { inputs, config } = this.create_!
+    peer.send(JSON.stringify({ type: 'init', ref_image: inputs.image_b64, ...(inputs.prompt ? { prompt: inputs.prompt } : {}), ...(config.seed !== undefined ? { seed: config.seed } : {}) }))
+    const init = await ok.catch((err: unknown) => {
+      peer.close(1000, 'init failed')
+      throw err
+    })
+    this.peer = peer
+    peer.onMessage((data) => this.onReply(peer, data))
+    peer.onClose((code) => peer === this.peer && !this.closing && this.out.fail('backend_closed', `The avatar server closed the session (${code}).`))
+    return { peer, init }
+  }
+
+  private onReply(peer: BackendPeer, data: string | Uint8Array) {
+    if (peer !== this.peer || !this.inFlight) return
+    const { at, index } = this.inFlight
+    this.inFlight = undefined
+    this.watch.answered()
+    if (typeof data === 'string') {
+      const m = parseJson(data)
+      this.out.text(m ? errorMessage(backendError(m).code, backendError(m).message) : errorMessage('backend_error', 'The avatar server sent something unexpected.'))
+    } else {
+      this.out.text(JSON.stringify({ type: 'metrics', chunk_index: index, infer_ms: Math.round(performance.now() - at), encode_ms: 0 }))
+      this.out.video(data)
+    }
+    this.next()
+  }
+
+  audio(chunk: Uint8Array) {
+    if (this.queue.length >= this.limits.maxQueuedChunks) return this.out.fail('too_many_chunks', `Audio arrived faster than the avatar server takes it (more than ${this.limits.maxQueuedChunks} chunks waiting).`)
+    this.queue.push(chunk)
+    this.next()
+  }
+
+  private next() {
+    if (this.inFlight || !this.queue.length || !this.peer || this.closing) return
+    const chunk = this.queue.shift()!
+    this.inFlight = { at: performance.now(), index: this.index++ }
+    this.watch.sent()
+    this.peer.send(chunk)
+  }
+
+  async cancel() {
+    this.queue = []
+    this.inFlight = undefined
+    this.index = 0
+    this.watch.clear()
+    const old = this.peer
+    this.peer = undefined
+    this.out.text(JSON.stringify({ type: 'session.cancelled', session_id: this.id }))
+    old?.close(1000, 'cancelled')
+    // Re-init now, while the user speaks: chunks sent meanwhile wait in the queue.
+    this.ready = this.open().then(({ peer }) => {
+      this.next()
+      return peer
+    })
+    await this.ready
+  }
+
+  close() {
+    this.closing = true
+    this.watch.clear()
+    try {
+      this.peer?.send(JSON.stringify({ type: 'close' }))
+    } catch {
+      // already gone
+    }
+    this.peer?.close(1000, 'session closed')
+  }
+}
+
+/** The mock's chunk: 160 ms of 16 kHz audio, four frames at 25 fps. */
+const MOCK_CHUNK = 2560
+const MOCK_FPS = 25
+
+export class MockBackend implements Backend {
+  private image: Uint8Array | undefined
+  private tables: number[] = []
+  private chunks = 0
+  private readonly id = newId()
+
+  constructor(private readonly out: BackendOutput) {}
+
+  async create(message: Create): Promise<SessionInfo> {
+    const bytes = decodeBase64(message.inputs.image_b64)
+    if (imageType(bytes) !== 'jpeg') throw new WireError('bad_image_type', 'The mock avatar needs a JPEG reference image.')
+    const size = jpegSize(bytes)
+    if (!size) throw new WireError('bad_image_type', 'The reference JPEG has no frame header.')
+    this.image = bytes
+    this.tables = dcQuantOffsets(bytes)
+    return {
+      session_id: this.id,
+      audio: { format: 'pcm_s16le', sample_rate: 16000, channels: 1, chunk_samples: MOCK_CHUNK },
+      video: { encoding: 'jpeg-seq', wire_magic: 'VIDX', fps: MOCK_FPS, width: size.width, height: size.height },
+    }
+  }
+
+  audio(chunk: Uint8Array) {
+    const pcm = new Int16Array(chunk.buffer.slice(chunk.byteOffset + 4, chunk.byteOffset + chunk.byteLength))
+    let sum = 0
+    for (const s of pcm) sum += s * s
+    const level = Math.min(1, (Math.sqrt(sum / pcm.length) / 32768) * 6)
+    const frames = Array.from({ length: (MOCK_CHUNK / 16000) * MOCK_FPS }, (_, i) => this.frame(1 + 0.35 * level * Math.sin((Math.PI * (i + 1)) / 5)))
+    const index = this.chunks++
+    queueMicrotask(() => {
+      this.out.text(JSON.stringify({ type: 'metrics', chunk_index: index, infer_ms: 0, encode_ms: 0 }))
+      this.out.video(videoMessage(frames))
+    })
+  }
+
+  /** The reference JPEG with its DC quantisation scaled: the whole picture pulses, no decoding needed. */
+  private frame(scale: number): Uint8Array {
+    const copy = this.image!.slice()
+    for (const at of this.tables) copy[at] = Math.max(1, Math.min(255, Math.round(copy[at]! * scale)))
+    return copy
+  }
+
+  async cancel() {
+    this.chunks = 0
+    this.out.text(JSON.stringify({ type: 'session.cancelled', session_id: this.id }))
+  }
+
+  close() {}
+}
+
+/** Width and height from a JPEG's start-of-frame marker. */
+export function jpegSize(b: Uint8Array): { width: number; height: number } | null {
+  let i = 2
+  while (i + 9 < b.length && b[i] === 0xff) {
+    const marker = b[i + 1]!
+    const length = (b[i + 2]! << 8) | b[i + 3]!
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { height: (b[i + 5]! << 8) | b[i + 6]!, width: (b[i + 7]! << 8) | b[i + 8]! }
+    i += 2 + length
+  }
+  return null
+}
+
+/** Where each 8-bit quantisation table's DC entry is (the byte after its Pq/Tq byte). */
+function dcQuantOffsets(b: Uint8Array): number[] {
+  const out: number[] = []
+  let i = 2
+  while (i + 4 < b.length && b[i] === 0xff && b[i + 1] !== 0xda) {
+    const length = (b[i + 2]! << 8) | b[i + 3]!
+    if (b[i + 1] === 0xdb) {
+      let at = i + 4
+      while (at < i + 2 + length) {
+        const precision = b[at]! >> 4
+        if (precision === 0) out.push(at + 1)
+        at += 1 + 64 * (precision ? 2 : 1)
+      }
+    }
+    i += 2 + length
+  }
+  return out
+}
