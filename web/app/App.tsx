@@ -24,6 +24,7 @@ import { useSpokenReplies } from './use-spoken-replies.ts'
 import { useSynthesizer } from './use-synthesizer.ts'
 import { useTurns } from './use-turns.ts'
 import { useAvatars } from './use-avatars.ts'
+import { useRemoteAvatars } from './use-remote-avatars.ts'
 import type { AvatarClient } from '../engines/avatar/client.ts'
 
 const isModelError = (err: unknown) => err instanceof AppError && err.code.startsWith('model_')
@@ -82,6 +83,12 @@ export function App() {
   })
   const face = useRef<AvatarClient | null>(null)
   const avatars = useAvatars()
+  const remoteAvatars = useRemoteAvatars(capabilities.status === 'ready' ? capabilities.capabilities.avatar.models.length : 0, token)
+  const remoteChoice = remoteAvatars.find((m) => m.id === settings.remoteAvatar && m.connected)
+  const remote = useMemo(
+    () => (remoteChoice ? { id: remoteChoice.id, url: `${location.origin.replace(/^http/, 'ws')}/api/v1/avatar/${remoteChoice.id}`, protocols: ['parley', ...(token ? [`parley-token.${token}`] : [])] } : null),
+    [remoteChoice?.id, token],
+  )
   const speech = useSpokenReplies(synth, {
     audible: (at) => {
       mark('playbackStart', at)
@@ -93,7 +100,9 @@ export function App() {
       mark(stage)
     },
     // The face follows the voice: phoneme timings where the voice gives them, else its sound.
-    scheduled: (spoken, startMs) => face.current?.speech(startMs, spoken.phonemes?.length ? { phonemes: spoken.phonemes } : { samples: spoken.samples, sampleRate: spoken.sampleRate }),
+    // (The sound goes too: a remote avatar animates from it, and the local face when there are no timings.)
+    scheduled: (spoken, startMs) => face.current?.speech(startMs, { phonemes: spoken.phonemes?.length ? spoken.phonemes : undefined, samples: spoken.samples, sampleRate: spoken.sampleRate }),
+    lastSentence: () => face.current?.speechEnd(),
     clock: (clock) => {
       // A reply starting or cancelled: what the face was about to say goes.
       if (!clock.playing && clock.audioMs === 0) face.current?.flush()
@@ -200,6 +209,8 @@ export function App() {
           voiceLevel={speech.outputLevel}
           avatarUrl={`/avatars/${avatars.some((a) => a.id === settings.avatar) || !avatars.length ? settings.avatar : avatars[0]!.id}/`}
           onClient={(c) => (face.current = c)}
+          remote={remote}
+          onFirstFrame={(at) => mark('firstFrame', at)}
           placement={`${agent.kind === 'offline' ? 'Answers: in this page' : `Answers: ${agent.label} via relay`} · ${voiceOut.label}`}
         />
         <ConversationPanel
@@ -288,6 +299,7 @@ export function App() {
         speechModelHosted={hosted}
         onDeviceVoices={espeakAvailable}
         avatars={avatars}
+        remoteAvatars={remoteAvatars}
         kokoroHosted={kokoroHosted}
       />
     </div>

@@ -14,6 +14,7 @@ export interface SpokenRepliesEvents {
   mark(stage: 'llmFirstToken' | 'firstSentence' | 'ttsFirstAudio' | 'playbackEnd', id: string): void
   /** For the face: each sentence as it is scheduled, and the reply's clock. */
   scheduled?(spoken: Spoken, startMs: number): void
+  lastSentence?(): void
   clock?(clock: ReplyClock): void
 }
 
@@ -43,6 +44,7 @@ export function useSpokenReplies(synth: SpeechSynthesizer | null, events: Spoken
         level: (l) => outputLevel.set(l),
         scheduled: (spoken, startMs) => latest.current.events.scheduled?.(spoken, startMs),
         clock: (clock) => latest.current.events.clock?.(clock),
+        lastSentence: () => latest.current.events.lastSentence?.(),
       })
       playback.current.setVolume(latest.current.volume)
     }

@@ -15,7 +15,10 @@ let face: AvatarClient | undefined
 let playback: Playback | undefined
 let onEnded: (() => void) | undefined
 
-async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind; size?: number } = {}) {
+let remoteState: { state: string; why?: string } = { state: 'off' }
+let firstFrameAt: number | undefined
+
+async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind; size?: number; remote?: string } = {}) {
   face?.dispose()
   playback?.close()
   playback = undefined
@@ -25,17 +28,24 @@ async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind;
     prefer: options.prefer ?? (rendererSelect.value as 'auto' | RendererKind),
     size: options.size,
     onFallback: (s) => (status.textContent = `Now drawing with ${s.renderer}: ${s.why}`),
+    onRemote: (state, why) => {
+      remoteState = { state, why }
+      status.textContent = `Remote avatar: ${state}${why ? ` — ${why}; the local face draws` : ''}`
+    },
+    onFirstFrame: (at) => (firstFrameAt = at),
   })
   const s = await face.ready
   status.textContent = `${s.name}: drawn with ${s.renderer}${s.why ? ` — ${s.why}` : ''}`
+  if (options.remote) await face.setRemote({ url: `${location.origin.replace(/^http/, 'ws')}/api/v1/avatar/${options.remote}`, protocols: ['parley'] })
   return s
 }
 
 /** A playback wired to the face the way the app wires it: sentences and clock go to the worker. */
 function player(): Playback {
   playback ??= new Playback({
-    scheduled: (spoken, startMs) => face?.speech(startMs, spoken.phonemes?.length ? { phonemes: spoken.phonemes } : { samples: spoken.samples, sampleRate: spoken.sampleRate }),
+    scheduled: (spoken, startMs) => face?.speech(startMs, { phonemes: spoken.phonemes?.length ? spoken.phonemes : undefined, samples: spoken.samples, sampleRate: spoken.sampleRate }),
     clock: (c) => face?.clock(c),
+    lastSentence: () => face?.speechEnd(),
     ended: () => onEnded?.(),
   })
   return playback
@@ -47,6 +57,7 @@ async function play(samples: Float32Array, sampleRate: number, phonemes?: Phonem
   await p.unlock()
   p.reset()
   const done = new Promise<void>((resolve) => (onEnded = resolve))
+  face?.flush()
   p.enqueue({ text: 'lab', samples, sampleRate, phonemes })
   p.finish()
   await done
@@ -67,6 +78,10 @@ const lab = {
   /** The playback's own clock right now (ms into the reply), to compare with the face's. */
   playbackMs: () => (playback ? playback.clockNow() : null),
   renderer: () => host.dataset.renderer,
+  remoteState: () => remoteState,
+  firstFrameAt: () => firstFrameAt,
+  /** Which canvas is visible. */
+  visibleCanvas: () => [...host.querySelectorAll('canvas')].find((c) => (c as HTMLElement).style.visibility === 'visible')?.dataset.renderer,
 }
 Object.assign(window, { parleyLab: lab })
 

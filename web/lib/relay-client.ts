@@ -7,7 +7,8 @@ export interface RelayCapabilities {
   llm: { available: boolean; models: string[]; default: string | null }
   tts: { available: boolean; provider: string | null; voices: string[] }
   asr: { available: boolean }
-  avatar: { models: { id: string; backend: string; connected: boolean; reason: string }[] }
+  /** Remote avatar models configured on the relay (whether each is up: fetchAvatarModels). */
+  avatar: { models: { id: string; backend: string }[] }
   realtime: { available: boolean }
 }
 
@@ -30,4 +31,17 @@ export async function relayFetch(path: string, init: RequestInit & { token?: str
 export async function fetchCapabilities(signal?: AbortSignal): Promise<RelayCapabilities> {
   const res = await relayFetch('/api/config', { signal })
   return (await res.json()) as RelayCapabilities
+}
+
+export interface RemoteAvatarStatus {
+  id: string
+  backend: string
+  connected: boolean
+  reason: string
+}
+
+/** GET /api/v1/avatar/models: which remote avatar models can be used now. */
+export async function fetchAvatarModels(token?: string, signal?: AbortSignal): Promise<RemoteAvatarStatus[]> {
+  const res = await relayFetch('/api/v1/avatar/models', { token, signal })
+  return ((await res.json()) as { statuses: RemoteAvatarStatus[] }).statuses
 }

@@ -10,6 +10,7 @@ import { LayeredEngine } from './layered-engine.ts'
 import { loadAvatar } from './load-bundle.ts'
 import type { Mood } from './pose.ts'
 import type { AvatarEvent, AvatarRequest, PlaybackClock, RendererKind } from './protocol.ts'
+import { RemoteEngine } from './remote-engine.ts'
 import { WebGPURenderer } from './webgpu-renderer.ts'
 
 declare const self: DedicatedWorkerGlobalScope
@@ -26,15 +27,82 @@ let mood: Mood = 'idle'
 let clock: PlaybackClock = { at: 0, audioMs: 0, playing: false }
 let lastFrame = -Infinity
 let looping = false
+let remote: RemoteEngine | undefined
+let remoteTarget: { url: string; protocols: string[] } | null = null
+let lastRemoteTry = 0
+let remoteFrames = 0
+/** Which canvas shows the picture: remote frames go on the 2D one. */
+let showing: 'webgpu' | 'canvas2d' | undefined
+/** A remote that failed is tried again at a new reply, at most this often. */
+const REMOTE_RETRY_MS = 10_000
 
 const audioNow = () => (clock.playing ? clock.audioMs + (wallNow() - clock.at) : clock.audioMs)
+
+function show(canvas: 'webgpu' | 'canvas2d') {
+  if (showing === canvas) return
+  showing = canvas
+  emit({ type: 'showing', canvas })
+}
+
+/** The local renderer's canvas (a WebGPU renderer that reads back draws on the 2D one). */
+const localCanvas = () => (engine?.renderer?.kind === 'webgpu' && !(engine.renderer as WebGPURenderer).presentation?.startsWith('read') ? 'webgpu' : 'canvas2d')
 
 function frame(ts: number) {
   schedule()
   if (!engine?.renderer || !engine.manifest) return
   if (ts - lastFrame < 1000 / engine.manifest.fps - 2) return
   lastFrame = ts
-  engine.composeFrame(ts, audioNow() + (clock.playing ? LEAD_MS : 0), mood)
+  const audioMs = audioNow() + (clock.playing ? LEAD_MS : 0)
+  if (remote?.ready) {
+    const bitmap = remote.frameAt(audioMs)
+    if (bitmap) {
+      drawRemote(bitmap)
+      return show('canvas2d')
+    }
+    // Between replies the last remote frame holds; before any, the local face.
+    if (showing === 'canvas2d' && remoteFrames > 0 && !clock.playing) return
+  }
+  engine.composeFrame(ts, audioMs, mood)
+  show(localCanvas())
+}
+
+/** A remote frame, scaled to cover the square stage. */
+function drawRemote(bitmap: ImageBitmap) {
+  const c = canvases!.flat
+  const ctx = c.getContext('2d', { alpha: false }) as OffscreenCanvasRenderingContext2D
+  const scale = Math.max(c.width / bitmap.width, c.height / bitmap.height)
+  const w = bitmap.width * scale
+  const h = bitmap.height * scale
+  ctx.drawImage(bitmap, (c.width - w) / 2, (c.height - h) / 2, w, h)
+  remoteFrames++
+}
+
+/** The local face at rest, as the JPEG a remote model animates. */
+async function referenceImage(): Promise<string> {
+  const e = engine!
+  e.idleFrame(0, 'idle')
+  const shot = await e.renderer!.snapshot(e.lastPose!)
+  const c = new OffscreenCanvas(shot.width, shot.height)
+  c.getContext('2d')!.putImageData(new ImageData(shot.pixels as Uint8ClampedArray<ArrayBuffer>, shot.width, shot.height), 0, 0)
+  const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 })
+  const bytes = new Uint8Array(await blob.arrayBuffer())
+  let bin = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(bin)
+}
+
+/** Connects to the remote model (again); a failure leaves the local face drawing. */
+async function startRemote() {
+  remote?.dispose()
+  remote = undefined
+  if (!remoteTarget || !engine) return emit({ type: 'remote-state', state: 'off' })
+  lastRemoteTry = performance.now()
+  const r = new RemoteEngine(remoteTarget.url, remoteTarget.protocols, await referenceImage(), {
+    state: (state, why) => emit({ type: 'remote-state', state, why }),
+    firstFrame: (at) => emit({ type: 'first-frame', at }),
+  })
+  remote = r
+  await r.connect().catch(() => {})
 }
 
 function schedule() {
@@ -128,21 +196,41 @@ serveRequests<AvatarRequest>(self, async (req) => {
       if (!engine) return emit({ type: 'result', id: req.id })
       const audio16k = req.audio ? (req.audio.sampleRate === 16000 ? req.audio.samples : new DownSampler(req.audio.sampleRate, 16000).process(req.audio.samples)) : undefined
       engine.infer(engine.features({ startMs: req.startMs, phonemes: req.phonemes, audio16k }))
+      if (audio16k) remote?.speech(req.startMs, audio16k)
       return emit({ type: 'result', id: req.id })
     }
+    case 'speech-end':
+      remote?.finish()
+      return emit({ type: 'result', id: req.id })
     case 'flush':
       engine?.flush()
+      remote?.flush()
+      // A remote that failed gets another chance with the next reply.
+      if (remoteTarget && remote?.state === 'failed' && performance.now() - lastRemoteTry > REMOTE_RETRY_MS) void startRemote()
       return emit({ type: 'result', id: req.id })
+    case 'remote': {
+      const same = JSON.stringify(req.remote) === JSON.stringify(remoteTarget) && remote && remote.state !== 'failed'
+      remoteTarget = req.remote
+      if (!same) await startRemote()
+      return emit({ type: 'result', id: req.id })
+    }
     case 'snapshot': {
       if (!engine?.renderer) throw Object.assign(new Error('The avatar is not loaded.'), { code: 'avatar_not_loaded' })
       const at = wallNow()
       const audioMs = audioNow()
+      const bitmap = remote?.ready ? remote.frameAt(audioMs) : undefined
+      if (bitmap) {
+        drawRemote(bitmap)
+        const { width, height } = canvases!.flat
+        const pixels = (canvases!.flat.getContext('2d') as OffscreenCanvasRenderingContext2D).getImageData(0, 0, width, height).data
+        return emit({ type: 'result', id: req.id, snapshot: { width, height, pixels, audioMs, at, source: 'remote' } }, [pixels.buffer])
+      }
       engine.composeFrame(performance.now(), audioMs, mood)
       const shot = await engine.renderer.snapshot(engine.lastPose!)
-      return emit({ type: 'result', id: req.id, snapshot: { ...shot, audioMs, at } }, [shot.pixels.buffer])
+      return emit({ type: 'result', id: req.id, snapshot: { ...shot, audioMs, at, source: 'local' } }, [shot.pixels.buffer])
     }
     case 'stats':
-      return emit({ type: 'result', id: req.id, stats: { renderer: engine?.renderer?.kind ?? 'canvas2d', ...(engine?.stats() ?? { frames: 0, frameMs: 0, audioMsPer10ms: 0, audioHops: 0 }) } })
+      return emit({ type: 'result', id: req.id, stats: { renderer: engine?.renderer?.kind ?? 'canvas2d', remoteFrames, ...(engine?.stats() ?? { frames: 0, frameMs: 0, audioMsPer10ms: 0, audioHops: 0 }) } })
     case 'lose-device':
       if (engine?.renderer instanceof WebGPURenderer) engine.renderer.loseDevice()
       return emit({ type: 'result', id: req.id })

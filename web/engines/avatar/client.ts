@@ -23,8 +23,12 @@ export interface AvatarClient {
   clock(clock: PlaybackClock): void
   speech(startMs: number, content: { phonemes?: PhonemeTiming[]; samples?: Float32Array; sampleRate?: number }): void
   flush(): void
+  /** The reply has no more sentences. */
+  speechEnd(): void
+  /** Frames from a remote model through the relay, or null for the local face only. */
+  setRemote(remote: { url: string; protocols: string[] } | null): Promise<void>
   /** The current frame, drawn for `audioMs` into the reply as the clock stood at wall time `at` (epoch ms). */
-  snapshot(): Promise<{ width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number }>
+  snapshot(): Promise<{ width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: 'local' | 'remote' }>
   stats(): Promise<AvatarStats>
   loseDevice(): Promise<void>
   dispose(): void
@@ -37,6 +41,10 @@ export interface AvatarClientOptions {
   size?: number
   onFallback?(status: AvatarStatus): void
   onCrash?(err: AppError): void
+  /** The remote avatar connected, failed (and why: the local face draws meanwhile) or was turned off. */
+  onRemote?(state: 'connecting' | 'ready' | 'failed' | 'off', why?: string): void
+  /** A reply's first remote frame was drawn (epoch ms). */
+  onFirstFrame?(at: number): void
 }
 
 export function startAvatar(container: HTMLElement, options: AvatarClientOptions): AvatarClient {
@@ -55,7 +63,6 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
   const show = (kind: RendererKind) => {
     gpu.style.visibility = kind === 'webgpu' ? 'visible' : 'hidden'
     flat.style.visibility = kind === 'canvas2d' ? 'visible' : 'hidden'
-    container.dataset.renderer = kind
   }
   const pixels = () => Math.max(64, Math.round((options.size ?? container.clientWidth ?? 512) * Math.min(3, window.devicePixelRatio || 1)))
   let size = pixels()
@@ -75,9 +82,13 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
     .then(status)
   rpc.on('fallback', (e) => {
     show(e.to)
+    container.dataset.renderer = e.to
     options.onFallback?.({ renderer: e.to, name: '', why: e.why })
   })
   rpc.on('crash', (err) => options.onCrash?.(err))
+  rpc.on('showing', (e) => show(e.canvas))
+  rpc.on('remote-state', (e) => options.onRemote?.(e.state, e.why))
+  rpc.on('first-frame', (e) => options.onFirstFrame?.(e.at))
 
   const resize = new ResizeObserver(() => {
     const next = pixels()
@@ -98,6 +109,8 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
       quiet(rpc.request({ type: 'speech', startMs, phonemes: content.phonemes, audio }, audio ? [audio.samples.buffer] : []))
     },
     flush: () => quiet(rpc.request({ type: 'flush' })),
+    speechEnd: () => quiet(rpc.request({ type: 'speech-end' })),
+    setRemote: async (remote) => void (await rpc.request({ type: 'remote', remote })),
     snapshot: async () => ((await rpc.request({ type: 'snapshot' })) as Extract<AvatarEvent, { type: 'result' }>).snapshot!,
     stats: async () => ((await rpc.request({ type: 'stats' })) as Extract<AvatarEvent, { type: 'result' }>).stats!,
     loseDevice: async () => void (await rpc.request({ type: 'lose-device' })),

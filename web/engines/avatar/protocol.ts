@@ -29,6 +29,10 @@ export type AvatarRequest =
   | { type: 'speech'; id: number; startMs: number; phonemes?: PhonemeTiming[]; audio?: { samples: Float32Array; sampleRate: number } }
   /** Barge-in: forget what was to be said. */
   | { type: 'flush'; id: number }
+  /** The reply has no more sentences (a remote avatar gets its last, padded chunk). */
+  | { type: 'speech-end'; id: number }
+  /** Frames from a model on a GPU server through the relay (`WS /api/v1/avatar/:model`), or none. */
+  | { type: 'remote'; id: number; remote: { url: string; protocols: string[] } | null }
   /** The current frame's pixels (RGBA), drawn for the clock as it stands. */
   | { type: 'snapshot'; id: number }
   | { type: 'stats'; id: number }
@@ -40,6 +44,8 @@ export interface AvatarStats {
   frames: number
   /** Mean CPU time to compute and draw a frame in the worker. */
   frameMs: number
+  /** Remote frames drawn. */
+  remoteFrames: number
   /** Mean cost of audio lip-sync per 10 ms of audio. */
   audioMsPer10ms: number
   audioHops: number
@@ -48,7 +54,13 @@ export interface AvatarStats {
 /** Avatar worker → main thread. */
 export type AvatarEvent =
   | { type: 'ready'; id: number; renderer: RendererKind; name: string; why?: string }
-  | { type: 'result'; id: number; snapshot?: { width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number }; stats?: AvatarStats }
+  | { type: 'result'; id: number; snapshot?: { width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: 'local' | 'remote' }; stats?: AvatarStats }
   /** The renderer changed on its own (the GPU device was lost): the stage shows the other canvas. */
   | { type: 'fallback'; from: RendererKind; to: RendererKind; why: string }
+  /** Which canvas has the picture now (remote frames are drawn on the 2D one). */
+  | { type: 'showing'; canvas: RendererKind }
+  /** The remote avatar's state; `failed` says why, and the local face draws meanwhile. */
+  | { type: 'remote-state'; state: 'connecting' | 'ready' | 'failed' | 'off'; why?: string }
+  /** The first remote frame of a reply was drawn (epoch ms). */
+  | { type: 'first-frame'; at: number }
   | WorkerErrorEvent

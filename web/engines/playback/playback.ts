@@ -35,6 +35,8 @@ export interface PlaybackEvents {
   level?(rms: number): void
   /** A sentence was scheduled `startMs` into the reply's audio (the face lines its mouth up with it). */
   scheduled?(spoken: Spoken, startMs: number): void
+  /** The reply said it has no more sentences (a remote avatar sends its last audio now). */
+  lastSentence?(): void
   /** The clock changed course (started, paused, resumed, stopped), and 4 times a second while playing. */
   clock?(clock: ReplyClock): void
 }
@@ -112,6 +114,7 @@ export class Playback {
   /** The reply will add no more sentences: `ended` fires when the queue has played. */
   finish() {
     this.finished = true
+    this.events.lastSentence?.()
     if (!this.queue.length) this.complete()
   }
 

@@ -25,6 +25,10 @@ interface Props {
   avatarUrl: string
   /** The face's client while it is mounted (null after), for the voice to drive its mouth. */
   onClient?(client: AvatarClient | null): void
+  /** A remote avatar model (frames through the relay), or null for the local face only. */
+  remote?: { id: string; url: string; protocols: string[] } | null
+  /** A reply's first remote frame was shown (performance time). */
+  onFirstFrame?(at: number): void
 }
 
 /**
@@ -32,13 +36,14 @@ interface Props {
  * a halo that swells with its voice. If the face cannot be drawn, a calm presence stands in and
  * the stage says why.
  */
-export function AvatarStage({ name, mood, placement, voiceLevel, avatarUrl, onClient }: Props) {
+export function AvatarStage({ name, mood, placement, voiceLevel, avatarUrl, onClient, remote, onFirstFrame }: Props) {
   const presence = useRef<HTMLDivElement>(null)
   const host = useRef<HTMLDivElement>(null)
   const client = useRef<AvatarClient | null>(null)
   const [face, setFace] = useState<{ status?: AvatarStatus; error?: string }>({})
-  const latest = useRef({ onClient, avatarUrl, mood })
-  latest.current = { onClient, avatarUrl, mood }
+  const [remoteState, setRemoteState] = useState<{ state: string; why?: string }>({ state: 'off' })
+  const latest = useRef({ onClient, avatarUrl, mood, onFirstFrame })
+  latest.current = { onClient, avatarUrl, mood, onFirstFrame }
 
   // The halo swells with the voice, drawn straight from the output level (no React render).
   useEffect(
@@ -56,6 +61,8 @@ export function AvatarStage({ name, mood, placement, voiceLevel, avatarUrl, onCl
       avatarUrl: latest.current.avatarUrl,
       onFallback: (s) => setFace((f) => ({ status: { ...s, name: f.status?.name ?? '' } })),
       onCrash: (err) => setFace({ error: err.message }),
+      onRemote: (state, why) => setRemoteState({ state, why }),
+      onFirstFrame: (at) => latest.current.onFirstFrame?.(at - performance.timeOrigin),
     })
     client.current = c
     c.ready.then(
@@ -85,7 +92,24 @@ export function AvatarStage({ name, mood, placement, voiceLevel, avatarUrl, onCl
 
   useEffect(() => client.current?.setMood(FACE_MOOD[mood]), [mood])
 
-  const faceLabel = face.error ? 'face: unavailable' : face.status ? `face: ${face.status.renderer === 'webgpu' ? 'WebGPU' : 'Canvas2D'}${face.status.why ? ` (${face.status.why})` : ''}` : 'face: loading…'
+  // Connect to the remote model once the face is up (its reference picture is the local face).
+  const remoteUrl = remote?.url
+  const protocols = remote?.protocols.join(',')
+  const faceUp = face.status !== undefined
+  useEffect(() => {
+    const c = client.current
+    if (!c || !faceUp) return
+    void c.setRemote(remoteUrl ? { url: remoteUrl, protocols: protocols!.split(',') } : null).catch(() => {})
+  }, [remoteUrl, protocols, faceUp])
+
+  const local = face.error ? 'face: unavailable' : face.status ? `face: ${face.status.renderer === 'webgpu' ? 'WebGPU' : 'Canvas2D'}${face.status.why ? ` (${face.status.why})` : ''}` : 'face: loading…'
+  const faceLabel = !remote
+    ? local
+    : remoteState.state === 'ready'
+      ? `face: remote ${remote.id}, through the relay`
+      : remoteState.state === 'failed'
+        ? `${local} · remote ${remote.id} unavailable`
+        : `${local} · connecting to ${remote.id}…`
   return (
     <section className={`stage stage--${mood}`} aria-label="Avatar stage" data-testid="stage" data-mood={mood}>
       <div className="stage__presence" aria-hidden ref={presence} data-testid="presence">
@@ -103,6 +127,11 @@ export function AvatarStage({ name, mood, placement, voiceLevel, avatarUrl, onCl
         {face.error ? (
           <div className="stage__problem" role="status" data-testid="face-error">
             {face.error}
+          </div>
+        ) : null}
+        {remote && remoteState.state === 'failed' ? (
+          <div className="stage__problem" role="status" data-testid="remote-error">
+            The remote avatar “{remote.id}” is unavailable ({remoteState.why}); the local face takes over. Parley tries again with the next answer.
           </div>
         ) : null}
       </div>

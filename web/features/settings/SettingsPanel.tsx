@@ -22,9 +22,11 @@ interface Props {
   /** Whether the Kokoro model is on this server (undefined while checking). */
   kokoroHosted: boolean | undefined
   avatars: readonly { id: string; name: string; description: string; preview: string }[]
+  /** Heavy avatar models on the relay, and whether each can be used now. */
+  remoteAvatars: readonly { id: string; backend: string; connected: boolean; reason: string }[]
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (!open) return
@@ -92,6 +94,19 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
                 </label>
               ))}
             </div>
+            {remoteAvatars.length > 0 && (
+              <label className="field">
+                <span className="field__help">Remote avatar — a model on a GPU server, through the relay; the face above stands in when it cannot</span>
+                <select value={settings.remoteAvatar ?? ''} data-testid="remote-avatar" onChange={(e) => onChange({ remoteAvatar: e.target.value || null })}>
+                  <option value="">None — the face above, drawn on this device</option>
+                  {remoteAvatars.map((m) => (
+                    <option key={m.id} value={m.id} disabled={!m.connected}>
+                      {m.id} ({m.backend}) — {m.connected ? 'available' : `unavailable: ${m.reason}`}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
           </fieldset>
         )}
 

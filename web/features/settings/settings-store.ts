@@ -32,6 +32,8 @@ export interface Settings {
   volume: number
   /** The avatar (a bundle in public/avatars/<id>/). */
   avatar: string
+  /** A heavy avatar model on a GPU server, through the relay; null: the local face only. */
+  remoteAvatar: string | null
 }
 
 export const DEFAULT_PERSONA =
@@ -58,6 +60,7 @@ export const defaultSettings: Settings = {
   kokoroModel: 'onnx-community/Kokoro-82M-v1.0-ONNX',
   kokoroVoice: 'af_heart',
   avatar: 'mira',
+  remoteAvatar: null,
   volume: 1,
 }
 
@@ -86,6 +89,7 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       kokoroVoice: typeof raw.kokoroVoice === 'string' && /^[a-z]{2}_[a-z]+$/.test(raw.kokoroVoice) ? raw.kokoroVoice : defaultSettings.kokoroVoice,
       volume: typeof raw.volume === 'number' && raw.volume >= 0 && raw.volume <= 1 ? raw.volume : 1,
       avatar: typeof raw.avatar === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(raw.avatar) ? raw.avatar : defaultSettings.avatar,
+      remoteAvatar: typeof raw.remoteAvatar === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(raw.remoteAvatar) ? raw.remoteAvatar : null,
     }
   } catch {
     return defaultSettings

@@ -1,0 +1,187 @@
+/**
+ * A heavy avatar model on a GPU server, through the relay (`WS /api/v1/avatar/:model`): the
+ * reply's audio goes out as exact 16 kHz chunks, a few in flight to hide the server's latency;
+ * its JPEG frames come back, are decoded here in the worker, and wait in a jitter buffer until
+ * the playback clock reaches them. Any failure is reported, and the local face draws instead.
+ */
+export type RemoteState = 'connecting' | 'ready' | 'failed'
+
+export interface RemoteEvents {
+  state(state: RemoteState, why?: string): void
+  /** The first frame of a reply was drawn (wall time, epoch ms). */
+  firstFrame(at: number): void
+}
+
+/** Chunks sent and not yet answered: enough to hide a round trip, few enough to cancel fast. */
+const IN_FLIGHT = 3
+/** Decoded frames kept behind the clock (a late frame is never shown; these are for holding). */
+const KEEP_BEHIND = 3
+const KEEPALIVE_MS = 20_000
+
+export class RemoteEngine {
+  private ws: WebSocket | undefined
+  private chunkSamples = 0
+  private fps = 25
+  /** Reply audio not yet sent (16 kHz), and how many samples of the reply were sent before it. */
+  private pending = new Float32Array(0)
+  private sent = 0
+  private inFlight = 0
+  private nextFrame = 0
+  private readonly frames = new Map<number, ImageBitmap>()
+  private firstShown = false
+  /** After a cancel, replies to the chunks it dropped may still arrive: ignored until it is confirmed. */
+  private cancelling = false
+  private keepalive: ReturnType<typeof setInterval> | undefined
+  state: RemoteState = 'connecting'
+
+  constructor(private readonly url: string, private readonly protocols: string[], private readonly referenceB64: string, private readonly events: RemoteEvents) {}
+
+  /** Opens the socket and the session (the server's model load happens now, not at the first answer). */
+  connect(): Promise<void> {
+    this.setState('connecting')
+    return new Promise((resolve, reject) => {
+      let settled = false
+      const fail = (why: string) => {
+        if (!settled) reject(new Error(why))
+        settled = true
+        this.failed(why)
+      }
+      const ws = new WebSocket(this.url, this.protocols)
+      ws.binaryType = 'arraybuffer'
+      this.ws = ws
+      ws.onopen = () => ws.send(JSON.stringify({ type: 'session.create', inputs: { image_b64: this.referenceB64 }, config: {} }))
+      ws.onmessage = (e) => {
+        if (typeof e.data !== 'string') return this.onVideo(new Uint8Array(e.data as ArrayBuffer))
+        const m = JSON.parse(e.data) as { type: string; code?: string; message?: string; audio?: { chunk_samples: number }; video?: { fps: number } }
+        if (m.type === 'session.created') {
+          this.chunkSamples = m.audio!.chunk_samples
+          this.fps = m.video!.fps
+          settled = true
+          this.setState('ready')
+          this.keepalive = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: 'ping' })), KEEPALIVE_MS)
+          resolve()
+        } else if (m.type === 'session.cancelled') this.cancelling = false
+        else if (m.type === 'error') fail(m.message ?? m.code ?? 'the avatar server reported an error')
+      }
+      ws.onerror = () => fail('the relay or the avatar server could not be reached')
+      ws.onclose = (e) => fail(e.reason ? `the session ended (${e.reason})` : 'the connection closed')
+    })
+  }
+
+  get ready() {
+    return this.state === 'ready'
+  }
+
+  /** A sentence's audio (16 kHz), `startMs` into the reply: silence fills any gap before it. */
+  speech(startMs: number, audio16k: Float32Array) {
+    if (!this.ready) return
+    const start = Math.round(startMs * 16)
+    const have = this.sent + this.pending.length
+    const gap = Math.max(0, start - have)
+    const skip = Math.max(0, have - start)
+    const next = new Float32Array(this.pending.length + gap + Math.max(0, audio16k.length - skip))
+    next.set(this.pending)
+    next.set(audio16k.subarray(skip), this.pending.length + gap)
+    this.pending = next
+    this.pump()
+  }
+
+  /** The reply has no more audio: the last chunk goes out padded with zeros. */
+  finish() {
+    if (!this.ready || !this.pending.length) return
+    const padded = new Float32Array(Math.ceil(this.pending.length / this.chunkSamples) * this.chunkSamples)
+    padded.set(this.pending)
+    this.pending = padded
+    this.pump()
+  }
+
+  /** Barge-in or a new reply: the server drops what it was doing; so do we. */
+  flush() {
+    this.pending = new Float32Array(0)
+    this.sent = 0
+    this.inFlight = 0
+    this.nextFrame = 0
+    this.firstShown = false
+    for (const f of this.frames.values()) f.close()
+    this.frames.clear()
+    if (this.ready) {
+      this.cancelling = true
+      this.ws!.send(JSON.stringify({ type: 'session.cancel' }))
+    }
+  }
+
+  /** The frame for `audioMs` into the reply, or the latest one before it (a late frame holds). */
+  frameAt(audioMs: number): ImageBitmap | undefined {
+    const index = Math.floor((audioMs * this.fps) / 1000)
+    for (const [k, f] of this.frames) if (k < index - KEEP_BEHIND) (f.close(), this.frames.delete(k))
+    for (let k = index; k >= index - KEEP_BEHIND; k--) {
+      const f = this.frames.get(k)
+      if (f) {
+        if (!this.firstShown) {
+          this.firstShown = true
+          this.events.firstFrame(performance.timeOrigin + performance.now())
+        }
+        return f
+      }
+    }
+    return undefined
+  }
+
+  private pump() {
+    const ws = this.ws!
+    while (this.ready && this.inFlight < IN_FLIGHT && this.pending.length >= this.chunkSamples) {
+      const chunk = this.pending.subarray(0, this.chunkSamples)
+      const message = new Uint8Array(4 + this.chunkSamples * 2)
+      message.set([0x41, 0x55, 0x44, 0x49])
+      const pcm = new DataView(message.buffer, 4)
+      for (let i = 0; i < chunk.length; i++) pcm.setInt16(i * 2, Math.max(-32768, Math.min(32767, Math.round(chunk[i]! * 32767))), true)
+      ws.send(message)
+      this.inFlight++
+      this.sent += this.chunkSamples
+      this.pending = this.pending.slice(this.chunkSamples)
+    }
+  }
+
+  /** A VIDX reply: its frames take the next numbers, are decoded, and join the jitter buffer. */
+  private onVideo(data: Uint8Array) {
+    if (this.cancelling) return
+    this.inFlight = Math.max(0, this.inFlight - 1)
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+    const count = view.getUint32(4, true)
+    let at = 8
+    for (let i = 0; i < count; i++) {
+      const len = view.getUint32(at, true)
+      const index = this.nextFrame++
+      void createImageBitmap(new Blob([data.slice(at + 4, at + 4 + len)], { type: 'image/jpeg' })).then(
+        (bitmap) => this.frames.set(index, bitmap),
+        () => {},
+      )
+      at += 4 + len
+    }
+    this.pump()
+  }
+
+  private failed(why: string) {
+    if (this.state === 'failed') return
+    clearInterval(this.keepalive)
+    this.setState('failed', why)
+    try {
+      this.ws?.close()
+    } catch {
+      // already closed
+    }
+  }
+
+  private setState(state: RemoteState, why?: string) {
+    this.state = state
+    this.events.state(state, why)
+  }
+
+  dispose() {
+    clearInterval(this.keepalive)
+    this.state = 'failed'
+    this.ws?.close()
+    for (const f of this.frames.values()) f.close()
+    this.frames.clear()
+  }
+}
