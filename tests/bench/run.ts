@@ -7,11 +7,12 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { type BenchResult, type Benchmark, root } from './harness.ts'
 import { answer } from './answer.bench.ts'
+import { avatarBridge } from './avatar-bridge.bench.ts'
 import { face } from './face.bench.ts'
 import { relayOverhead } from './relay-overhead.bench.ts'
 import { voice } from './voice.bench.ts'
 
-const all: Benchmark[] = [relayOverhead, voice, answer, face]
+const all: Benchmark[] = [relayOverhead, voice, answer, face, avatarBridge]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? all.filter((b) => wanted.includes(b.name)) : all
 if (!chosen.length) {

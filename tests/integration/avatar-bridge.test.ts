@@ -129,6 +129,33 @@ describe('compat backend (direct_ws)', () => {
   })
 })
 
+describe('compat failures', () => {
+  it('a compat server that fails, drops the connection or hangs becomes a clear error and a closed session', async () => {
+    for (const [behaviour, code] of [
+      [{ kind: 'drop', afterChunks: 1 }, 'backend_closed'],
+      [{ kind: 'hang', afterChunks: 1 }, 'backend_timeout'],
+      [{ kind: 'error', afterChunks: 0 }, 'runtime_error'],
+    ] as const) {
+      direct.set(behaviour)
+      const s = await avatarSocket(ws(relay, 'wav2lip'))
+      s.send(create())
+      if (code !== 'runtime_error') {
+        await s.waitFor('session.created')
+        s.audio(3200)
+        s.audio(3200)
+      }
+      expect(await s.waitFor('error', 3000), JSON.stringify(behaviour)).toMatchObject({ code })
+      await s.until(() => Boolean(s.closed()))
+      direct.reset()
+    }
+  })
+
+  it('the fake, like OmniRT, refuses a connection without its key (the relay is what adds it)', async () => {
+    await expect(avatarSocket(`${omnirt.url.replace('http', 'ws')}/v1/avatar/realtime`, { protocols: [] })).rejects.toMatchObject({ status: 401 })
+    expect((await fetch(`${omnirt.url}/v1/audio2video/models`)).status).toBe(401)
+  })
+})
+
 describe('mock backend', () => {
   it('answers each chunk with frames made from the reference image, changing with the voice', async () => {
     const s = await avatarSocket(ws(relay, 'demo'))

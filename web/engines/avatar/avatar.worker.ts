@@ -230,7 +230,7 @@ serveRequests<AvatarRequest>(self, async (req) => {
       return emit({ type: 'result', id: req.id, snapshot: { ...shot, audioMs, at, source: 'local' } }, [shot.pixels.buffer])
     }
     case 'stats':
-      return emit({ type: 'result', id: req.id, stats: { renderer: engine?.renderer?.kind ?? 'canvas2d', remoteFrames, ...(engine?.stats() ?? { frames: 0, frameMs: 0, audioMsPer10ms: 0, audioHops: 0 }) } })
+      return emit({ type: 'result', id: req.id, stats: { renderer: engine?.renderer?.kind ?? 'canvas2d', remoteFrames, remoteFirstFrameMs: remote?.firstFrameMs, ...(engine?.stats() ?? { frames: 0, frameMs: 0, audioMsPer10ms: 0, audioHops: 0 }) } })
     case 'lose-device':
       if (engine?.renderer instanceof WebGPURenderer) engine.renderer.loseDevice()
       return emit({ type: 'result', id: req.id })

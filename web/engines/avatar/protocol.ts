@@ -46,6 +46,8 @@ export interface AvatarStats {
   frameMs: number
   /** Remote frames drawn. */
   remoteFrames: number
+  /** The last reply's first audio chunk sent → its first remote frame drawn (ms). */
+  remoteFirstFrameMs?: number
   /** Mean cost of audio lip-sync per 10 ms of audio. */
   audioMsPer10ms: number
   audioHops: number

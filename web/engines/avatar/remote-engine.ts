@@ -31,6 +31,9 @@ export class RemoteEngine {
   private firstShown = false
   /** After a cancel, replies to the chunks it dropped may still arrive: ignored until it is confirmed. */
   private cancelling = false
+  private firstSentAt: number | undefined
+  /** The last reply's first chunk sent → its first frame drawn (ms). */
+  firstFrameMs: number | undefined
   private keepalive: ReturnType<typeof setInterval> | undefined
   state: RemoteState = 'connecting'
 
@@ -102,6 +105,7 @@ export class RemoteEngine {
     this.inFlight = 0
     this.nextFrame = 0
     this.firstShown = false
+    this.firstSentAt = undefined
     for (const f of this.frames.values()) f.close()
     this.frames.clear()
     if (this.ready) {
@@ -119,6 +123,7 @@ export class RemoteEngine {
       if (f) {
         if (!this.firstShown) {
           this.firstShown = true
+          if (this.firstSentAt !== undefined) this.firstFrameMs = performance.now() - this.firstSentAt
           this.events.firstFrame(performance.timeOrigin + performance.now())
         }
         return f
@@ -135,6 +140,7 @@ export class RemoteEngine {
       message.set([0x41, 0x55, 0x44, 0x49])
       const pcm = new DataView(message.buffer, 4)
       for (let i = 0; i < chunk.length; i++) pcm.setInt16(i * 2, Math.max(-32768, Math.min(32767, Math.round(chunk[i]! * 32767))), true)
+      if (this.sent === 0) this.firstSentAt = performance.now()
       ws.send(message)
       this.inFlight++
       this.sent += this.chunkSamples
