@@ -38,7 +38,10 @@ export const connectNode: Connect = (url, headers) =>
       ws.on('error', () => {})
       resolve({ ...peer(ws), get bufferedAmount() { return ws.bufferedAmount }, onMessage: (h) => void (onMessage = h), onClose: (h) => void (onClose = h) })
     })
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`it answered HTTP ${res.statusCode}`)))
+    ws.once('unexpected-response', (req, res) => {
+      req.destroy()
+      reject(new Error(`it answered HTTP ${res.statusCode}`))
+    })
     ws.once('error', (err) => reject(err))
   })
 
@@ -56,10 +59,20 @@ export function attachAvatarSockets(server: Server, config: RelayConfig, options
     handleProtocols: (offered) => (offered.has(AVATAR_PROTOCOL) ? AVATAR_PROTOCOL : false),
   })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    // Nothing a client sends may throw out of this listener: that would end the process.
+    try {
+      upgrade(req, socket, head)
+    } catch (err) {
+      options.log?.({ level: 'error', msg: 'avatar upgrade failed', error: (err as Error).message })
+      socket.destroy()
+    }
+  })
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const headers = new Headers()
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v)
     const outcome = check(req.url ?? '/', headers)
-    if (outcome === null) return refuse(socket, new ApiError(404, 'not_found', `There is no WebSocket at ${req.url}.`))
+    if (outcome === null) return refuse(socket, new ApiError(404, 'not_found', 'There is no WebSocket at that path.'))
     if (outcome instanceof ApiError) return refuse(socket, outcome)
     wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new AvatarSession(outcome, { connect: options.connect ?? connectNode, omnirtKey: config.avatar.omnirt?.apiKey, limits: options.limits, log: options.log }, peer(ws))
@@ -67,6 +80,6 @@ export function attachAvatarSockets(server: Server, config: RelayConfig, options
       ws.on('close', () => session.onClientClose())
       ws.on('error', () => session.onClientClose())
     })
-  })
+  }
   return wss
 }

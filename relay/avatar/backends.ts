@@ -79,9 +79,18 @@ class ReplyWatch {
   }
 }
 
+/** A connection opened for a session that has since ended or been replaced: not an error. */
+class Superseded extends WireError {
+  constructor() {
+    super('closed', 'The session ended.')
+  }
+}
+
 export class NativeBackend implements Backend {
   private peer: BackendPeer | undefined
   private closing = false
+  /** Between a cancel and the server's confirmation, answers to dropped chunks are not counted. */
+  private cancelling = false
   private readonly watch: ReplyWatch
 
   constructor(private readonly model: AvatarModel, private readonly connect: Connect, private readonly headers: Record<string, string>, private readonly out: BackendOutput, private readonly limits: AvatarLimits) {
@@ -91,20 +100,37 @@ export class NativeBackend implements Backend {
   async create(message: Create): Promise<SessionInfo> {
     const peer = await this.connect(this.model.wsUrl!, this.headers)
     this.peer = peer
+    if (this.closing) {
+      peer.close(1000, 'session ended')
+      throw new Superseded()
+    }
     const created = firstReply(peer, 'session.created', this.limits.replyMs, 'the new session')
     peer.send(JSON.stringify({ type: 'session.create', model: this.model.id, backend: 'auto', inputs: message.inputs, config: message.config }))
     const m = await created
+    const audio = m.audio as Partial<SessionInfo['audio']> | undefined
+    const video = m.video as Partial<SessionInfo['video']> | undefined
+    const chunk = Number(audio?.chunk_samples)
+    const fps = Number(video?.fps)
+    // Checked, not trusted: a bad chunk size or frame rate would break every browser after it.
+    if (!Number.isInteger(chunk) || chunk <= 0 || chunk > 16000 * 10 || !(fps > 0 && fps <= 120)) throw new WireError('backend_error', 'The avatar server gave no usable chunk size or frame rate.')
     peer.onMessage((data) => {
       if (typeof data !== 'string') {
+        if (this.cancelling) return
         this.watch.answered()
         return this.out.video(data)
       }
       const reply = parseJson(data)
-      if (reply?.type === 'error') this.watch.answered()
+      if (reply?.type === 'session.cancelled') this.cancelling = false
+      else if (reply?.type === 'error' && !this.cancelling) this.watch.answered()
       if (reply) this.out.text(data)
     })
     peer.onClose((code) => !this.closing && this.out.fail('backend_closed', `The avatar server closed the session (${code}).`))
-    return { session_id: String(m.session_id), trace_id: typeof m.trace_id === 'string' ? m.trace_id : undefined, audio: m.audio as SessionInfo['audio'], video: m.video as SessionInfo['video'] }
+    return {
+      session_id: String(m.session_id),
+      trace_id: typeof m.trace_id === 'string' ? m.trace_id : undefined,
+      audio: { format: 'pcm_s16le', sample_rate: 16000, channels: 1, chunk_samples: chunk },
+      video: { encoding: 'jpeg-seq', wire_magic: 'VIDX', fps, width: Number(video?.width) || 0, height: Number(video?.height) || 0 },
+    }
   }
 
   audio(chunk: Uint8Array) {
@@ -116,6 +142,7 @@ export class NativeBackend implements Backend {
 
   async cancel() {
     this.watch.clear()
+    this.cancelling = true
     this.peer!.send(JSON.stringify({ type: 'session.cancel' }))
   }
 
@@ -144,6 +171,10 @@ export class CompatBackend implements Backend {
   private index = 0
   private create_: Create | undefined
   private closing = false
+  /** A connection still being opened (closed too if the session ends meanwhile). */
+  private opening: BackendPeer | undefined
+  /** Each cancel opens a new connection; only the latest may become the session's. */
+  private generation = 0
   private readonly watch: ReplyWatch
   private readonly id = newId()
 
@@ -166,8 +197,14 @@ export class CompatBackend implements Backend {
   }
 
   /** Connects and sends init; resolves once the server answered init_ok. */
-  private async open(): Promise<{ peer: BackendPeer; init: Record<string, unknown> }> {
+  private async open(generation = this.generation): Promise<{ peer: BackendPeer; init: Record<string, unknown> }> {
+    const stale = () => this.closing || generation !== this.generation
     const peer = await this.connect(this.model.wsUrl!, this.headers)
+    if (stale()) {
+      peer.close(1000, 'superseded')
+      throw new Superseded()
+    }
+    this.opening = peer
     const ok = firstReply(peer, 'init_ok', this.limits.replyMs, 'init')
     const { inputs, config } = this.create_!
     peer.send(JSON.stringify({ type: 'init', ref_image: inputs.image_b64, ...(inputs.prompt ? { prompt: inputs.prompt } : {}), ...(config.seed !== undefined ? { seed: config.seed } : {}) }))
@@ -175,6 +212,11 @@ export class CompatBackend implements Backend {
       peer.close(1000, 'init failed')
       throw err
     })
+    if (this.opening === peer) this.opening = undefined
+    if (stale()) {
+      peer.close(1000, 'superseded')
+      throw new Superseded()
+    }
     this.peer = peer
     peer.onMessage((data) => this.onReply(peer, data))
     peer.onClose((code) => peer === this.peer && !this.closing && this.out.fail('backend_closed', `The avatar server closed the session (${code}).`))
@@ -217,19 +259,25 @@ export class CompatBackend implements Backend {
     this.watch.clear()
     const old = this.peer
     this.peer = undefined
+    this.opening?.close(1000, 'superseded')
     this.out.text(JSON.stringify({ type: 'session.cancelled', session_id: this.id }))
     old?.close(1000, 'cancelled')
-    // Re-init now, while the user speaks: chunks sent meanwhile wait in the queue.
-    this.ready = this.open().then(({ peer }) => {
+    // Re-init now, while the user speaks: chunks sent meanwhile wait in the queue. A second
+    // cancel before this one is done replaces it (the older connection is closed, not kept).
+    const generation = ++this.generation
+    this.ready = this.open(generation).then(({ peer }) => {
       this.next()
       return peer
     })
-    await this.ready
+    await this.ready.catch((err: unknown) => {
+      if (!(err instanceof Superseded)) throw err
+    })
   }
 
   close() {
     this.closing = true
     this.watch.clear()
+    this.opening?.close(1000, 'session closed')
     try {
       this.peer?.send(JSON.stringify({ type: 'close' }))
     } catch {

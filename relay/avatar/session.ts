@@ -87,12 +87,20 @@ export class AvatarSession {
               this.state = 'ready'
               this.client.send(JSON.stringify({ type: 'session.created', ...info }))
             },
-            (err: unknown) => (err instanceof WireError ? this.fail(err.code, err.message) : this.fail('backend_unavailable', `The avatar server for "${this.model.id}" could not be reached (${(err as Error).message}).`)),
+            (err: unknown) => {
+              if (err instanceof WireError) return this.fail(err.code, err.message)
+              // The detail (an address, a network error) goes to the log, not to the browser.
+              this.deps.log?.({ level: 'warn', msg: 'avatar backend unreachable', model: this.model.id, error: (err as Error).message })
+              this.fail('backend_unavailable', `The avatar server for "${this.model.id}" could not be reached. The relay's log says why.`)
+            },
           )
           return
         case 'session.cancel':
           if (this.state !== 'ready') throw new WireError('session_required', 'There is no session to cancel.')
-          return void this.backend!.cancel().catch((err: unknown) => this.fail('backend_unavailable', `The avatar server did not come back after a cancel (${(err as Error).message}).`))
+          return void this.backend!.cancel().catch((err: unknown) => {
+            this.deps.log?.({ level: 'warn', msg: 'avatar backend lost at cancel', model: this.model.id, error: (err as Error).message })
+            this.fail('backend_unavailable', 'The avatar server did not come back after a cancel.')
+          })
         case 'session.close':
           this.client.send(JSON.stringify({ type: 'session.closed', session_id: this.info?.session_id ?? null }))
           return this.end(1000, 'closed')
@@ -113,8 +121,13 @@ export class AvatarSession {
       text: (text) => this.state !== 'closed' && this.client.send(text),
       video: (data) => {
         if (this.state === 'closed') return
-        // A browser that does not keep up loses frames, not the relay's memory.
-        if (this.client.bufferedAmount > this.limits.maxClientBufferBytes) return void this.droppedFrames++
+        // A browser that does not keep up loses frames, not the relay's memory; it is told how many,
+        // so its frame numbering and its count of answered chunks stay right.
+        if (this.client.bufferedAmount > this.limits.maxClientBufferBytes) {
+          const frames = data.length >= 8 ? new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(4, true) : 0
+          this.droppedFrames += frames
+          return this.client.send(JSON.stringify({ type: 'video.dropped', frames }))
+        }
         this.client.send(data)
       },
       fail: (code, message) => this.fail(code, message),

@@ -17,7 +17,12 @@ export function avatarUpgrade(config: RelayConfig) {
   const origin = originCheck({ allowedOrigins: config.allowedOrigins, listenHost: config.host })
   /** The model to connect to, a refusal, or null when the path is not an avatar socket. */
   return (url: string, headers: Headers): AvatarModel | ApiError | null => {
-    const path = new URL(url, 'http://relay').pathname
+    let path: string
+    try {
+      path = new URL(url, 'http://relay').pathname
+    } catch {
+      return new ApiError(400, 'bad_request', 'That request path is not a URL path.')
+    }
     const m = AVATAR_PATH.exec(path)
     if (!m) return null
     const refused = origin(headers) ?? tokenProblem(config.accessToken, tokenFromHeaders(headers))

@@ -38,7 +38,12 @@ export function imageType(bytes: Uint8Array): 'jpeg' | 'png' | null {
 
 export function decodeBase64(b64: string): Uint8Array {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 === 1) throw new WireError('bad_image_base64', 'inputs.image_b64 is not base64.')
-  const bin = atob(b64)
+  let bin: string
+  try {
+    bin = atob(b64)
+  } catch {
+    throw new WireError('bad_image_base64', 'inputs.image_b64 is not base64.')
+  }
   const out = new Uint8Array(bin.length)
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
   return out

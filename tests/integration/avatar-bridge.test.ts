@@ -156,6 +156,39 @@ describe('compat failures', () => {
   })
 })
 
+describe('awkward clients', () => {
+  it('two cancels in a row leave one live connection to the compat server, and the next chunk is answered', async () => {
+    const s = await avatarSocket(ws(relay, 'wav2lip'))
+    s.send(create())
+    await s.waitFor('session.created')
+    s.send({ type: 'session.cancel' })
+    s.send({ type: 'session.cancel' })
+    await s.until(() => s.texts().filter((m) => m.type === 'session.cancelled').length === 2)
+    s.audio(3200)
+    await s.until(() => s.videos().length === 1)
+    await s.until(() => direct.sessions.filter((x) => !x.closed).length === 1)
+    s.close()
+  })
+
+  it('a malformed upgrade path or odd base64 is refused without harm to the relay', async () => {
+    const { connect } = await import('node:net')
+    const url = new URL(relay.url)
+    const reply = await new Promise<string>((resolve) => {
+      const sock = connect(Number(url.port), url.hostname, () => sock.write('GET //[ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'))
+      let got = ''
+      sock.on('data', (d) => (got += d))
+      sock.on('close', () => resolve(got))
+      sock.on('error', () => resolve(got))
+    })
+    expect(reply).toMatch(/^HTTP\/1\.1 400/)
+    expect((await fetch(`${relay.url}/api/health`)).status).toBe(200)
+    const s = await avatarSocket(ws(relay, 'demo'))
+    s.send({ type: 'session.create', inputs: { image_b64: 'AAAAA=' } })
+    expect(await s.waitFor('error')).toMatchObject({ code: 'bad_image_base64' })
+    s.close()
+  })
+})
+
 describe('mock backend', () => {
   it('answers each chunk with frames made from the reference image, changing with the voice', async () => {
     const s = await avatarSocket(ws(relay, 'demo'))

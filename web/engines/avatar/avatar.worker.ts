@@ -92,15 +92,21 @@ async function referenceImage(): Promise<string> {
 }
 
 /** Connects to the remote model (again); a failure leaves the local face drawing. */
+let remoteGeneration = 0
 async function startRemote() {
+  const generation = ++remoteGeneration
   remote?.dispose()
   remote = undefined
   if (!remoteTarget || !engine) return emit({ type: 'remote-state', state: 'off' })
   lastRemoteTry = performance.now()
-  const r = new RemoteEngine(remoteTarget.url, remoteTarget.protocols, await referenceImage(), {
-    state: (state, why) => emit({ type: 'remote-state', state, why }),
+  const target = remoteTarget
+  const reference = await referenceImage()
+  // A newer call (another model, or off) won while the picture was made.
+  if (generation !== remoteGeneration) return
+  const r = new RemoteEngine(target.url, target.protocols, reference, {
+    state: (state, why) => generation === remoteGeneration && emit({ type: 'remote-state', state, why }),
     firstFrame: (at) => emit({ type: 'first-frame', at }),
-  })
+  }, () => audioNow())
   remote = r
   await r.connect().catch(() => {})
 }

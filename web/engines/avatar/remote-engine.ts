@@ -16,6 +16,10 @@ export interface RemoteEvents {
 const IN_FLIGHT = 3
 /** Decoded frames kept behind the clock (a late frame is never shown; these are for holding). */
 const KEEP_BEHIND = 3
+/** Audio is sent at most this far ahead of what is playing: a fast server must not fill memory with frames. */
+const AHEAD_MS = 3000
+/** And never more decoded frames than this (a hidden tab draws nothing, so prunes nothing). */
+const MAX_FRAMES = 150
 const KEEPALIVE_MS = 20_000
 
 export class RemoteEngine {
@@ -34,10 +38,13 @@ export class RemoteEngine {
   private firstSentAt: number | undefined
   /** The last reply's first chunk sent → its first frame drawn (ms). */
   firstFrameMs: number | undefined
+  /** Bumped by each flush: decodes that finish after it belong to an old reply. */
+  private generation = 0
   private keepalive: ReturnType<typeof setInterval> | undefined
   state: RemoteState = 'connecting'
 
-  constructor(private readonly url: string, private readonly protocols: string[], private readonly referenceB64: string, private readonly events: RemoteEvents) {}
+  /** `clock`: where the reply's playback is now (ms). */
+  constructor(private readonly url: string, private readonly protocols: string[], private readonly referenceB64: string, private readonly events: RemoteEvents, private readonly clock: () => number) {}
 
   /** Opens the socket and the session (the server's model load happens now, not at the first answer). */
   connect(): Promise<void> {
@@ -64,6 +71,11 @@ export class RemoteEngine {
           this.keepalive = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: 'ping' })), KEEPALIVE_MS)
           resolve()
         } else if (m.type === 'session.cancelled') this.cancelling = false
+        else if (m.type === 'video.dropped' && !this.cancelling) {
+          // The relay dropped a reply for a browser that fell behind: keep the numbering and the count.
+          this.nextFrame += Number((m as { frames?: number }).frames) || 0
+          this.inFlight = Math.max(0, this.inFlight - 1)
+        }
         else if (m.type === 'error') fail(m.message ?? m.code ?? 'the avatar server reported an error')
       }
       ws.onerror = () => fail('the relay or the avatar server could not be reached')
@@ -100,6 +112,8 @@ export class RemoteEngine {
 
   /** Barge-in or a new reply: the server drops what it was doing; so do we. */
   flush() {
+    const outstanding = this.sent > 0 || this.inFlight > 0 || this.pending.length > 0
+    this.generation++
     this.pending = new Float32Array(0)
     this.sent = 0
     this.inFlight = 0
@@ -108,7 +122,8 @@ export class RemoteEngine {
     this.firstSentAt = undefined
     for (const f of this.frames.values()) f.close()
     this.frames.clear()
-    if (this.ready) {
+    // Only a reply in progress needs cancelling (a compat server pays a re-init for each).
+    if (this.ready && outstanding) {
       this.cancelling = true
       this.ws!.send(JSON.stringify({ type: 'session.cancel' }))
     }
@@ -116,6 +131,7 @@ export class RemoteEngine {
 
   /** The frame for `audioMs` into the reply, or the latest one before it (a late frame holds). */
   frameAt(audioMs: number): ImageBitmap | undefined {
+    this.pump()
     const index = Math.floor((audioMs * this.fps) / 1000)
     for (const [k, f] of this.frames) if (k < index - KEEP_BEHIND) (f.close(), this.frames.delete(k))
     for (let k = index; k >= index - KEEP_BEHIND; k--) {
@@ -134,7 +150,7 @@ export class RemoteEngine {
 
   private pump() {
     const ws = this.ws!
-    while (this.ready && this.inFlight < IN_FLIGHT && this.pending.length >= this.chunkSamples) {
+    while (this.ready && this.inFlight < IN_FLIGHT && this.pending.length >= this.chunkSamples && this.sent / 16 - this.clock() < AHEAD_MS) {
       const chunk = this.pending.subarray(0, this.chunkSamples)
       const message = new Uint8Array(4 + this.chunkSamples * 2)
       message.set([0x41, 0x55, 0x44, 0x49])
@@ -158,8 +174,13 @@ export class RemoteEngine {
     for (let i = 0; i < count; i++) {
       const len = view.getUint32(at, true)
       const index = this.nextFrame++
+      const generation = this.generation
       void createImageBitmap(new Blob([data.slice(at + 4, at + 4 + len)], { type: 'image/jpeg' })).then(
-        (bitmap) => this.frames.set(index, bitmap),
+        (bitmap) => {
+          if (generation !== this.generation || this.frames.size >= MAX_FRAMES) return bitmap.close()
+          this.frames.get(index)?.close()
+          this.frames.set(index, bitmap)
+        },
         () => {},
       )
       at += 4 + len
@@ -185,6 +206,7 @@ export class RemoteEngine {
 
   dispose() {
     clearInterval(this.keepalive)
+    this.generation++
     this.state = 'failed'
     this.ws?.close()
     for (const f of this.frames.values()) f.close()
