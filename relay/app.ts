@@ -4,6 +4,7 @@ import { requireAccessToken } from './access.ts'
 import type { RelayConfig } from './config.ts'
 import { ApiError, errorResponse } from './errors.ts'
 import { guardOrigin } from './origin-guard.ts'
+import { securityHeaders } from './security-headers.ts'
 import { avatarRoutes } from './routes/avatar.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { metaRoutes } from './routes/meta.ts'
@@ -40,6 +41,7 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
     })
 
   const app = new Hono()
+  app.use('*', securityHeaders())
   app.route('/api', api)
   app.route('/', spaRoutes(deps.assets))
 
