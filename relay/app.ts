@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import { requireAccessToken } from './access.ts'
 import type { RelayConfig } from './config.ts'
 import { ApiError, errorResponse } from './errors.ts'
+import { cors } from './cors.ts'
 import { guardOrigin } from './origin-guard.ts'
 import { securityHeaders } from './security-headers.ts'
 import { avatarRoutes } from './routes/avatar.ts'
@@ -31,6 +32,7 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
   const api = new Hono()
     .route('/', metaRoutes(config, RELAY_VERSION))
     .use('/v1/*', guardOrigin({ allowedOrigins: config.allowedOrigins, listenHost: config.host }))
+    .use('/v1/*', cors(config.allowedOrigins))
     .use('/v1/*', requireAccessToken(config.accessToken))
     .route('/v1', chatRoutes({ llm: config.llm, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', speechRoutes({ tts: config.tts, limits: config.limits, fetch: fetchUpstream }))

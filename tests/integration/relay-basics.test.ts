@@ -156,4 +156,27 @@ describe('other websites cannot use the relay through a visitor’s browser', ()
       await listed.close()
     }
   })
+
+  it('answers CORS for allowed origins by name (never *), preflights before the token, and nothing for others', async () => {
+    const listed = await startStack({ env: { PARLEY_ALLOWED_ORIGINS: 'https://app.example.com', PARLEY_ACCESS_TOKEN: 'tok-1' } })
+    try {
+      const pre = await listed.api('/api/v1/chat/completions', { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } })
+      expect(pre.status).toBe(204)
+      expect(pre.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+      expect(pre.headers.get('access-control-allow-headers')).toContain('authorization')
+      expect(pre.headers.get('vary')).toContain('Origin')
+      const res = await listed.api('/api/v1/chat/completions', { ...chatBody(), headers: { 'content-type': 'application/json', origin: 'https://app.example.com', authorization: 'Bearer tok-1' } })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+      expect(res.headers.get('access-control-allow-credentials')).toBeNull()
+      await res.text()
+      const denied = await listed.api('/api/v1/chat/completions', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })
+      expect(denied.status).toBe(403)
+      expect(denied.headers.get('access-control-allow-origin')).toBeNull()
+      // The API's answers carry nosniff; the page's also a strict CSP.
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    } finally {
+      await listed.close()
+    }
+  })
 })
