@@ -1,9 +1,10 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { requireAccessToken } from './access.ts'
 import type { RelayConfig } from './config.ts'
 import { ApiError, errorResponse } from './errors.ts'
 import { cors } from './cors.ts'
+import { MemoryRateStore, rateLimit, type RateLimitOptions, type RateStore } from './rate-limit.ts'
 import { guardOrigin } from './origin-guard.ts'
 import { securityHeaders } from './security-headers.ts'
 import { avatarRoutes } from './routes/avatar.ts'
@@ -22,6 +23,10 @@ export interface RelayDeps {
   assets?: AssetSource
   /** One structured entry per line; never receives keys. */
   log?: (entry: Record<string, unknown>) => void
+  /** Where the per-client counts live (default: this process's memory). */
+  rateStore?: RateStore
+  /** The client's address as the runtime sees it (the limits' key when no trusted proxy says otherwise). */
+  clientAddress?: (c: Context) => string | undefined
 }
 
 /** The whole relay over Web Request/Response only: each runtime wraps it in a few lines. */
@@ -29,11 +34,22 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
   const fetchUpstream = deps.fetch ?? ((input, init) => fetch(input, init))
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)))
 
+  const limits: RateLimitOptions = {
+    store: deps.rateStore ?? new MemoryRateStore(),
+    perMinute: config.rateLimit.perMinute,
+    maxStreams: config.rateLimit.maxStreams,
+    clientKey: (c) => (config.rateLimit.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) || deps.clientAddress?.(c) || 'unknown',
+  }
   const api = new Hono()
     .route('/', metaRoutes(config, RELAY_VERSION))
     .use('/v1/*', guardOrigin({ allowedOrigins: config.allowedOrigins, listenHost: config.host }))
     .use('/v1/*', cors(config.allowedOrigins))
     .use('/v1/*', requireAccessToken(config.accessToken))
+    .use('/v1/*', async (c, next) => {
+      // Streams (chat, speech) also hold a slot while they run; everything counts against the minute.
+      const streaming = c.req.method === 'POST' && (c.req.path.endsWith('/chat/completions') || c.req.path.endsWith('/audio/speech'))
+      return rateLimit(limits, streaming)(c, next)
+    })
     .route('/v1', chatRoutes({ llm: config.llm, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', speechRoutes({ tts: config.tts, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', transcriptionRoutes({ asr: config.asr, limits: config.limits, fetch: fetchUpstream }))

@@ -68,6 +68,8 @@ export interface RelayConfig {
   asr: AsrConfig | undefined
   tts: TtsConfig | undefined
   avatar: AvatarConfig
+  /** Per-client limits (0 turns one off); behind a proxy, the client is X-Forwarded-For's first address. */
+  rateLimit: { perMinute: number; maxStreams: number; trustProxy: boolean }
   limits: RelayLimits
 }
 
@@ -119,6 +121,9 @@ const envSchema = z.object({
   ),
   PARLEY_ACCESS_TOKEN: optionalText,
   PARLEY_ALLOWED_ORIGINS: list,
+  PARLEY_RATE_LIMIT: z.preprocess(blankToUndefined, z.coerce.number({ error: 'expected requests per minute per client (0 turns it off)' }).int('expected a whole number').min(0, 'expected 0 or more').default(600)),
+  PARLEY_MAX_STREAMS: z.preprocess(blankToUndefined, z.coerce.number({ error: 'expected streams per client (0 turns it off)' }).int('expected a whole number').min(0, 'expected 0 or more').default(8)),
+  PARLEY_TRUST_PROXY: z.preprocess(blankToUndefined, z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).optional()),
   LLM_BASE_URL: httpUrl,
   LLM_API_KEY: optionalText,
   LLM_MODEL: optionalText,
@@ -188,6 +193,7 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
     asr,
     tts,
     avatar,
+    rateLimit: { perMinute: e.PARLEY_RATE_LIMIT, maxStreams: e.PARLEY_MAX_STREAMS, trustProxy: e.PARLEY_TRUST_PROXY === 'true' || e.PARLEY_TRUST_PROXY === '1' },
     limits: { ...defaultLimits, ...overrides },
   }
 }

@@ -142,6 +142,7 @@ export async function startRelay(
   const app = createApp(config, {
     ...options,
     fetch: options.fetch ?? createNodeFetch(),
+    clientAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,
     assets: hasDist && distDir ? withModels(folderAssets(distDir), folderAssets(options.modelsDir ?? DEFAULT_MODELS)) : undefined,
   })
   return new Promise((resolveStart, reject) => {

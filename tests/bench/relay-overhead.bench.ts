@@ -44,7 +44,7 @@ export const relayOverhead: Benchmark = {
     const upstream = `${fake.match[0]}/v1`
     // The relay as production runs it (npm start): compiled JS, no TypeScript loader.
     await buildRelay()
-    const relay = await spawnNode('build/relay.mjs', [], { HOST: '127.0.0.1', PORT: '0', LLM_BASE_URL: upstream, LLM_MODEL: 'fake-model', LLM_API_KEY: 'bench' }, /listening on (http:\/\/[^\s]+)/)
+    const relay = await spawnNode('build/relay.mjs', [], { HOST: '127.0.0.1', PORT: '0', LLM_BASE_URL: upstream, LLM_MODEL: 'fake-model', LLM_API_KEY: 'bench', PARLEY_RATE_LIMIT: '0', PARLEY_MAX_STREAMS: '0' }, /listening on (http:\/\/[^\s]+)/)
     const relayBase = `${relay.match[1]}/api/v1`
     const bare = await spawnNode('tests/bench/bare-proxy.mjs', [], { UPSTREAM: upstream }, /http:\/\/127\.0\.0\.1:\d+/)
     const bareBase = `${bare.match[0]}/v1`

@@ -1,0 +1,119 @@
+/**
+ * Per-client limits: requests per window, and streams open at once. The counts live in a store
+ * behind a small interface — in memory for one process; a deployment with several instances plugs
+ * in a shared one. A refusal is a 429 with Retry-After.
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { ApiError } from './errors.ts'
+
+export interface RateStore {
+  /** Counts one request in the client's current window; how many so far, and when the window ends. */
+  hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>
+  /** Takes one of `max` stream slots; false when all are taken. */
+  acquire(key: string, max: number): Promise<boolean>
+  release(key: string): Promise<void>
+}
+
+/** One process's counts. Windows that ended are swept as new ones start, so memory stays flat. */
+export class MemoryRateStore implements RateStore {
+  private readonly windows = new Map<string, { count: number; endsAt: number }>()
+  private readonly streams = new Map<string, number>()
+  private lastSweep = 0
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async hit(key: string, windowMs: number) {
+    const now = this.now()
+    if (now - this.lastSweep > windowMs) {
+      this.lastSweep = now
+      for (const [k, w] of this.windows) if (w.endsAt <= now) this.windows.delete(k)
+    }
+    let w = this.windows.get(key)
+    if (!w || w.endsAt <= now) this.windows.set(key, (w = { count: 0, endsAt: now + windowMs }))
+    w.count++
+    return { count: w.count, resetInMs: w.endsAt - now }
+  }
+
+  async acquire(key: string, max: number) {
+    const open = this.streams.get(key) ?? 0
+    if (open >= max) return false
+    this.streams.set(key, open + 1)
+    return true
+  }
+
+  async release(key: string) {
+    const open = (this.streams.get(key) ?? 1) - 1
+    if (open <= 0) this.streams.delete(key)
+    else this.streams.set(key, open)
+  }
+
+  /** For tests and soak checks: how many keys are held. */
+  get size() {
+    return this.windows.size + this.streams.size
+  }
+}
+
+export interface RateLimitOptions {
+  store: RateStore
+  /** Requests per client per minute; 0 turns the limit off. */
+  perMinute: number
+  /** Streams (chat, speech) a client may have open at once; 0 turns the limit off. */
+  maxStreams: number
+  /** Who the client is (its address, as the runtime knows it). */
+  clientKey(c: Context): string
+}
+
+/** Counts every request; for streaming routes (`stream: true`), holds a slot until the body ends. */
+export function rateLimit(options: RateLimitOptions, stream = false): MiddlewareHandler {
+  return async function limit(c, next) {
+    const key = options.clientKey(c)
+    if (options.perMinute > 0) {
+      const { count, resetInMs } = await options.store.hit(key, 60_000)
+      if (count > options.perMinute) {
+        const wait = Math.max(1, Math.ceil(resetInMs / 1000))
+        throw new ApiError(429, 'rate_limited', `Too many requests from this client (more than ${options.perMinute} a minute). Try again in ${wait} s.`, 'rate_limit_error', { 'retry-after': String(wait) })
+      }
+    }
+    if (!stream || options.maxStreams <= 0) return next()
+    if (!(await options.store.acquire(key, options.maxStreams))) {
+      throw new ApiError(429, 'too_many_streams', `This client already has ${options.maxStreams} answers streaming. Wait for one to finish or stop it.`, 'rate_limit_error', { 'retry-after': '1' })
+    }
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      void options.store.release(key)
+    }
+    try {
+      await next()
+    } catch (err) {
+      release()
+      throw err
+    }
+    const body = c.res.body
+    if (!body) return release()
+    // The slot is held until the stream ends, fails or the client goes away.
+    const reader = body.getReader()
+    c.res = new Response(
+      new ReadableStream({
+        async pull(controller) {
+          try {
+            const { done, value } = await reader.read()
+            if (done) {
+              release()
+              controller.close()
+            } else controller.enqueue(value)
+          } catch (err) {
+            release()
+            controller.error(err)
+          }
+        },
+        cancel(reason) {
+          release()
+          return reader.cancel(reason)
+        },
+      }),
+      c.res,
+    )
+  }
+}
