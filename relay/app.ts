@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import { requireAccessToken } from './access.ts'
 import type { RelayConfig } from './config.ts'
 import { ApiError, errorResponse } from './errors.ts'
+import { relayLogger } from './log.ts'
 import { cors } from './cors.ts'
 import { MemoryRateStore, rateLimit, type RateLimitOptions, type RateStore } from './rate-limit.ts'
 import { guardOrigin } from './origin-guard.ts'
@@ -32,7 +33,7 @@ export interface RelayDeps {
 /** The whole relay over Web Request/Response only: each runtime wraps it in a few lines. */
 export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
   const fetchUpstream = deps.fetch ?? ((input, init) => fetch(input, init))
-  const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)))
+  const log = relayLogger(config, deps.log)
 
   const limits: RateLimitOptions = {
     store: deps.rateStore ?? new MemoryRateStore(),
@@ -60,6 +61,12 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
 
   const app = new Hono()
   app.use('*', securityHeaders())
+  // An access line per API call: method, path (never the query: it may hold a token), status, time.
+  app.use('/api/*', async (c, next) => {
+    const started = performance.now()
+    await next()
+    log({ level: c.res.status >= 500 ? 'error' : c.res.status >= 400 ? 'warn' : 'info', msg: 'request', method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) })
+  })
   app.route('/api', api)
   app.route('/', spaRoutes(deps.assets))
 

@@ -13,6 +13,7 @@ import { Readable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp, type RelayDeps } from './app.ts'
 import type { AvatarLimits } from './avatar/session.ts'
+import { relayLogger } from './log.ts'
 import { attachAvatarSockets } from './node-websocket.ts'
 import { ConfigError, loadConfig, type RelayConfig } from './config.ts'
 import type { AssetSource } from './spa.ts'
@@ -161,7 +162,7 @@ export async function startRelay(
       })
     })
     server.once('error', reject)
-    const sockets = attachAvatarSockets(server as unknown as import('node:http').Server, config, { log: options.log, limits: options.avatarLimits })
+    const sockets = attachAvatarSockets(server as unknown as import('node:http').Server, config, { log: relayLogger(config, options.log), limits: options.avatarLimits })
     server.once('close', () => sockets.close())
   })
 }
