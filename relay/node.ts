@@ -136,7 +136,7 @@ export interface RunningRelay {
 
 export async function startRelay(
   config: RelayConfig,
-  options: { distDir?: string | null; modelsDir?: string; avatarLimits?: Partial<AvatarLimits> } & Omit<RelayDeps, 'assets'> = {},
+  options: { distDir?: string | null; modelsDir?: string; avatarLimits?: Partial<AvatarLimits>; headersTimeoutMs?: number } & Omit<RelayDeps, 'assets'> = {},
 ): Promise<RunningRelay> {
   const distDir = options.distDir === undefined ? DEFAULT_DIST : options.distDir
   const hasDist = distDir ? await stat(join(distDir, 'index.html')).then(() => true, () => false) : false
@@ -147,7 +147,10 @@ export async function startRelay(
     assets: hasDist && distDir ? withModels(folderAssets(distDir), folderAssets(options.modelsDir ?? DEFAULT_MODELS)) : undefined,
   })
   return new Promise((resolveStart, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info: AddressInfo) => {
+    // Slow-loris: a client must send its request headers within 10 s, and its whole request (an
+    // audio upload included) within 60 s; idle keep-alive connections close after 5 s.
+    const headersTimeout = options.headersTimeoutMs ?? 10_000
+    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: { headersTimeout, requestTimeout: Math.max(60_000, headersTimeout), keepAliveTimeout: 5_000, connectionsCheckingInterval: Math.min(1_000, headersTimeout) } }, (info: AddressInfo) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address
       resolveStart({
         url: `http://${host}:${info.port}`,
@@ -189,6 +192,16 @@ async function main() {
   const shutdown = () => void relay.close().then(() => process.exit(0))
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
+  // `kill -USR2 <pid>`: one log line with what the process holds open (sockets, timers) and its
+  // memory — for operators chasing a leak, and for the soak test.
+  process.on('SIGUSR2', () => {
+    // With --expose-gc, collect first, so the numbers are what is really held.
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const resources: Record<string, number> = {}
+    for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
+    const memory = process.memoryUsage()
+    console.log(JSON.stringify({ ts: new Date().toISOString(), level: 'info', msg: 'resources', resources, rss: memory.rss, heapUsed: memory.heapUsed }))
+  })
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) void main()
