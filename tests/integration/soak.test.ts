@@ -105,7 +105,7 @@ describe('faults and soak', () => {
         while (next < from + count) await mix(next++).catch(() => undefined)
       }))
     }
-    await run(0, 3000) // warm-up: the heap grows to its working size
+    await run(0, 5000) // warm-up: the heap and the allocator grow to their working size
     await new Promise((r) => setTimeout(r, 6000)) // idle keep-alive connections close (5 s)
     const warm = await resources()
     await run(1000, Number(process.env.SOAK_COUNT ?? 10_000))
