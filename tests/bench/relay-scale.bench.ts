@@ -1,0 +1,146 @@
+/**
+ * The relay under load, as `npm start` runs it (compiled, one process):
+ * - 1,000 SSE streams held open at once (a slow upstream): its resident memory while they are;
+ * - the same streaming workload through the relay and through nginx (`proxy_pass`, buffering off,
+ *   one worker process, like the relay's one process), from the same local upstream: throughput
+ *   and time to first chunk, as ratios within this run. Needs nginx (Debian: nginx-light); the
+ *   comparison is skipped without it.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+// @ts-expect-error: a plain .mjs build script, no types
+import { buildRelay } from '../../scripts/build-relay.mjs'
+import { type Benchmark, markdownTable, mb, memoryOf, ms, spawnNode, summarize } from './harness.ts'
+
+const HELD = 1000
+const REQUESTS = 2000
+const CONCURRENCY = 50
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
+
+const body = JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'user', content: 'x' }] })
+const post = (base: string, signal?: AbortSignal) => fetch(`${base}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal })
+
+/** REQUESTS streams, CONCURRENCY at a time: wall time and each one's time to first chunk. */
+async function load(base: string) {
+  const ttfc: number[] = []
+  let next = 0
+  let chunks = 0
+  const t0 = performance.now()
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < REQUESTS) {
+        const t = performance.now()
+        const res = await post(base)
+        const reader = res.body!.getReader()
+        let first = true
+        for (;;) {
+          const { done } = await reader.read()
+          if (done) break
+          if (first) ttfc.push(performance.now() - t)
+          first = false
+          chunks++
+        }
+      }
+    }),
+  )
+  const seconds = (performance.now() - t0) / 1000
+  return { perSecond: REQUESTS / seconds, chunksPerSecond: chunks / seconds, ttfc: summarize(ttfc) }
+}
+
+function startNginx(port: number, upstreamPort: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-nginx-'))
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  upstream llm { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location /api/ {
+      proxy_pass http://llm/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_read_timeout 600s;
+    }
+  }
+}`,
+  )
+  const child = spawn(NGINX!, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' })
+  return child
+}
+
+export const relayScale: Benchmark = {
+  name: 'relay-scale',
+  async run() {
+    await buildRelay()
+    const slow = await spawnNode('tests/fakes/llm-upstream.ts', ['0'], { FAKE_LLM_CHUNK_DELAY_MS: '400' }, /http:\/\/127\.0\.0\.1:(\d+)/)
+    const fast = await spawnNode('tests/fakes/llm-upstream.ts', ['0'], { FAKE_LLM_CHUNK_DELAY_MS: '0' }, /http:\/\/127\.0\.0\.1:(\d+)/)
+    const relayEnv = { HOST: '127.0.0.1', PORT: '0', LLM_MODEL: 'fake-model', LLM_API_KEY: 'bench', PARLEY_RATE_LIMIT: '0', PARLEY_MAX_STREAMS: '0' }
+    const held = await spawnNode('build/relay.mjs', [], { ...relayEnv, LLM_BASE_URL: `${slow.match[0]}/v1` }, /listening on (http:\/\/[^\s]+)/)
+    const relay = await spawnNode('build/relay.mjs', [], { ...relayEnv, LLM_BASE_URL: `${fast.match[0]}/v1` }, /listening on (http:\/\/[^\s]+)/)
+    const nginxPort = 20000 + Math.floor(Math.random() * 20000)
+    const nginx = NGINX ? startNginx(nginxPort, Number(fast.match[1])) : undefined
+    try {
+      // 1) 1,000 streams open at once, each waiting on a slow upstream.
+      const idle = memoryOf(held.child.pid!).rss
+      const abort = new AbortController()
+      let open = 0
+      let peak = 0
+      const sampler = setInterval(() => (peak = Math.max(peak, memoryOf(held.child.pid!).rss)), 20)
+      const streams = Array.from({ length: HELD }, async () => {
+        const res = await post(`${held.match[1]}/api/v1`, abort.signal)
+        const reader = res.body!.getReader()
+        await reader.read()
+        open++
+        await reader.read().catch(() => undefined)
+      })
+      const t0 = performance.now()
+      while (open < HELD && performance.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50))
+      await new Promise((r) => setTimeout(r, 500))
+      const whileOpen = memoryOf(held.child.pid!).rss
+      clearInterval(sampler)
+      abort.abort()
+      await Promise.allSettled(streams)
+
+      // 2) The same streaming workload: direct, through the relay, through nginx.
+      await load(`${fast.match[0]}/v1`) // warm-up
+      const direct = await load(`${fast.match[0]}/v1`)
+      await load(`${relay.match[1]}/api/v1`)
+      const viaRelay = await load(`${relay.match[1]}/api/v1`)
+      let viaNginx: Awaited<ReturnType<typeof load>> | undefined
+      if (nginx) {
+        await new Promise((r) => setTimeout(r, 500))
+        await load(`http://127.0.0.1:${nginxPort}/api/v1`)
+        viaNginx = await load(`http://127.0.0.1:${nginxPort}/api/v1`)
+      }
+      const data = { held: { streams: HELD, reached: open, idleRss: idle, rssWhileOpen: whileOpen, peakRss: peak }, load: { requests: REQUESTS, concurrency: CONCURRENCY, direct, relay: viaRelay, nginx: viaNginx ?? null } }
+      const ratio = viaNginx ? viaRelay.perSecond / viaNginx.perSecond : NaN
+      const table = markdownTable(
+        ['metric', 'value', 'target'],
+        [
+          [`SSE streams held open at once through the relay`, `${open} of ${HELD}`, '≥ 1,000'],
+          ['relay RSS: idle → with them all open (peak)', `${mb(idle)} → ${mb(whileOpen)} (${mb(peak)})`, '≤ 150 MB'],
+          [`streaming throughput, ${REQUESTS} streams ${CONCURRENCY} at a time: direct / relay / nginx`, `${direct.perSecond.toFixed(0)} / ${viaRelay.perSecond.toFixed(0)} / ${viaNginx ? viaNginx.perSecond.toFixed(0) : '—'} per s`, ''],
+          ['**relay ÷ nginx throughput**', `**${Number.isFinite(ratio) ? ratio.toFixed(2) : '— (no nginx)'}×**`, '≥ 0.9×'],
+          ['time to first chunk p50: direct / relay / nginx', `${ms(direct.ttfc.p50)} / ${ms(viaRelay.ttfc.p50)} / ${viaNginx ? ms(viaNginx.ttfc.p50) : '—'}`, ''],
+          ['added to the first chunk (p50): relay / nginx', `${ms(viaRelay.ttfc.p50 - direct.ttfc.p50)} / ${viaNginx ? ms(viaNginx.ttfc.p50 - direct.ttfc.p50) : '—'}`, ''],
+        ],
+      )
+      return { name: this.name, data, table }
+    } finally {
+      nginx?.kill()
+      held.child.kill()
+      relay.child.kill()
+      slow.child.kill()
+      fast.child.kill()
+    }
+  },
+}
+
+
