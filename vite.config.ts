@@ -50,8 +50,20 @@ export default defineConfig(({ mode }) => ({
           root: '.',
           environment: 'node',
           include: ['tests/integration/**/*.test.ts'],
+          // The soak measures memory: it runs on its own, after everything else (npm test).
+          exclude: ['tests/integration/soak.test.ts'],
           testTimeout: 20_000,
           hookTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'soak',
+          root: '.',
+          environment: 'node',
+          include: ['tests/integration/soak.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 30_000,
         },
       },
     ],

@@ -15,14 +15,17 @@ const step = async (cmd, args, options) => {
 
 await step('npm', ['run', '--silent', 'typecheck'])
 
-const vitestJson = join(out, 'vitest.json')
-rmSync(vitestJson, { force: true })
-await step(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`])
-if (existsSync(vitestJson)) {
-  const v = JSON.parse(readFileSync(vitestJson, 'utf8'))
-  counts.passed += v.numPassedTests
-  counts.failed += v.numFailedTests
-  counts.skipped += v.numPendingTests + v.numTodoTests
+// Unit and integration together; then the soak alone, so that what it measures is the relay's own memory.
+for (const [name, projects] of [['vitest', ['unit', 'integration']], ['soak', ['soak']]]) {
+  const json = join(out, `${name}.json`)
+  rmSync(json, { force: true })
+  await step(bin('vitest'), ['run', ...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${json}`])
+  if (existsSync(json)) {
+    const v = JSON.parse(readFileSync(json, 'utf8'))
+    counts.passed += v.numPassedTests
+    counts.failed += v.numFailedTests
+    counts.skipped += v.numPendingTests + v.numTodoTests
+  }
 }
 
 await step(bin('vite'), ['build', '--logLevel', 'warn'])
