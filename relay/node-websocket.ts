@@ -8,6 +8,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { AvatarSession, type AvatarLimits, type BackendPeer, type Connect, type Peer } from './avatar/session.ts'
 import { AVATAR_PROTOCOL, avatarUpgrade } from './avatar/upgrade.ts'
 import type { RelayConfig } from './config.ts'
+import type { RateStore } from './rate-limit.ts'
 import { ApiError } from './errors.ts'
 
 /** The largest message a browser may send: a reference image (4 MB) in base64, and some. */
@@ -51,7 +52,7 @@ function refuse(socket: Duplex, err: ApiError) {
   socket.end(`HTTP/1.1 ${err.status} ${err.code}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`)
 }
 
-export function attachAvatarSockets(server: Server, config: RelayConfig, options: { log?(e: Record<string, unknown>): void; connect?: Connect; limits?: Partial<AvatarLimits> } = {}) {
+export function attachAvatarSockets(server: Server, config: RelayConfig, options: { log?(e: Record<string, unknown>): void; connect?: Connect; limits?: Partial<AvatarLimits>; rateStore?: RateStore } = {}) {
   const check = avatarUpgrade(config)
   const wss = new WebSocketServer({
     noServer: true,
@@ -68,13 +69,47 @@ export function attachAvatarSockets(server: Server, config: RelayConfig, options
       socket.destroy()
     }
   })
+  /** A session counts against the client's minute and holds one of its stream slots while open. */
+  async function admit(req: IncomingMessage): Promise<ApiError | { release(): void }> {
+    const store = options.rateStore
+    const { perMinute, maxStreams, trustProxy } = config.rateLimit
+    if (!store) return { release() {} }
+    const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : ''
+    const key = forwarded || req.socket.remoteAddress || 'unknown'
+    if (perMinute > 0) {
+      const { count, resetInMs } = await store.hit(key, 60_000)
+      if (count > perMinute) return new ApiError(429, 'rate_limited', `Too many requests from this client (more than ${perMinute} a minute).`, 'rate_limit_error', { 'retry-after': String(Math.max(1, Math.ceil(resetInMs / 1000))) })
+    }
+    if (maxStreams > 0 && !(await store.acquire(key, maxStreams))) return new ApiError(429, 'too_many_streams', `This client already has ${maxStreams} streams or avatar sessions open.`, 'rate_limit_error', { 'retry-after': '1' })
+    let released = false
+    return {
+      release() {
+        if (released || maxStreams <= 0) return
+        released = true
+        void store.release(key)
+      },
+    }
+  }
+
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const headers = new Headers()
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v)
     const outcome = check(req.url ?? '/', headers)
     if (outcome === null) return refuse(socket, new ApiError(404, 'not_found', 'There is no WebSocket at that path.'))
     if (outcome instanceof ApiError) return refuse(socket, outcome)
+    void admit(req).then(
+      (admitted) => {
+        if (admitted instanceof ApiError) return refuse(socket, admitted)
+        accept(req, socket, head, outcome, admitted.release)
+      },
+      () => socket.destroy(),
+    )
+  }
+
+  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, outcome: Exclude<ReturnType<typeof check>, ApiError | null>, release: () => void) {
+    if (socket.destroyed) return release()
     wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('close', release)
       const session = new AvatarSession(outcome, { connect: options.connect ?? connectNode, omnirtKey: config.avatar.omnirt?.apiKey, limits: options.limits, log: options.log }, peer(ws))
       ws.on('message', (data, binary) => session.onClientMessage(binary ? asBytes(data) : asBytes(data).toString()))
       ws.on('close', () => session.onClientClose())

@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp, type RelayDeps } from './app.ts'
 import type { AvatarLimits } from './avatar/session.ts'
 import { relayLogger } from './log.ts'
+import { MemoryRateStore } from './rate-limit.ts'
 import { attachAvatarSockets } from './node-websocket.ts'
 import { ConfigError, loadConfig, type RelayConfig } from './config.ts'
 import type { AssetSource } from './spa.ts'
@@ -140,8 +141,11 @@ export async function startRelay(
 ): Promise<RunningRelay> {
   const distDir = options.distDir === undefined ? DEFAULT_DIST : options.distDir
   const hasDist = distDir ? await stat(join(distDir, 'index.html')).then(() => true, () => false) : false
+  // One store for the HTTP routes and the avatar sockets: a client's allowance is shared.
+  const rateStore = options.rateStore ?? new MemoryRateStore()
   const app = createApp(config, {
     ...options,
+    rateStore,
     fetch: options.fetch ?? createNodeFetch(),
     clientAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,
     assets: hasDist && distDir ? withModels(folderAssets(distDir), folderAssets(options.modelsDir ?? DEFAULT_MODELS)) : undefined,
@@ -165,7 +169,7 @@ export async function startRelay(
       })
     })
     server.once('error', reject)
-    const sockets = attachAvatarSockets(server as unknown as import('node:http').Server, config, { log: relayLogger(config, options.log), limits: options.avatarLimits })
+    const sockets = attachAvatarSockets(server as unknown as import('node:http').Server, config, { log: relayLogger(config, options.log), limits: options.avatarLimits, rateStore })
     server.once('close', () => sockets.close())
   })
 }

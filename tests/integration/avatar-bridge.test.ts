@@ -235,6 +235,21 @@ describe('refusals', () => {
     ok.close()
   })
 
+  it('an avatar session holds one of the client’s stream slots while it is open', async () => {
+    const limited = await startRelay(loadConfig({ HOST: '127.0.0.1', PORT: '0', AVATAR_DEMO_BACKEND: 'mock', PARLEY_MAX_STREAMS: '1' }), { log: () => {} })
+    try {
+      const first = await avatarSocket(ws(limited, 'demo'))
+      await expect(avatarSocket(ws(limited, 'demo'))).rejects.toMatchObject({ status: 429, body: expect.stringContaining('too_many_streams') })
+      first.close()
+      await first.until(() => Boolean(first.closed()))
+      await new Promise((r) => setTimeout(r, 50))
+      const again = await avatarSocket(ws(limited, 'demo'))
+      again.close()
+    } finally {
+      await limited.close()
+    }
+  })
+
   it('an idle session is closed with a reason', async () => {
     const s = await avatarSocket(ws(relay, 'demo'))
     s.send(create())
