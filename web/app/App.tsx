@@ -25,6 +25,7 @@ import { useSynthesizer } from './use-synthesizer.ts'
 import { useTurns } from './use-turns.ts'
 import { useAvatars } from './use-avatars.ts'
 import { useRemoteAvatars } from './use-remote-avatars.ts'
+import { relaySocketUrl } from '../lib/relay-url.ts'
 import type { AvatarClient } from '../engines/avatar/client.ts'
 
 const isModelError = (err: unknown) => err instanceof AppError && err.code.startsWith('model_')
@@ -86,7 +87,7 @@ export function App() {
   const remoteAvatars = useRemoteAvatars(capabilities.status === 'ready' ? capabilities.capabilities.avatar.models.length : 0, token)
   const remoteChoice = remoteAvatars.find((m) => m.id === settings.remoteAvatar && m.connected)
   const remote = useMemo(
-    () => (remoteChoice ? { id: remoteChoice.id, url: `${location.origin.replace(/^http/, 'ws')}/api/v1/avatar/${remoteChoice.id}`, protocols: ['parley', ...(token ? [`parley-token.${token}`] : [])] } : null),
+    () => (remoteChoice ? { id: remoteChoice.id, url: relaySocketUrl(`/api/v1/avatar/${remoteChoice.id}`), protocols: ['parley', ...(token ? [`parley-token.${token}`] : [])] } : null),
     [remoteChoice?.id, token],
   )
   const speech = useSpokenReplies(synth, {

@@ -1,4 +1,5 @@
 import { AppError, errorFromResponse, isAbort } from './errors.ts'
+import { relayUrl } from './relay-url.ts'
 
 /** What GET /api/config says about the relay (capabilities only). */
 export interface RelayCapabilities {
@@ -19,7 +20,7 @@ export async function relayFetch(path: string, init: RequestInit & { token?: str
   if (token) headers.set('authorization', `Bearer ${token}`)
   let res: Response
   try {
-    res = await fetch(path, { ...rest, headers })
+    res = await fetch(relayUrl(path), { ...rest, headers })
   } catch (err) {
     if (isAbort(err)) throw err
     throw new AppError('relay_unreachable', 'The page could not reach its relay. Check your connection; if you run Parley yourself, make sure `npm start` is still running.')
