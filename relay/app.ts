@@ -17,6 +17,9 @@ import { spaRoutes, type AssetSource } from './spa.ts'
 
 export const RELAY_VERSION = '0.1.0'
 
+/** Routes whose answers stream (and hold a client's stream slot while they do). */
+const STREAMING = /\/(chat\/completions|audio\/speech)$/
+
 export interface RelayDeps {
   /** How the relay reaches upstreams; tests and runtimes may wrap it. */
   fetch?: typeof fetch
@@ -41,16 +44,15 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
     maxStreams: config.rateLimit.maxStreams,
     clientKey: (c) => (config.rateLimit.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) || deps.clientAddress?.(c) || 'unknown',
   }
+  const limitRequest = rateLimit(limits)
+  const limitStream = rateLimit(limits, true)
   const api = new Hono()
     .route('/', metaRoutes(config, RELAY_VERSION))
     .use('/v1/*', guardOrigin({ allowedOrigins: config.allowedOrigins, listenHost: config.host }))
     .use('/v1/*', cors(config.allowedOrigins))
     .use('/v1/*', requireAccessToken(config.accessToken))
-    .use('/v1/*', async (c, next) => {
-      // Streams (chat, speech) also hold a slot while they run; everything counts against the minute.
-      const streaming = c.req.method === 'POST' && (c.req.path.endsWith('/chat/completions') || c.req.path.endsWith('/audio/speech'))
-      return rateLimit(limits, streaming)(c, next)
-    })
+    // Streams (chat, speech) also hold a slot while they run; everything counts against the minute.
+    .use('/v1/*', (c, next) => (c.req.method === 'POST' && STREAMING.test(c.req.path) ? limitStream : limitRequest)(c, next))
     .route('/v1', chatRoutes({ llm: config.llm, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', speechRoutes({ tts: config.tts, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', transcriptionRoutes({ asr: config.asr, limits: config.limits, fetch: fetchUpstream }))

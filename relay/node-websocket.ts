@@ -8,7 +8,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { AvatarSession, type AvatarLimits, type BackendPeer, type Connect, type Peer } from './avatar/session.ts'
 import { AVATAR_PROTOCOL, avatarUpgrade } from './avatar/upgrade.ts'
 import type { RelayConfig } from './config.ts'
-import type { RateStore } from './rate-limit.ts'
+import { admit, type RateStore } from './rate-limit.ts'
 import { ApiError } from './errors.ts'
 
 /** The largest message a browser may send: a reference image (4 MB) in base64, and some. */
@@ -70,25 +70,10 @@ export function attachAvatarSockets(server: Server, config: RelayConfig, options
     }
   })
   /** A session counts against the client's minute and holds one of its stream slots while open. */
-  async function admit(req: IncomingMessage): Promise<ApiError | { release(): void }> {
-    const store = options.rateStore
-    const { perMinute, maxStreams, trustProxy } = config.rateLimit
-    if (!store) return { release() {} }
-    const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : ''
-    const key = forwarded || req.socket.remoteAddress || 'unknown'
-    if (perMinute > 0) {
-      const { count, resetInMs } = await store.hit(key, 60_000)
-      if (count > perMinute) return new ApiError(429, 'rate_limited', `Too many requests from this client (more than ${perMinute} a minute).`, 'rate_limit_error', { 'retry-after': String(Math.max(1, Math.ceil(resetInMs / 1000))) })
-    }
-    if (maxStreams > 0 && !(await store.acquire(key, maxStreams))) return new ApiError(429, 'too_many_streams', `This client already has ${maxStreams} streams or avatar sessions open.`, 'rate_limit_error', { 'retry-after': '1' })
-    let released = false
-    return {
-      release() {
-        if (released || maxStreams <= 0) return
-        released = true
-        void store.release(key)
-      },
-    }
+  function admitSession(req: IncomingMessage) {
+    if (!options.rateStore) return Promise.resolve({ release() {} })
+    const forwarded = config.rateLimit.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : ''
+    return admit({ store: options.rateStore, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }, forwarded || req.socket.remoteAddress || 'unknown', true)
   }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
@@ -97,7 +82,7 @@ export function attachAvatarSockets(server: Server, config: RelayConfig, options
     const outcome = check(req.url ?? '/', headers)
     if (outcome === null) return refuse(socket, new ApiError(404, 'not_found', 'There is no WebSocket at that path.'))
     if (outcome instanceof ApiError) return refuse(socket, outcome)
-    void admit(req).then(
+    void admitSession(req).then(
       (admitted) => {
         if (admitted instanceof ApiError) return refuse(socket, admitted)
         accept(req, socket, head, outcome, admitted.release)

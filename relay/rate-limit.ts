@@ -63,27 +63,41 @@ export interface RateLimitOptions {
   clientKey(c: Context): string
 }
 
+/** The store and numbers the limits use (`clientKey` is how the HTTP routes name a client). */
+export type Limits = Omit<RateLimitOptions, 'clientKey'>
+
+/**
+ * Lets one request of client `key` in, or says why not: it counts against the minute and, for a
+ * stream (an answer, an avatar session), takes a slot — hand it back with `release` when it ends.
+ */
+export async function admit(limits: Limits, key: string, stream: boolean): Promise<ApiError | { release(): void }> {
+  if (limits.perMinute > 0) {
+    const { count, resetInMs } = await limits.store.hit(key, 60_000)
+    if (count > limits.perMinute) {
+      const wait = Math.max(1, Math.ceil(resetInMs / 1000))
+      return new ApiError(429, 'rate_limited', `Too many requests from this client (more than ${limits.perMinute} a minute). Try again in ${wait} s.`, 'rate_limit_error', { 'retry-after': String(wait) })
+    }
+  }
+  if (!stream || limits.maxStreams <= 0) return { release() {} }
+  if (!(await limits.store.acquire(key, limits.maxStreams))) {
+    return new ApiError(429, 'too_many_streams', `This client already has ${limits.maxStreams} answers or avatar sessions open. Wait for one to finish or stop it.`, 'rate_limit_error', { 'retry-after': '1' })
+  }
+  let released = false
+  return {
+    release() {
+      if (released) return
+      released = true
+      void limits.store.release(key)
+    },
+  }
+}
+
 /** Counts every request; for streaming routes (`stream: true`), holds a slot until the body ends. */
 export function rateLimit(options: RateLimitOptions, stream = false): MiddlewareHandler {
   return async function limit(c, next) {
-    const key = options.clientKey(c)
-    if (options.perMinute > 0) {
-      const { count, resetInMs } = await options.store.hit(key, 60_000)
-      if (count > options.perMinute) {
-        const wait = Math.max(1, Math.ceil(resetInMs / 1000))
-        throw new ApiError(429, 'rate_limited', `Too many requests from this client (more than ${options.perMinute} a minute). Try again in ${wait} s.`, 'rate_limit_error', { 'retry-after': String(wait) })
-      }
-    }
-    if (!stream || options.maxStreams <= 0) return next()
-    if (!(await options.store.acquire(key, options.maxStreams))) {
-      throw new ApiError(429, 'too_many_streams', `This client already has ${options.maxStreams} answers streaming. Wait for one to finish or stop it.`, 'rate_limit_error', { 'retry-after': '1' })
-    }
-    let released = false
-    const release = () => {
-      if (released) return
-      released = true
-      void options.store.release(key)
-    }
+    const admitted = await admit(options, options.clientKey(c), stream)
+    if (admitted instanceof ApiError) throw admitted
+    const { release } = admitted
     try {
       await next()
     } catch (err) {

@@ -5,7 +5,8 @@
  * Runtime-free: sockets come in as `Peer`s, and backends are reached through `connect`.
  */
 import type { AvatarModel } from './config.ts'
-import { CompatBackend, MockBackend, NativeBackend, type Backend, type BackendOutput } from './backends.ts'
+import { CompatBackend, NativeBackend, type Backend, type BackendOutput } from './backends.ts'
+import { MockBackend } from './mock-backend.ts'
 import { checkAudio, errorMessage, parseClientMessage, WireError, type SessionInfo } from './wire.ts'
 
 /** A WebSocket as the relay sees it, whatever the runtime. */

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type Browser, type Page } from '@playwright/test'
 import { loadConfig } from '../../relay/config.ts'
 import { startRelay, type RunningRelay } from '../../relay/node.ts'
 import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
@@ -28,6 +28,15 @@ test.afterAll(async () => {
   await speech.close()
 })
 
+
+/** The app in a new page, recognising speech through the relay (the fake transcriber). */
+async function withRelayAsr(browser: Browser): Promise<Page> {
+  const page = await browser.newPage()
+  await page.goto(relay.url)
+  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
+  await page.reload()
+  return page
+}
 
 /** Records, in page time, when the voice first becomes audible on the stage (the output level). */
 async function watchVoice(page: Page) {
@@ -65,10 +74,7 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
   test('a spoken question gets a spoken answer that starts after the question ended', async () => {
     const browser = await browserWithMic('speech.wav')
     try {
-      const page = await browser.newPage()
-      await page.goto(relay.url)
-      await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
-      await page.reload()
+      const page = await withRelayAsr(browser)
       await watchVoice(page)
       await fakeLlm.next({ kind: 'reply', text: 'Sure, I can hear you. The weather tomorrow looks bright and warm.', chunkDelayMs: 10 })
       await page.getByTestId('mic-toggle').click()
@@ -126,10 +132,7 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
   test('speaking over the answer interrupts it: audio stops, the answer keeps what was heard, a new turn starts', async () => {
     const browser = await browserWithMic('speech.wav')
     try {
-      const page = await browser.newPage()
-      await page.goto(relay.url)
-      await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
-      await page.reload()
+      const page = await withRelayAsr(browser)
       // A long answer (many sentences, a second of voice each) still playing when sentence 2 starts.
       const long = Array.from({ length: 10 }, (_, i) => `This is sentence number ${i + 1} of a long answer.`).join(' ')
       await fakeLlm.next({ kind: 'reply', text: long, chunkDelayMs: 5 }, { kind: 'reply', text: 'Fine, a new answer to your new question.' })
@@ -153,10 +156,7 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
   test('a cough or a short noise during the answer does not interrupt it: the answer pauses at most, then goes on', async () => {
     const browser = await browserWithMic('speech-cough.wav')
     try {
-      const page = await browser.newPage()
-      await page.goto(relay.url)
-      await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
-      await page.reload()
+      const page = await withRelayAsr(browser)
       // Every phase the turn machine passes through, in order.
       await page.evaluate(() => {
         const w = window as unknown as { phases: string[] }

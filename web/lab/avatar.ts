@@ -6,6 +6,7 @@ import type { RendererKind } from '../engines/avatar/protocol.ts'
 import { Playback } from '../engines/playback/playback.ts'
 import { createEspeakSynthesizer } from '../engines/tts/espeak-synthesizer.ts'
 import type { PhonemeTiming } from '../engines/tts/phonemes.ts'
+import { relaySocketUrl } from '../lib/relay-url.ts'
 
 const host = document.getElementById('face')!
 const status = document.getElementById('status')!
@@ -36,7 +37,7 @@ async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind;
   })
   const s = await face.ready
   status.textContent = `${s.name}: drawn with ${s.renderer}${s.why ? ` — ${s.why}` : ''}`
-  if (options.remote) await face.setRemote({ url: `${location.origin.replace(/^http/, 'ws')}/api/v1/avatar/${options.remote}`, protocols: ['parley'] })
+  if (options.remote) await face.setRemote({ url: relaySocketUrl(`/api/v1/avatar/${options.remote}`), protocols: ['parley'] })
   return s
 }
 

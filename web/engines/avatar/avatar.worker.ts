@@ -45,7 +45,7 @@ function show(canvas: 'webgpu' | 'canvas2d') {
 }
 
 /** The local renderer's canvas (a WebGPU renderer that reads back draws on the 2D one). */
-const localCanvas = () => (engine?.renderer?.kind === 'webgpu' && !(engine.renderer as WebGPURenderer).presentation?.startsWith('read') ? 'webgpu' : 'canvas2d')
+const localCanvas = () => (engine?.renderer instanceof WebGPURenderer && engine.renderer.presentation === 'canvas' ? 'webgpu' : 'canvas2d')
 
 function frame(ts: number) {
   schedule()
@@ -200,7 +200,9 @@ serveRequests<AvatarRequest>(self, async (req) => {
       return emit({ type: 'result', id: req.id })
     case 'speech': {
       if (!engine) return emit({ type: 'result', id: req.id })
-      const audio16k = req.audio ? (req.audio.sampleRate === 16000 ? req.audio.samples : new DownSampler(req.audio.sampleRate, 16000).process(req.audio.samples)) : undefined
+      // The sound is resampled only when something uses it: the remote model, or lip-sync without timings.
+      const needed = req.audio && (remote?.ready || !req.phonemes?.length)
+      const audio16k = needed ? (req.audio!.sampleRate === 16000 ? req.audio!.samples : new DownSampler(req.audio!.sampleRate, 16000).process(req.audio!.samples)) : undefined
       engine.infer(engine.features({ startMs: req.startMs, phonemes: req.phonemes, audio16k }))
       if (audio16k) remote?.speech(req.startMs, audio16k)
       return emit({ type: 'result', id: req.id })

@@ -69,8 +69,7 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
   const quiet = (p: Promise<unknown>) => void p.catch(() => {})
   const status = (e: AvatarEvent): AvatarStatus => {
     const r = e as Extract<AvatarEvent, { type: 'ready' }>
-    // A WebGPU renderer that reads its frames back shows them on the 2D canvas.
-    show(r.renderer === 'webgpu' && r.why?.includes('read back') ? 'canvas2d' : r.renderer)
+    // Which canvas to show, the worker says ('showing') as it draws.
     container.dataset.renderer = r.renderer
     return { renderer: r.renderer, name: r.name, why: r.why }
   }
@@ -81,7 +80,6 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
     .request({ type: 'load', avatarUrl: options.avatarUrl, gpuCanvas: gpuOff, flatCanvas: flatOff, width: size, height: size, prefer: options.prefer ?? 'auto' }, [gpuOff, flatOff])
     .then(status)
   rpc.on('fallback', (e) => {
-    show(e.to)
     container.dataset.renderer = e.to
     options.onFallback?.({ renderer: e.to, name: '', why: e.why })
   })

@@ -26,8 +26,9 @@ export class RemoteEngine {
   private ws: WebSocket | undefined
   private chunkSamples = 0
   private fps = 25
-  /** Reply audio not yet sent (16 kHz), and how many samples of the reply were sent before it. */
+  /** Reply audio not yet sent (16 kHz) starts at `pending[offset]`; `sent` samples went before it. */
   private pending = new Float32Array(0)
+  private offset = 0
   private sent = 0
   private inFlight = 0
   private nextFrame = 0
@@ -90,31 +91,36 @@ export class RemoteEngine {
   /** A sentence's audio (16 kHz), `startMs` into the reply: silence fills any gap before it. */
   speech(startMs: number, audio16k: Float32Array) {
     if (!this.ready) return
+    const rest = this.pending.subarray(this.offset)
     const start = Math.round(startMs * 16)
-    const have = this.sent + this.pending.length
+    const have = this.sent + rest.length
     const gap = Math.max(0, start - have)
     const skip = Math.max(0, have - start)
-    const next = new Float32Array(this.pending.length + gap + Math.max(0, audio16k.length - skip))
-    next.set(this.pending)
-    next.set(audio16k.subarray(skip), this.pending.length + gap)
+    const next = new Float32Array(rest.length + gap + Math.max(0, audio16k.length - skip))
+    next.set(rest)
+    next.set(audio16k.subarray(skip), rest.length + gap)
     this.pending = next
+    this.offset = 0
     this.pump()
   }
 
   /** The reply has no more audio: the last chunk goes out padded with zeros. */
   finish() {
-    if (!this.ready || !this.pending.length) return
-    const padded = new Float32Array(Math.ceil(this.pending.length / this.chunkSamples) * this.chunkSamples)
-    padded.set(this.pending)
+    const rest = this.pending.subarray(this.offset)
+    if (!this.ready || !rest.length) return
+    const padded = new Float32Array(Math.ceil(rest.length / this.chunkSamples) * this.chunkSamples)
+    padded.set(rest)
     this.pending = padded
+    this.offset = 0
     this.pump()
   }
 
   /** Barge-in or a new reply: the server drops what it was doing; so do we. */
   flush() {
-    const outstanding = this.sent > 0 || this.inFlight > 0 || this.pending.length > 0
+    const outstanding = this.sent > 0 || this.inFlight > 0 || this.pending.length > this.offset
     this.generation++
     this.pending = new Float32Array(0)
+    this.offset = 0
     this.sent = 0
     this.inFlight = 0
     this.nextFrame = 0
@@ -150,8 +156,9 @@ export class RemoteEngine {
 
   private pump() {
     const ws = this.ws!
-    while (this.ready && this.inFlight < IN_FLIGHT && this.pending.length >= this.chunkSamples && this.sent / 16 - this.clock() < AHEAD_MS) {
-      const chunk = this.pending.subarray(0, this.chunkSamples)
+    // Chunks are views into the pending audio: nothing is copied but the PCM each one becomes.
+    while (this.ready && this.inFlight < IN_FLIGHT && this.pending.length - this.offset >= this.chunkSamples && this.sent / 16 - this.clock() < AHEAD_MS) {
+      const chunk = this.pending.subarray(this.offset, this.offset + this.chunkSamples)
       const message = new Uint8Array(4 + this.chunkSamples * 2)
       message.set([0x41, 0x55, 0x44, 0x49])
       const pcm = new DataView(message.buffer, 4)
@@ -160,7 +167,7 @@ export class RemoteEngine {
       ws.send(message)
       this.inFlight++
       this.sent += this.chunkSamples
-      this.pending = this.pending.slice(this.chunkSamples)
+      this.offset += this.chunkSamples
     }
   }
 
