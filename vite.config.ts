@@ -62,7 +62,7 @@ export default defineConfig(({ mode }) => ({
           root: '.',
           environment: 'node',
           include: ['tests/integration/soak.test.ts'],
-          testTimeout: 180_000,
+          testTimeout: 300_000,
           hookTimeout: 30_000,
         },
       },
