@@ -121,12 +121,62 @@ export function createNodeFetch(): typeof fetch {
         }
         const noBody = status === 204 || status === 304 || init.method === 'HEAD'
         if (noBody) res.resume()
-        resolve(new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage, headers: out }))
+        resolve(new Response(noBody ? null : webStream(res), { status, statusText: res.statusMessage, headers: out }))
       })
       req.on('error', (err) => reject(err.name === 'AbortError' ? err : new TypeError('fetch failed', { cause: err })))
       req.end(body ?? undefined)
     })
   }
+}
+
+/**
+ * Streams go out as they come: @hono/node-server holds an answer back for up to a timer tick to see
+ * whether it ends at once (to send a content length); a stream marked for no buffering skips that.
+ */
+function streamingFirst(fetchApp: (request: Request, env?: unknown) => Response | Promise<Response>) {
+  return async (request: Request, env?: unknown) => {
+    const res = await fetchApp(request, env)
+    if (res.body && res.headers.get('x-accel-buffering') === 'no') res.headers.set('transfer-encoding', 'chunked')
+    return res
+  }
+}
+
+/**
+ * A Node stream as a Web one, lighter than Readable.toWeb: chunks are handed on as they arrive,
+ * and the source pauses while the reader has more than a few waiting (backpressure).
+ */
+function webStream(source: http.IncomingMessage): ReadableStream<Uint8Array> {
+  // Events already queued may still arrive after the reader cancelled or the source ended.
+  let settled = false
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        source.on('data', (chunk: Buffer) => {
+          if (settled) return
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+          if ((controller.desiredSize ?? 0) <= 0) source.pause()
+        })
+        source.once('end', () => {
+          if (!settled) controller.close()
+          settled = true
+        })
+        // A connection that breaks off mid-answer: 'close' without 'end' (and usually an 'error').
+        source.once('close', () => {
+          if (!settled) controller.error(new Error('upstream connection closed'))
+          settled = true
+        })
+        source.once('error', () => {})
+      },
+      pull() {
+        source.resume()
+      },
+      cancel() {
+        settled = true
+        source.destroy()
+      },
+    },
+    { highWaterMark: 4 },
+  )
 }
 
 export interface RunningRelay {
@@ -154,7 +204,7 @@ export async function startRelay(
     // Slow-loris: a client must send its request headers within 10 s, and its whole request (an
     // audio upload included) within 60 s; idle keep-alive connections close after 5 s.
     const headersTimeout = options.headersTimeoutMs ?? 10_000
-    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: { headersTimeout, requestTimeout: Math.max(60_000, headersTimeout), keepAliveTimeout: 5_000, connectionsCheckingInterval: Math.min(1_000, headersTimeout) } }, (info: AddressInfo) => {
+    const server = serve({ fetch: streamingFirst(app.fetch), hostname: config.host, port: config.port, serverOptions: { headersTimeout, requestTimeout: Math.max(60_000, headersTimeout), keepAliveTimeout: 5_000, connectionsCheckingInterval: Math.min(1_000, headersTimeout) } }, (info: AddressInfo) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address
       resolveStart({
         url: `http://${host}:${info.port}`,
