@@ -70,7 +70,7 @@ export type Limits = Omit<RateLimitOptions, 'clientKey'>
  * Lets one request of client `key` in, or says why not: it counts against the minute and, for a
  * stream (an answer, an avatar session), takes a slot — hand it back with `release` when it ends.
  */
-export async function admit(limits: Limits, key: string, stream: boolean): Promise<ApiError | { release(): void }> {
+export async function admit(limits: Limits, key: string, stream: boolean): Promise<ApiError | { release(): Promise<void> }> {
   if (limits.perMinute > 0) {
     const { count, resetInMs } = await limits.store.hit(key, 60_000)
     if (count > limits.perMinute) {
@@ -78,17 +78,14 @@ export async function admit(limits: Limits, key: string, stream: boolean): Promi
       return new ApiError(429, 'rate_limited', `Too many requests from this client (more than ${limits.perMinute} a minute). Try again in ${wait} s.`, 'rate_limit_error', { 'retry-after': String(wait) })
     }
   }
-  if (!stream || limits.maxStreams <= 0) return { release() {} }
+  if (!stream || limits.maxStreams <= 0) return { release: async () => {} }
   if (!(await limits.store.acquire(key, limits.maxStreams))) {
     return new ApiError(429, 'too_many_streams', `This client already has ${limits.maxStreams} answers or avatar sessions open. Wait for one to finish or stop it.`, 'rate_limit_error', { 'retry-after': '1' })
   }
-  let released = false
+  let released: Promise<void> | undefined
   return {
-    release() {
-      if (released) return
-      released = true
-      void limits.store.release(key)
-    },
+    // Never rejects: a store that failed to hear of it lets the slot's lease run out instead.
+    release: () => (released ??= limits.store.release(key).catch(() => {})),
   }
 }
 
@@ -97,7 +94,8 @@ export function rateLimit(options: RateLimitOptions, stream = false): Middleware
   return async function limit(c, next) {
     const admitted = await admit(options, options.clientKey(c), stream)
     if (admitted instanceof ApiError) throw admitted
-    const { release } = admitted
+    // On Workers, the release must be allowed to finish after the response has.
+    const release = () => keepAlive(c, admitted.release())
     try {
       await next()
     } catch (err) {
@@ -129,5 +127,14 @@ export function rateLimit(options: RateLimitOptions, stream = false): Middleware
       }),
       c.res,
     )
+  }
+}
+
+/** Lets a promise outlive the response where the runtime would cut it short (Workers). */
+function keepAlive(c: Context, work: Promise<unknown>) {
+  try {
+    c.executionCtx.waitUntil(work)
+  } catch {
+    // No execution context (Node): the process outlives the response anyway.
   }
 }

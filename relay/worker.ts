@@ -1,16 +1,25 @@
 /**
  * The relay on Cloudflare Workers: the same app (relay/app.ts, Web APIs only) with the Worker's
  * bindings as its environment — keys as Worker secrets — and the built SPA from the ASSETS
- * binding. The avatar WebSocket bridge is Node-only for now (README).
+ * binding. With the RATE_LIMITS Durable Object bound (wrangler.toml), every instance counts a
+ * client against the same allowance; without it, each isolate counts alone.
  */
 import { createApp } from './app.ts'
-import { ConfigError, loadConfig, type Env } from './config.ts'
+import { defaultAvatarLimits } from './avatar/session.ts'
+import { ConfigError, loadConfig, type Env, type RelayConfig } from './config.ts'
+import { DurableRateStore, type DurableNamespace } from './durable-rate-store.ts'
 import type { AssetSource } from './spa.ts'
+
+export { RateCounter } from './durable-rate-store.ts'
 
 interface Bindings {
   ASSETS?: AssetSource
+  RATE_LIMITS?: DurableNamespace
   [name: string]: unknown
 }
+
+/** A slot outlives any stream or session it could belong to, then frees itself. */
+const leaseMs = (config: RelayConfig) => Math.max(config.limits.maxStreamMs, defaultAvatarLimits.maxSessionMs) + 60_000
 
 let cached: { bindings: Bindings; app: ReturnType<typeof createApp> } | undefined
 
@@ -24,7 +33,8 @@ export default {
     if (cached?.bindings !== bindings) {
       try {
         const config = loadConfig({ HOST: '0.0.0.0', ...environment(bindings) })
-        cached = { bindings, app: createApp(config, { assets: bindings.ASSETS, clientAddress: (c) => c.req.header('cf-connecting-ip') }) }
+        const rateStore = bindings.RATE_LIMITS ? new DurableRateStore(bindings.RATE_LIMITS, leaseMs(config)) : undefined
+        cached = { bindings, app: createApp(config, { assets: bindings.ASSETS, rateStore, clientAddress: (c) => c.req.header('cf-connecting-ip') }) }
       } catch (err) {
         // The problems name variables, never their secret values (config.ts).
         const message = err instanceof ConfigError ? err.message : 'The relay could not start.'

@@ -12,10 +12,33 @@ let llm: FakeLlm
 let speech: FakeSpeech
 const workers: Miniflare[] = []
 
+const script = { modules: true, scriptPath: 'build/worker.mjs', compatibilityDate: '2025-09-01' }
+
+/** One relay Worker as wrangler.toml declares it: with its RATE_LIMITS Durable Object. */
 async function worker(bindings: Record<string, string>): Promise<string> {
-  const mf = new Miniflare({ modules: true, scriptPath: 'build/worker.mjs', compatibilityDate: '2025-09-01', bindings, cf: false, host: '127.0.0.1', port: 0 })
+  const mf = new Miniflare({ ...script, bindings, durableObjects: { RATE_LIMITS: 'RateCounter' }, cf: false, host: '127.0.0.1', port: 0 })
   workers.push(mf)
   return String(await mf.ready).replace(/\/$/, '')
+}
+
+/** Two instances of the relay that share one RateCounter namespace, as a deployment's do. */
+async function twoInstances(bindings: Record<string, string>) {
+  const mf = new Miniflare({
+    cf: false,
+    workers: [
+      { name: 'a', ...script, bindings, durableObjects: { RATE_LIMITS: 'RateCounter' } },
+      { name: 'b', ...script, bindings, durableObjects: { RATE_LIMITS: { className: 'RateCounter', scriptName: 'a' } } },
+    ],
+  })
+  workers.push(mf)
+  await mf.ready
+  // Both see the same client (as Cloudflare's edge tells each instance who is calling).
+  let sent = 0
+  const as = (fetcher: Awaited<ReturnType<Miniflare['getWorker']>>) => (path: string, init: RequestInit = {}) => {
+    sent++
+    return fetcher.fetch(`http://relay${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), 'cf-connecting-ip': '203.0.113.7' } } as never) as unknown as Promise<Response>
+  }
+  return { a: as(await mf.getWorker('a')), b: as(await mf.getWorker('b')), sent: () => sent }
 }
 
 let base = ''
@@ -78,6 +101,51 @@ describe('relay on workerd', () => {
     const limited = await fetch(`${guarded}/api/v1/chat/completions`, auth(chatBody()))
     expect(limited.status).toBe(429)
     expect(limited.headers.get('retry-after')).toBeTruthy()
+  })
+
+  it('counts a client once across instances: requests per minute and streams at once (Durable Object)', async () => {
+    const { a, b, sent } = await twoInstances({ LLM_BASE_URL: llm.baseUrl, LLM_API_KEY: UPSTREAM_KEY, LLM_MODEL: 'fake-model', PARLEY_RATE_LIMIT: '4', PARLEY_MAX_STREAMS: '1' })
+    // One stream open through instance a holds the client's only slot on b too.
+    await llm.next({ kind: 'reply', chunkDelayMs: 100 })
+    const held = await a('/api/v1/chat/completions', chatBody({ stream: true }))
+    expect(held.status).toBe(200)
+    const busy = await b('/api/v1/chat/completions', chatBody({ stream: true }))
+    expect(busy.status).toBe(429)
+    expect((await busy.json()).error.code).toBe('too_many_streams')
+    // When it ends, the slot comes back (released after the response, kept alive by waitUntil).
+    await held.text()
+    let again: Response | undefined
+    for (let i = 0; i < 20 && again?.status !== 200; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 50))
+      again = await b('/api/v1/chat/completions', chatBody({ stream: true }))
+      await again.text()
+    }
+    expect(again!.status).toBe(200)
+    // The minute's allowance (4) is spent across both instances, whichever a request reaches.
+    let limited: Response | undefined
+    while (sent() < 4) expect((await (sent() % 2 ? a : b)('/api/v1/chat/completions', chatBody())).status).toBe(200)
+    limited = await a('/api/v1/chat/completions', chatBody())
+    expect(limited.status).toBe(429)
+    expect((await limited.json()).error.code).toBe('rate_limited')
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+  })
+
+  it('frees a stream slot whose holder never released it once its lease runs out, and forgets idle clients', async () => {
+    const mf = new Miniflare({ ...script, durableObjects: { RATE_LIMITS: 'RateCounter' }, cf: false })
+    workers.push(mf)
+    const ns = await mf.getDurableObjectNamespace('RATE_LIMITS')
+    const counter = ns.get(ns.idFromName('198.51.100.1'))
+    const call = async (op: string) => (await counter.fetch(`https://rate-counter/${op}`, { method: 'POST' })).json() as Promise<Record<string, unknown>>
+    expect(await call('acquire?max=1&leaseMs=300')).toEqual({ ok: true })
+    expect(await call('acquire?max=1&leaseMs=300')).toEqual({ ok: false })
+    await new Promise((r) => setTimeout(r, 400))
+    expect(await call('acquire?max=1&leaseMs=300')).toEqual({ ok: true })
+    expect(await call('hit?windowMs=200')).toEqual({ count: 1, resetInMs: 200 })
+    expect((await call('hit?windowMs=200')).count).toBe(2)
+    await new Promise((r) => setTimeout(r, 400))
+    // Both ran out: the object's alarm emptied its storage, and a new window starts at 1.
+    expect(await (await counter.fetch('https://rate-counter/stored', { method: 'POST' })).json()).toEqual({ stored: false })
+    expect((await call('hit?windowMs=200')).count).toBe(1)
   })
 
   it('says which variable is wrong when the configuration is bad, without its value', async () => {
