@@ -5,7 +5,7 @@ import type { RelayConfig } from './config.ts'
 import { ApiError, errorResponse } from './errors.ts'
 import { relayLogger } from './log.ts'
 import { cors } from './cors.ts'
-import { MemoryRateStore, rateLimit, type RateLimitOptions, type RateStore } from './rate-limit.ts'
+import { clientKeyOf, MemoryRateStore, rateLimit, type RateLimitOptions, type RateStore } from './rate-limit.ts'
 import { guardOrigin } from './origin-guard.ts'
 import { securityHeaders } from './security-headers.ts'
 import { avatarRoutes } from './routes/avatar.ts'
@@ -42,7 +42,7 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
     store: deps.rateStore ?? new MemoryRateStore(),
     perMinute: config.rateLimit.perMinute,
     maxStreams: config.rateLimit.maxStreams,
-    clientKey: (c) => (config.rateLimit.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) || deps.clientAddress?.(c) || 'unknown',
+    clientKey: (c) => clientKeyOf(config.rateLimit.trustProxy, c.req.header('x-forwarded-for'), deps.clientAddress?.(c)),
   }
   const limitRequest = rateLimit(limits)
   const limitStream = rateLimit(limits, true)

@@ -41,7 +41,7 @@ export class DurableRateStore implements RateStore {
 
   private async call<T>(key: string, op: string, params: Record<string, number>): Promise<T> {
     const stub = this.namespace.get(this.namespace.idFromName(key))
-    const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))
+    const query = Object.entries(params).map(([k, v]) => `${k}=${v}`).join('&')
     const res = await stub.fetch(`https://rate-counter/${op}?${query}`, { method: 'POST' })
     if (!res.ok) throw new Error(`rate counter ${op} failed (HTTP ${res.status})`)
     return (await res.json()) as T

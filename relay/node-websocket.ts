@@ -8,7 +8,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { AvatarSession, type AvatarLimits, type BackendPeer, type Connect, type Peer } from './avatar/session.ts'
 import { AVATAR_PROTOCOL, avatarUpgrade } from './avatar/upgrade.ts'
 import type { RelayConfig } from './config.ts'
-import { admit, type RateStore } from './rate-limit.ts'
+import { admit, clientKeyOf, type RateStore } from './rate-limit.ts'
 import { ApiError } from './errors.ts'
 
 /** The largest message a browser may send: a reference image (4 MB) in base64, and some. */
@@ -72,8 +72,8 @@ export function attachAvatarSockets(server: Server, config: RelayConfig, options
   /** A session counts against the client's minute and holds one of its stream slots while open. */
   function admitSession(req: IncomingMessage) {
     if (!options.rateStore) return Promise.resolve({ release() {} })
-    const forwarded = config.rateLimit.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : ''
-    return admit({ store: options.rateStore, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }, forwarded || req.socket.remoteAddress || 'unknown', true)
+    const key = clientKeyOf(config.rateLimit.trustProxy, req.headers['x-forwarded-for']?.toString(), req.socket.remoteAddress)
+    return admit({ store: options.rateStore, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }, key, true)
   }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {

@@ -63,6 +63,11 @@ export interface RateLimitOptions {
   clientKey(c: Context): string
 }
 
+/** Who a client is: the first X-Forwarded-For address when a trusted proxy sets it, else the address the runtime saw. */
+export function clientKeyOf(trustProxy: boolean, forwardedFor: string | null | undefined, address: string | undefined): string {
+  return (trustProxy ? forwardedFor?.split(',')[0]?.trim() : undefined) || address || 'unknown'
+}
+
 /** The store and numbers the limits use (`clientKey` is how the HTTP routes name a client). */
 export type Limits = Omit<RateLimitOptions, 'clientKey'>
 

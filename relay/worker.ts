@@ -1,14 +1,18 @@
 /**
  * The relay on Cloudflare Workers: the same app (relay/app.ts, Web APIs only) with the Worker's
  * bindings as its environment — keys as Worker secrets — and the built SPA from the ASSETS
- * binding. With the RATE_LIMITS Durable Object bound (wrangler.toml), every instance counts a
- * client against the same allowance; without it, each isolate counts alone.
+ * binding; avatar sessions over the Workers socket API (worker-websocket.ts). With the RATE_LIMITS
+ * Durable Object bound (wrangler.toml), every instance counts a client against the same
+ * allowance; without it, each isolate counts alone.
  */
 import { createApp } from './app.ts'
 import { defaultAvatarLimits } from './avatar/session.ts'
 import { ConfigError, loadConfig, type Env, type RelayConfig } from './config.ts'
 import { DurableRateStore, type DurableNamespace } from './durable-rate-store.ts'
+import { relayLogger } from './log.ts'
+import { clientKeyOf, MemoryRateStore } from './rate-limit.ts'
 import type { AssetSource } from './spa.ts'
+import { avatarSockets } from './worker-websocket.ts'
 
 export { RateCounter } from './durable-rate-store.ts'
 
@@ -21,7 +25,11 @@ interface Bindings {
 /** A slot outlives any stream or session it could belong to, then frees itself. */
 const leaseMs = (config: RelayConfig) => Math.max(config.limits.maxStreamMs, defaultAvatarLimits.maxSessionMs) + 60_000
 
-let cached: { bindings: Bindings; app: ReturnType<typeof createApp> } | undefined
+interface ExecutionContext {
+  waitUntil(work: Promise<unknown>): void
+}
+
+let cached: { bindings: Bindings; config: RelayConfig; app: ReturnType<typeof createApp>; sockets: ReturnType<typeof avatarSockets> } | undefined
 
 /** The string bindings (variables and secrets) are the relay's environment. */
 function environment(bindings: Bindings): Env {
@@ -29,18 +37,27 @@ function environment(bindings: Bindings): Env {
 }
 
 export default {
-  async fetch(request: Request, bindings: Bindings, ctx: unknown): Promise<Response> {
+  async fetch(request: Request, bindings: Bindings, ctx: ExecutionContext): Promise<Response> {
     if (cached?.bindings !== bindings) {
       try {
         const config = loadConfig({ HOST: '0.0.0.0', ...environment(bindings) })
-        const rateStore = bindings.RATE_LIMITS ? new DurableRateStore(bindings.RATE_LIMITS, leaseMs(config)) : undefined
-        cached = { bindings, app: createApp(config, { assets: bindings.ASSETS, rateStore, clientAddress: (c) => c.req.header('cf-connecting-ip') }) }
+        // One store for the HTTP routes and the avatar sockets: a client's allowance is shared.
+        const store = bindings.RATE_LIMITS ? new DurableRateStore(bindings.RATE_LIMITS, leaseMs(config)) : new MemoryRateStore()
+        const limits = { store, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }
+        cached = {
+          bindings,
+          config,
+          app: createApp(config, { assets: bindings.ASSETS, rateStore: store, clientAddress: (c) => c.req.header('cf-connecting-ip') }),
+          sockets: avatarSockets(config, { limits, log: relayLogger(config) }),
+        }
       } catch (err) {
         // The problems name variables, never their secret values (config.ts).
         const message = err instanceof ConfigError ? err.message : 'The relay could not start.'
         return Response.json({ error: { message, type: 'server_error', code: 'bad_configuration' } }, { status: 500 })
       }
     }
-    return cached.app.fetch(request, bindings, ctx as never)
+    const client = clientKeyOf(cached.config.rateLimit.trustProxy, request.headers.get('x-forwarded-for'), request.headers.get('cf-connecting-ip') ?? undefined)
+    const socket = await cached.sockets(request, client, (work) => ctx.waitUntil(work))
+    return socket ?? cached.app.fetch(request, bindings, ctx as never)
   },
 }

@@ -5,12 +5,20 @@ import { Miniflare } from 'miniflare'
 import { build } from 'rolldown'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeLlm, type FakeLlm } from '../fakes/llm-upstream.ts'
+import { startFakeOmniRt, type FakeOmniRt } from '../fakes/omnirt-upstream.ts'
+import { solidJpeg } from '../fakes/solid-jpeg.ts'
 import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
+import { avatarSocket } from './avatar-socket.ts'
 import { chatBody, readChunks, UPSTREAM_KEY } from './harness.ts'
 
 let llm: FakeLlm
 let speech: FakeSpeech
 const workers: Miniflare[] = []
+
+/** What Miniflare hands out for a worker or a Durable Object (workers-types are not loaded here). */
+interface Fetcher {
+  fetch(url: string, init?: RequestInit): Promise<Response>
+}
 
 const script = { modules: true, scriptPath: 'build/worker.mjs', compatibilityDate: '2025-09-01' }
 
@@ -34,9 +42,9 @@ async function twoInstances(bindings: Record<string, string>) {
   await mf.ready
   // Both see the same client (as Cloudflare's edge tells each instance who is calling).
   let sent = 0
-  const as = (fetcher: Awaited<ReturnType<Miniflare['getWorker']>>) => (path: string, init: RequestInit = {}) => {
+  const as = (fetcher: unknown) => (path: string, init: RequestInit = {}) => {
     sent++
-    return fetcher.fetch(`http://relay${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), 'cf-connecting-ip': '203.0.113.7' } } as never) as unknown as Promise<Response>
+    return (fetcher as Fetcher).fetch(`http://relay${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), 'cf-connecting-ip': '203.0.113.7' } })
   }
   return { a: as(await mf.getWorker('a')), b: as(await mf.getWorker('b')), sent: () => sent }
 }
@@ -133,7 +141,7 @@ describe('relay on workerd', () => {
   it('frees a stream slot whose holder never released it once its lease runs out, and forgets idle clients', async () => {
     const mf = new Miniflare({ ...script, durableObjects: { RATE_LIMITS: 'RateCounter' }, cf: false })
     workers.push(mf)
-    const ns = await mf.getDurableObjectNamespace('RATE_LIMITS')
+    const ns = (await mf.getDurableObjectNamespace('RATE_LIMITS')) as unknown as { idFromName(n: string): unknown; get(id: unknown): Fetcher }
     const counter = ns.get(ns.idFromName('198.51.100.1'))
     const call = async (op: string) => (await counter.fetch(`https://rate-counter/${op}`, { method: 'POST' })).json() as Promise<Record<string, unknown>>
     expect(await call('acquire?max=1&leaseMs=300')).toEqual({ ok: true })
@@ -146,6 +154,88 @@ describe('relay on workerd', () => {
     // Both ran out: the object's alarm emptied its storage, and a new window starts at 1.
     expect(await (await counter.fetch('https://rate-counter/stored', { method: 'POST' })).json()).toEqual({ stored: false })
     expect((await call('hit?windowMs=200')).count).toBe(1)
+  })
+
+  describe('avatar sessions (WS /api/v1/avatar/:model)', () => {
+    const KEY = 'omnirt-key-w-5d1c'
+    const IMAGE = Buffer.from(solidJpeg(64, 48, 150, 12)).toString('base64')
+    const create = { type: 'session.create', inputs: { image_b64: IMAGE, prompt: 'a face', ref_frame_dir: '/srv/secret' }, config: { seed: 3 } }
+    let omnirt: FakeOmniRt
+    let compat: FakeOmniRt
+    let relayWs = ''
+    beforeAll(async () => {
+      omnirt = await startFakeOmniRt({ apiKey: KEY, models: ['quicktalk'], chunkSamples: 2560 })
+      compat = await startFakeOmniRt({ models: ['wav2lip'], chunkSamples: 3200, omitChunkSamples: true })
+      const url = await worker({ OMNIRT_ENDPOINT: omnirt.url, OMNIRT_API_KEY: KEY, AVATAR_QUICKTALK_BACKEND: 'omnirt', AVATAR_WAV2LIP_WS_URL: `${compat.url.replace('http', 'ws')}/v1/audio2video/wav2lip`, AVATAR_DEMO_BACKEND: 'mock', PARLEY_ACCESS_TOKEN: 'tok-av', PARLEY_MAX_STREAMS: '1' })
+      relayWs = `${url.replace('http', 'ws')}/api/v1/avatar`
+    })
+    afterAll(async () => {
+      await omnirt.close()
+      await compat.close()
+    })
+    const open = (model: string) => avatarSocket(`${relayWs}/${model}`, { protocols: ['parley', 'parley-token.tok-av'] })
+
+    it('bridges OmniRT’s native protocol with the relay’s key, forwarding only known fields', async () => {
+      const s = await open('quicktalk')
+      expect(s.ws.protocol).toBe('parley')
+      s.send(create)
+      expect(await s.waitFor('session.created')).toMatchObject({ audio: { chunk_samples: 2560 } })
+      const upstream = omnirt.sessions.at(-1)!
+      expect(upstream.headers.authorization).toBe(`Bearer ${KEY}`)
+      expect(upstream.messages[0]).toEqual({ type: 'session.create', model: 'quicktalk', backend: 'auto', inputs: { image_b64: IMAGE, prompt: 'a face' }, config: { seed: 3 } })
+      s.audio(2560)
+      s.audio(2560)
+      await s.until(() => s.videos().length === 2)
+      expect(s.videos().map((v) => v.frames)).toEqual([0, 4])
+      s.audio(100)
+      await s.until(() => s.texts().some((m) => m.code === 'bad_audio_chunk'))
+      s.send({ type: 'session.cancel' })
+      expect(await s.waitFor('session.cancelled')).toBeTruthy()
+      s.close()
+    })
+
+    it('keeps a compat server in lock-step, and the mock pulses with the voice', async () => {
+      const s = await open('wav2lip')
+      s.send(create)
+      expect(await s.waitFor('session.created')).toMatchObject({ audio: { chunk_samples: 3200 } })
+      for (let i = 0; i < 3; i++) s.audio(3200)
+      await s.until(() => s.videos().length === 3)
+      s.close()
+      await s.until(() => Boolean(s.closed()))
+      const mock = await open('demo')
+      mock.send(create)
+      const created = await mock.waitFor('session.created')
+      mock.audio(created!.audio.chunk_samples, 0.8)
+      await mock.until(() => mock.videos().some((v) => v.frames > 0))
+      mock.close()
+    })
+
+    it('refuses without the token (401), an unknown model (404), and a second session beyond the client’s slots (429)', async () => {
+      await expect(avatarSocket(`${relayWs}/quicktalk`)).rejects.toMatchObject({ status: 401 })
+      await expect(open('nope')).rejects.toMatchObject({ status: 404 })
+      const first = await open('demo')
+      const second = open('demo')
+      await expect(second).rejects.toMatchObject({ status: 429 })
+      first.close()
+      await first.until(() => Boolean(first.closed()))
+      // Its slot comes back when it closes.
+      let again: Awaited<ReturnType<typeof open>> | undefined
+      for (let i = 0; i < 20 && !again; i++) again = await open('demo').catch(() => new Promise<undefined>((r) => setTimeout(r, 50)))
+      expect(again).toBeTruthy()
+      again!.close()
+    })
+
+    it('a backend that drops the connection becomes a clear error and a closed session', async () => {
+      omnirt.set({ kind: 'drop', afterChunks: 1 })
+      const s = await open('quicktalk')
+      s.send(create)
+      await s.waitFor('session.created')
+      s.audio(2560)
+      s.audio(2560)
+      expect(await s.waitFor('error')).toMatchObject({ code: 'backend_closed' })
+      await s.until(() => Boolean(s.closed()))
+      omnirt.reset()
+    })
   })
 
   it('says which variable is wrong when the configuration is bad, without its value', async () => {
