@@ -26,6 +26,7 @@ export function spaRoutes(assets: AssetSource | undefined) {
     }
     const res = await assets.fetch(c.req.raw)
     if (res.status !== 404 || looksLikeFile(path)) return res
-    return assets.fetch(new Request(new URL('/index.html', c.req.url), { method: c.req.method, headers: c.req.raw.headers }))
+    // '/', not '/index.html': Workers' assets redirect the latter to the former.
+    return assets.fetch(new Request(new URL('/', c.req.url), { method: c.req.method, headers: c.req.raw.headers }))
   })
 }

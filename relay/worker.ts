@@ -12,6 +12,7 @@ import { DurableRateStore, type DurableNamespace } from './durable-rate-store.ts
 import { relayLogger } from './log.ts'
 import { clientKeyOf, MemoryRateStore } from './rate-limit.ts'
 import type { AssetSource } from './spa.ts'
+import { workerAssets } from './worker-assets.ts'
 import { avatarSockets } from './worker-websocket.ts'
 
 export { RateCounter } from './durable-rate-store.ts'
@@ -47,7 +48,7 @@ export default {
         cached = {
           bindings,
           config,
-          app: createApp(config, { assets: bindings.ASSETS, rateStore: store, clientAddress: (c) => c.req.header('cf-connecting-ip') }),
+          app: createApp(config, { assets: bindings.ASSETS && workerAssets(bindings.ASSETS), rateStore: store, clientAddress: (c) => c.req.header('cf-connecting-ip') }),
           sockets: avatarSockets(config, { limits, log: relayLogger(config) }),
         }
       } catch (err) {

@@ -1,6 +1,9 @@
 // The same relay on Cloudflare Workers' runtime (workerd, through Miniflare, offline): relay/worker.ts
 // bundled as wrangler would, against the same fake upstreams — chat streaming, speech, errors,
 // access token and limits behave as on Node.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Miniflare } from 'miniflare'
 import { build } from 'rolldown'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,6 +12,8 @@ import { startFakeOmniRt, type FakeOmniRt } from '../fakes/omnirt-upstream.ts'
 import { solidJpeg } from '../fakes/solid-jpeg.ts'
 import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
 import { avatarSocket } from './avatar-socket.ts'
+// @ts-expect-error: a plain .mjs build script, no types
+import { prepareWorkerAssets } from '../../scripts/worker-assets.mjs'
 import { chatBody, readChunks, UPSTREAM_KEY } from './harness.ts'
 
 let llm: FakeLlm
@@ -236,6 +241,30 @@ describe('relay on workerd', () => {
       await s.until(() => Boolean(s.closed()))
       omnirt.reset()
     })
+  })
+
+  it('serves the app from ASSETS, files too large for Workers from their gzipped copy', async () => {
+    const dist = mkdtempSync(join(tmpdir(), 'parley-dist-'))
+    mkdirSync(join(dist, 'vendor'))
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><title>Parley</title>')
+    const wasm = Buffer.alloc(4096, 7)
+    wasm.set([0, 0x61, 0x73, 0x6d])
+    writeFileSync(join(dist, 'vendor', 'big.wasm'), wasm)
+    const out = mkdtempSync(join(tmpdir(), 'parley-worker-assets-'))
+    // The same rule as for the real 25 MiB limit, at 1 KiB.
+    expect(prepareWorkerAssets(dist, out, 1024)).toEqual([{ name: join('vendor', 'big.wasm'), bytes: expect.any(Number) }])
+    const mf = new Miniflare({ ...script, cf: false, host: '127.0.0.1', port: 0, assets: { directory: out, binding: 'ASSETS', routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true } } })
+    workers.push(mf)
+    const url = String(await mf.ready).replace(/\/$/, '')
+    const file = await fetch(`${url}/vendor/big.wasm`)
+    expect(file.status).toBe(200)
+    expect(file.headers.get('content-type')).toBe('application/wasm')
+    expect(file.headers.get('content-encoding')).toBe('gzip')
+    expect(Buffer.from(await file.arrayBuffer()).equals(wasm)).toBe(true)
+    const page = await fetch(`${url}/some/page`)
+    expect(await page.text()).toContain('<title>Parley</title>')
+    expect(page.headers.get('content-security-policy')).toBeTruthy()
+    expect((await fetch(`${url}/vendor/missing.wasm`)).status).toBe(404)
   })
 
   it('says which variable is wrong when the configuration is bad, without its value', async () => {
