@@ -31,6 +31,8 @@ export interface RelayDeps {
   rateStore?: RateStore
   /** The client's address as the runtime sees it (the limits' key when no trusted proxy says otherwise). */
   clientAddress?: (c: Context) => string | undefined
+  /** Lets work finish after the response has, where the runtime would cut it short (Workers' waitUntil). */
+  keepAlive?: (c: Context, work: Promise<unknown>) => void
 }
 
 /** The whole relay over Web Request/Response only: each runtime wraps it in a few lines. */
@@ -43,6 +45,7 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
     perMinute: config.rateLimit.perMinute,
     maxStreams: config.rateLimit.maxStreams,
     clientKey: (c) => clientKeyOf(config.rateLimit.trustProxy, c.req.header('x-forwarded-for'), deps.clientAddress?.(c)),
+    keepAlive: deps.keepAlive,
   }
   const limitRequest = rateLimit(limits)
   const limitStream = rateLimit(limits, true)

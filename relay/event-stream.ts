@@ -36,16 +36,20 @@ export interface PassThroughOptions {
  */
 export function passThroughEventStream(body: ReadableStream<Uint8Array>, opts: PassThroughOptions): ReadableStream<Uint8Array> {
   const reader = body.getReader()
-  let idle: ReturnType<typeof setTimeout> | undefined
   let stopReason: 'idle' | 'max' | undefined
   const stop = (why: 'idle' | 'max') => {
     stopReason = why
     opts.upstream.abort(why)
   }
-  const armIdle = () => {
-    clearTimeout(idle)
-    idle = setTimeout(stop, opts.idleMs, 'idle')
+  // The idle clock runs only while waiting on the upstream, not on a slow client. One timer per
+  // stream, not one per chunk: when it fires it checks how long the current wait has been.
+  let waitingSince: number | undefined
+  const checkIdle = () => {
+    const waited = waitingSince === undefined ? 0 : Date.now() - waitingSince
+    if (waited >= opts.idleMs) return stop('idle')
+    idle = setTimeout(checkIdle, opts.idleMs - waited)
   }
+  let idle = setTimeout(checkIdle, opts.idleMs)
   const max = setTimeout(stop, opts.maxMs, 'max')
   const release = () => {
     clearTimeout(idle)
@@ -57,10 +61,9 @@ export function passThroughEventStream(body: ReadableStream<Uint8Array>, opts: P
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        // The idle clock runs only while waiting on the upstream, not on a slow client.
-        armIdle()
+        waitingSince = Date.now()
         const { done, value } = await reader.read()
-        clearTimeout(idle)
+        waitingSince = undefined
         if (stopReason) throw new Error(stopReason)
         if (done) {
           release()

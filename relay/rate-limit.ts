@@ -61,6 +61,8 @@ export interface RateLimitOptions {
   maxStreams: number
   /** Who the client is (its address, as the runtime knows it). */
   clientKey(c: Context): string
+  /** Lets a release finish after the response has, where the runtime would cut it short (Workers). */
+  keepAlive?(c: Context, work: Promise<unknown>): void
 }
 
 /** Who a client is: the first X-Forwarded-For address when a trusted proxy sets it, else the address the runtime saw. */
@@ -69,13 +71,21 @@ export function clientKeyOf(trustProxy: boolean, forwardedFor: string | null | u
 }
 
 /** The store and numbers the limits use (`clientKey` is how the HTTP routes name a client). */
-export type Limits = Omit<RateLimitOptions, 'clientKey'>
+export type Limits = Omit<RateLimitOptions, 'clientKey' | 'keepAlive'>
+
+/** A request let in: `holdsSlot` when it took a stream slot, which `release` hands back. */
+export interface Admission {
+  holdsSlot: boolean
+  release(): Promise<void>
+}
+
+const NOTHING_HELD: Admission = { holdsSlot: false, release: async () => {} }
 
 /**
  * Lets one request of client `key` in, or says why not: it counts against the minute and, for a
  * stream (an answer, an avatar session), takes a slot — hand it back with `release` when it ends.
  */
-export async function admit(limits: Limits, key: string, stream: boolean): Promise<ApiError | { release(): Promise<void> }> {
+export async function admit(limits: Limits, key: string, stream: boolean): Promise<ApiError | Admission> {
   if (limits.perMinute > 0) {
     const { count, resetInMs } = await limits.store.hit(key, 60_000)
     if (count > limits.perMinute) {
@@ -83,12 +93,13 @@ export async function admit(limits: Limits, key: string, stream: boolean): Promi
       return new ApiError(429, 'rate_limited', `Too many requests from this client (more than ${limits.perMinute} a minute). Try again in ${wait} s.`, 'rate_limit_error', { 'retry-after': String(wait) })
     }
   }
-  if (!stream || limits.maxStreams <= 0) return { release: async () => {} }
+  if (!stream || limits.maxStreams <= 0) return NOTHING_HELD
   if (!(await limits.store.acquire(key, limits.maxStreams))) {
     return new ApiError(429, 'too_many_streams', `This client already has ${limits.maxStreams} answers or avatar sessions open. Wait for one to finish or stop it.`, 'rate_limit_error', { 'retry-after': '1' })
   }
   let released: Promise<void> | undefined
   return {
+    holdsSlot: true,
     // Never rejects: a store that failed to hear of it lets the slot's lease run out instead.
     release: () => (released ??= limits.store.release(key).catch(() => {})),
   }
@@ -99,8 +110,11 @@ export function rateLimit(options: RateLimitOptions, stream = false): Middleware
   return async function limit(c, next) {
     const admitted = await admit(options, options.clientKey(c), stream)
     if (admitted instanceof ApiError) throw admitted
-    // On Workers, the release must be allowed to finish after the response has.
-    const release = () => keepAlive(c, admitted.release())
+    if (!admitted.holdsSlot) return next()
+    const release = () => {
+      const work = admitted.release()
+      options.keepAlive?.(c, work)
+    }
     try {
       await next()
     } catch (err) {
@@ -135,11 +149,3 @@ export function rateLimit(options: RateLimitOptions, stream = false): Middleware
   }
 }
 
-/** Lets a promise outlive the response where the runtime would cut it short (Workers). */
-function keepAlive(c: Context, work: Promise<unknown>) {
-  try {
-    c.executionCtx.waitUntil(work)
-  } catch {
-    // No execution context (Node): the process outlives the response anyway.
-  }
-}

@@ -48,7 +48,7 @@ export default {
         cached = {
           bindings,
           config,
-          app: createApp(config, { assets: bindings.ASSETS && workerAssets(bindings.ASSETS), rateStore: store, clientAddress: (c) => c.req.header('cf-connecting-ip') }),
+          app: createApp(config, { assets: bindings.ASSETS && workerAssets(bindings.ASSETS), rateStore: store, clientAddress: (c) => c.req.header('cf-connecting-ip'), keepAlive: (c, work) => c.executionCtx.waitUntil(work) }),
           sockets: avatarSockets(config, { limits, log: relayLogger(config) }),
         }
       } catch (err) {
