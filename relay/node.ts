@@ -136,14 +136,15 @@ export function createNodeFetch(): typeof fetch {
 function streamingFirst(fetchApp: (request: Request, env?: unknown) => Response | Promise<Response>) {
   return async (request: Request, env?: unknown) => {
     const res = await fetchApp(request, env)
-    if (res.body && res.headers.get('x-accel-buffering') === 'no') res.headers.set('transfer-encoding', 'chunked')
+    // (Not `res.body`: on @hono/node-server that turns its light Response into a full one.)
+    if (res.headers.get('x-accel-buffering') === 'no') res.headers.set('transfer-encoding', 'chunked')
     return res
   }
 }
 
 /**
  * A Node stream as a Web one, lighter than Readable.toWeb: chunks are handed on as they arrive,
- * and the source pauses while the reader has more than a few waiting (backpressure).
+ * and the source pauses while more than 256 KiB wait for the reader (backpressure).
  */
 function webStream(source: http.IncomingMessage): ReadableStream<Uint8Array> {
   // Events already queued may still arrive after the reader cancelled or the source ended.
@@ -175,7 +176,9 @@ function webStream(source: http.IncomingMessage): ReadableStream<Uint8Array> {
         source.destroy()
       },
     },
-    { highWaterMark: 4 },
+    // By bytes, and roomy: an SSE answer arrives as dozens of small HTTP chunks in one read, and
+    // pausing between them would split what goes out into many writes.
+    { highWaterMark: 256 * 1024, size: (chunk) => chunk.byteLength },
   )
 }
 

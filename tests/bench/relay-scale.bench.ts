@@ -1,10 +1,12 @@
 /**
  * The relay under load, as `npm start` runs it (compiled, one process):
  * - 1,000 SSE streams held open at once (a slow upstream): its resident memory while they are;
- * - the same streaming workload through the relay and through nginx (`proxy_pass`, buffering off,
+ * - the same streaming workloads through the relay and through nginx (`proxy_pass`, buffering off,
  *   one worker process, like the relay's one process), from the same local upstream: throughput
- *   and time to first chunk, as ratios within this run. Needs nginx (Debian: nginx-light); the
- *   comparison is skipped without it.
+ *   and time to first chunk, as ratios within this run — an upstream that answers at once (a
+ *   request-rate test: what each proxy costs per stream), and one that streams at an LLM's pace.
+ *   A bare node:http pipe (tests/bench/bare-proxy.mjs) runs the first as the floor for any Node
+ *   relay. Needs nginx (Debian: nginx-light); the comparison is skipped without it.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
@@ -17,20 +19,22 @@ import { type Benchmark, markdownTable, mb, memoryOf, ms, spawnNode, summarize }
 const HELD = 1000
 const REQUESTS = 2000
 const CONCURRENCY = 50
+/** An LLM-like pace: a token every 20 ms (50 tokens/s), 27 events a stream; many streams at once. */
+const PACED = { chunkDelayMs: 20, requests: 1200, concurrency: 300 }
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
 
 const body = JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'user', content: 'x' }] })
 const post = (base: string, signal?: AbortSignal) => fetch(`${base}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal })
 
-/** REQUESTS streams, CONCURRENCY at a time: wall time and each one's time to first chunk. */
-async function load(base: string) {
+/** `requests` streams, `concurrency` at a time: wall time and each one's time to first chunk. */
+async function load(base: string, requests = REQUESTS, concurrency = CONCURRENCY) {
   const ttfc: number[] = []
   let next = 0
   let chunks = 0
   const t0 = performance.now()
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next++ < REQUESTS) {
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < requests) {
         const t = performance.now()
         const res = await post(base)
         const reader = res.body!.getReader()
@@ -46,7 +50,7 @@ async function load(base: string) {
     }),
   )
   const seconds = (performance.now() - t0) / 1000
-  return { perSecond: REQUESTS / seconds, chunksPerSecond: chunks / seconds, ttfc: summarize(ttfc) }
+  return { perSecond: requests / seconds, chunksPerSecond: chunks / seconds, ttfc: summarize(ttfc) }
 }
 
 function startNginx(port: number, upstreamPort: number) {
@@ -81,11 +85,15 @@ export const relayScale: Benchmark = {
     await buildRelay()
     const slow = await spawnNode('tests/fakes/llm-upstream.ts', ['0'], { FAKE_LLM_CHUNK_DELAY_MS: '400' }, /http:\/\/127\.0\.0\.1:(\d+)/)
     const fast = await spawnNode('tests/fakes/llm-upstream.ts', ['0'], { FAKE_LLM_CHUNK_DELAY_MS: '0' }, /http:\/\/127\.0\.0\.1:(\d+)/)
+    const paced = await spawnNode('tests/fakes/llm-upstream.ts', ['0'], { FAKE_LLM_CHUNK_DELAY_MS: String(PACED.chunkDelayMs) }, /http:\/\/127\.0\.0\.1:(\d+)/)
     const relayEnv = { HOST: '127.0.0.1', PORT: '0', LLM_MODEL: 'fake-model', LLM_API_KEY: 'bench', PARLEY_RATE_LIMIT: '0', PARLEY_MAX_STREAMS: '0' }
     const held = await spawnNode('build/relay.mjs', [], { ...relayEnv, LLM_BASE_URL: `${slow.match[0]}/v1` }, /listening on (http:\/\/[^\s]+)/)
     const relay = await spawnNode('build/relay.mjs', [], { ...relayEnv, LLM_BASE_URL: `${fast.match[0]}/v1` }, /listening on (http:\/\/[^\s]+)/)
+    const relayPaced = await spawnNode('build/relay.mjs', [], { ...relayEnv, LLM_BASE_URL: `${paced.match[0]}/v1` }, /listening on (http:\/\/[^\s]+)/)
+    const bare = await spawnNode('tests/bench/bare-proxy.mjs', [], { UPSTREAM: `${fast.match[0]}/v1` }, /http:\/\/127\.0\.0\.1:\d+/)
     const nginxPort = 20000 + Math.floor(Math.random() * 20000)
     const nginx = NGINX ? startNginx(nginxPort, Number(fast.match[1])) : undefined
+    const nginxPaced = NGINX ? startNginx(nginxPort + 1, Number(paced.match[1])) : undefined
     try {
       // 1) 1,000 streams open at once, each waiting on a slow upstream.
       const idle = memoryOf(held.child.pid!).rss
@@ -108,35 +116,55 @@ export const relayScale: Benchmark = {
       abort.abort()
       await Promise.allSettled(streams)
 
-      // 2) The same streaming workload: direct, through the relay, through nginx.
-      await load(`${fast.match[0]}/v1`) // warm-up
-      const direct = await load(`${fast.match[0]}/v1`)
-      await load(`${relay.match[1]}/api/v1`)
-      const viaRelay = await load(`${relay.match[1]}/api/v1`)
-      let viaNginx: Awaited<ReturnType<typeof load>> | undefined
-      if (nginx) {
+      // 2) The same streaming workloads: direct, through the relay, through nginx, in turns (three
+      //    rounds, the median kept) so the machine's noise falls on all alike.
+      type Load = Awaited<ReturnType<typeof load>>
+      const median = (runs: Load[]) => [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)]!
+      const measure = async (targets: Record<string, string | undefined>, requests?: number, concurrency?: number) => {
+        const runs: Record<string, Load[]> = {}
         await new Promise((r) => setTimeout(r, 500))
-        await load(`http://127.0.0.1:${nginxPort}/api/v1`)
-        viaNginx = await load(`http://127.0.0.1:${nginxPort}/api/v1`)
+        for (const base of Object.values(targets)) if (base) await load(base, requests, concurrency) // warm-up
+        for (let round = 0; round < 3; round++) {
+          for (const [name, base] of Object.entries(targets)) if (base) (runs[name] ??= []).push(await load(base, requests, concurrency))
+        }
+        return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<string, Load | undefined>
       }
-      const data = { held: { streams: HELD, reached: open, idleRss: idle, rssWhileOpen: whileOpen, peakRss: peak }, load: { requests: REQUESTS, concurrency: CONCURRENCY, direct, relay: viaRelay, nginx: viaNginx ?? null } }
+      const instant = await measure({ direct: `${fast.match[0]}/v1`, relay: `${relay.match[1]}/api/v1`, nginx: nginx && `http://127.0.0.1:${nginxPort}/api/v1`, bare: `${bare.match[0]}/v1` })
+      const pacedRuns = await measure({ direct: `${paced.match[0]}/v1`, relay: `${relayPaced.match[1]}/api/v1`, nginx: nginxPaced && `http://127.0.0.1:${nginxPort + 1}/api/v1` }, PACED.requests, PACED.concurrency)
+      const direct = instant.direct!
+      const viaRelay = instant.relay!
+      const viaNginx = instant.nginx
+      const data = {
+        held: { streams: HELD, reached: open, idleRss: idle, rssWhileOpen: whileOpen, peakRss: peak },
+        load: { requests: REQUESTS, concurrency: CONCURRENCY, direct, relay: viaRelay, nginx: viaNginx ?? null, bareNode: instant.bare },
+        paced: { ...PACED, direct: pacedRuns.direct, relay: pacedRuns.relay, nginx: pacedRuns.nginx ?? null },
+      }
       const ratio = viaNginx ? viaRelay.perSecond / viaNginx.perSecond : NaN
+      const pacedRatio = pacedRuns.nginx ? pacedRuns.relay!.perSecond / pacedRuns.nginx.perSecond : NaN
+      const p = { d: pacedRuns.direct!, r: pacedRuns.relay!, n: pacedRuns.nginx }
       const table = markdownTable(
         ['metric', 'value', 'target'],
         [
           [`SSE streams held open at once through the relay`, `${open} of ${HELD}`, '≥ 1,000'],
           ['relay RSS: idle → with them all open (peak)', `${mb(idle)} → ${mb(whileOpen)} (${mb(peak)})`, '≤ 150 MB'],
-          [`streaming throughput, ${REQUESTS} streams ${CONCURRENCY} at a time: direct / relay / nginx`, `${direct.perSecond.toFixed(0)} / ${viaRelay.perSecond.toFixed(0)} / ${viaNginx ? viaNginx.perSecond.toFixed(0) : '—'} per s`, ''],
-          ['**relay ÷ nginx throughput**', `**${Number.isFinite(ratio) ? ratio.toFixed(2) : '— (no nginx)'}×**`, '≥ 0.9×'],
-          ['time to first chunk p50: direct / relay / nginx', `${ms(direct.ttfc.p50)} / ${ms(viaRelay.ttfc.p50)} / ${viaNginx ? ms(viaNginx.ttfc.p50) : '—'}`, ''],
-          ['added to the first chunk (p50): relay / nginx', `${ms(viaRelay.ttfc.p50 - direct.ttfc.p50)} / ${viaNginx ? ms(viaNginx.ttfc.p50 - direct.ttfc.p50) : '—'}`, ''],
+          [`instant upstream (request rate), ${REQUESTS} streams ${CONCURRENCY} at a time: direct / relay / nginx / bare node:http pipe`, `${direct.perSecond.toFixed(0)} / ${viaRelay.perSecond.toFixed(0)} / ${viaNginx ? viaNginx.perSecond.toFixed(0) : '—'} / ${instant.bare!.perSecond.toFixed(0)} per s`, ''],
+          ['**… relay ÷ nginx throughput** (bare pipe ÷ nginx)', `**${Number.isFinite(ratio) ? ratio.toFixed(2) : '— (no nginx)'}×** (${viaNginx ? (instant.bare!.perSecond / viaNginx.perSecond).toFixed(2) : '—'}×)`, '≥ 0.9×'],
+          ['… time to first chunk p50: direct / relay / nginx', `${ms(direct.ttfc.p50)} / ${ms(viaRelay.ttfc.p50)} / ${viaNginx ? ms(viaNginx.ttfc.p50) : '—'}`, ''],
+          ['… added to the first chunk (p50): relay / nginx', `${ms(viaRelay.ttfc.p50 - direct.ttfc.p50)} / ${viaNginx ? ms(viaNginx.ttfc.p50 - direct.ttfc.p50) : '—'}`, ''],
+          [`LLM pace (an event every ${PACED.chunkDelayMs} ms), ${PACED.requests} streams ${PACED.concurrency} at a time: direct / relay / nginx`, `${p.d.perSecond.toFixed(0)} / ${p.r.perSecond.toFixed(0)} / ${p.n ? p.n.perSecond.toFixed(0) : '—'} streams per s (${(p.r.chunksPerSecond / 1000).toFixed(1)}k events per s through the relay)`, ''],
+          ['**… relay ÷ nginx throughput**', `**${Number.isFinite(pacedRatio) ? pacedRatio.toFixed(2) : '— (no nginx)'}×**`, '≥ 0.9×'],
+          ['… added to the first chunk (p50): relay / nginx', `${ms(p.r.ttfc.p50 - p.d.ttfc.p50)} / ${p.n ? ms(p.n.ttfc.p50 - p.d.ttfc.p50) : '—'}`, ''],
         ],
       )
       return { name: this.name, data, table }
     } finally {
       nginx?.kill()
+      nginxPaced?.kill()
       held.child.kill()
       relay.child.kill()
+      relayPaced.child.kill()
+      bare.child.kill()
+      paced.child.kill()
       slow.child.kill()
       fast.child.kill()
     }
