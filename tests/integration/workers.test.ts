@@ -230,6 +230,26 @@ describe('relay on workerd', () => {
       again!.close()
     })
 
+    it('answers garbage with errors and closes on an oversize message, and keeps serving', async () => {
+      const s = await open('demo')
+      s.send('not json')
+      s.ws.send('{"type":"session.create","inputs":{"image_b64":42}}')
+      s.ws.send(Buffer.from([1, 2, 3]))
+      await s.until(() => s.texts().filter((m) => m.type === 'error').length === 3)
+      expect(s.texts().every((m) => typeof m.message === 'string' && !m.message.includes(KEY))).toBe(true)
+      // A large message within the relay's limit (a big reference image) gets through workerd.
+      s.ws.send(Buffer.alloc(3 * 1024 * 1024))
+      await s.until(() => s.texts().filter((m) => m.type === 'error').length === 4)
+      expect(s.closed()).toBeUndefined()
+      s.ws.send(Buffer.alloc(7 * 1024 * 1024))
+      await s.until(() => Boolean(s.closed()), 5000)
+      expect(s.closed()!.code).toBe(1009)
+      const next = await open('demo')
+      next.send(create)
+      expect(await next.waitFor('session.created')).toBeTruthy()
+      next.close()
+    })
+
     it('a backend that drops the connection becomes a clear error and a closed session', async () => {
       omnirt.set({ kind: 'drop', afterChunks: 1 })
       const s = await open('quicktalk')
