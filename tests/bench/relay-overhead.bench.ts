@@ -3,10 +3,37 @@
  * the relay, measured by the same client in alternation, so machine noise hits both alike.
  * A bare node:http proxy runs beside them as the floor any relay can reach on this machine.
  * Then the relay's peak RSS while 200 streams run at once. Every server is its own process.
+ * Last, how soon a client that walks away mid-answer ends the relay's upstream request.
  */
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildRelay } from '../../scripts/build-relay.mjs'
+import { startFakeLlm } from '../fakes/llm-upstream.ts'
 import { type Benchmark, markdownTable, mb, memoryOf, ms, spawnNode, summarize } from './harness.ts'
+
+const DISCONNECTS = 30
+
+/** Client aborts mid-stream → the upstream sees its request closed: ms for each of DISCONNECTS. */
+async function disconnectToAbort(): Promise<number[]> {
+  const fake = await startFakeLlm({ chunkDelayMs: 50 })
+  const relay = await spawnNode('build/relay.mjs', [], { HOST: '127.0.0.1', PORT: '0', LLM_BASE_URL: fake.baseUrl, LLM_MODEL: 'fake-model', LLM_API_KEY: 'bench', PARLEY_RATE_LIMIT: '0', PARLEY_MAX_STREAMS: '0' }, /listening on (http:\/\/[^\s]+)/)
+  const times: number[] = []
+  try {
+    for (let i = 0; i < DISCONNECTS; i++) {
+      fake.reset()
+      const abort = new AbortController()
+      const res = await fetch(`${relay.match[1]}/api/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stream: true, messages: [{ role: 'user', content: 'x' }] }), signal: abort.signal })
+      await res.body!.getReader().read()
+      const gone = performance.now()
+      abort.abort()
+      while (!fake.requests[0]?.abortedAt && performance.now() - gone < 2000) await new Promise((r) => setImmediate(r))
+      times.push((fake.requests[0]?.abortedAt ?? NaN) - gone)
+    }
+  } finally {
+    relay.child.kill()
+    await fake.close()
+  }
+  return times
+}
 
 const STREAMS = 200
 const CHUNKS = 8
@@ -77,7 +104,10 @@ export const relayOverhead: Benchmark = {
       const d = { ttfc: summarize(direct.map((t) => t.ttfc)), gap: summarize(direct.flatMap((t) => t.gaps)) }
       const r = { ttfc: summarize(viaRelay.map((t) => t.ttfc)), gap: summarize(viaRelay.flatMap((t) => t.gaps)) }
       const b = { ttfc: summarize(viaBare.map((t) => t.ttfc)), gap: summarize(viaBare.flatMap((t) => t.gaps)) }
+      const gaps = await disconnectToAbort()
+      const disconnect = { ...summarize(gaps), max: Math.max(...gaps) }
       const data = {
+        disconnectToUpstreamAbortMs: disconnect,
         streams: STREAMS,
         chunksPerStream: CHUNKS,
         upstreamChunkGapMs: CHUNK_GAP_MS,
@@ -102,6 +132,7 @@ export const relayOverhead: Benchmark = {
           ['inter-chunk delay p99', ms(d.gap.p99), ms(r.gap.p99), ms(data.addedMs.gapP99), ms(b.gap.p99), ms(b.gap.p99 - d.gap.p99)],
           ['relay RSS idle (after the sequential runs)', '', mb(idle.rss), '', '', ''],
           [`relay peak RSS, ${CONCURRENT} streams at once`, '', mb(data.memory.peakRssBytes), '', '', ''],
+          [`client disconnects mid-answer → upstream request closed (${DISCONNECTS} times; target ≤ 100 ms): p50 / max`, '', `${ms(disconnect.p50)} / ${ms(disconnect.max)}`, '', '', ''],
         ],
       )
       return { name: this.name, data, table }

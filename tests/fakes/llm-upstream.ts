@@ -31,6 +31,8 @@ export interface RecordedRequest {
   body: Record<string, unknown> | undefined
   /** The client went away before the answer ended. */
   aborted: boolean
+  /** When it went away (performance.now() of this process). */
+  abortedAt?: number
 }
 
 export interface FakeLlmOptions {
@@ -94,7 +96,9 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const record: RecordedRequest = { path: url.pathname, authorization: req.headers.authorization, body: parsed, aborted: false }
     requests.push(record)
     res.on('close', () => {
-      if (!res.writableFinished) record.aborted = true
+      if (res.writableFinished) return
+      record.aborted = true
+      record.abortedAt = performance.now()
     })
 
     if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {
