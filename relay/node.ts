@@ -143,21 +143,33 @@ function streamingFirst(fetchApp: (request: Request, env?: unknown) => Response 
 }
 
 /**
- * A Node stream as a Web one, lighter than Readable.toWeb: chunks are handed on as they arrive,
- * and the source pauses while more than 256 KiB wait for the reader (backpressure).
+ * A Node stream as a Web one, lighter than Readable.toWeb. What arrives together goes on as one
+ * chunk: an SSE answer comes as dozens of small HTTP chunks in one read, and every layer after
+ * this one (timeouts, limits, the response) costs per chunk. Nothing waits for more: chunks are
+ * joined only within the same turn of the event loop. The source pauses while more than 256 KiB
+ * wait for the reader (backpressure).
  */
 function webStream(source: http.IncomingMessage): ReadableStream<Uint8Array> {
   // Events already queued may still arrive after the reader cancelled or the source ended.
   let settled = false
+  let pending: Buffer[] = []
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        source.on('data', (chunk: Buffer) => {
-          if (settled) return
+        const flush = () => {
+          if (settled || !pending.length) return
+          const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending)
+          pending = []
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
           if ((controller.desiredSize ?? 0) <= 0) source.pause()
+        }
+        source.on('data', (chunk: Buffer) => {
+          if (settled) return
+          if (!pending.length) queueMicrotask(flush)
+          pending.push(chunk)
         })
         source.once('end', () => {
+          flush()
           if (!settled) controller.close()
           settled = true
         })
@@ -176,8 +188,6 @@ function webStream(source: http.IncomingMessage): ReadableStream<Uint8Array> {
         source.destroy()
       },
     },
-    // By bytes, and roomy: an SSE answer arrives as dozens of small HTTP chunks in one read, and
-    // pausing between them would split what goes out into many writes.
     { highWaterMark: 256 * 1024, size: (chunk) => chunk.byteLength },
   )
 }

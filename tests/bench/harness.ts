@@ -44,11 +44,17 @@ export function spawnNode(entry: string, args: string[], env: Record<string, str
     const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : []
     const child = spawn(process.execPath, [...loader, entry, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
-    child.stdout!.on('data', (d: Buffer) => {
+    const watch = (d: Buffer) => {
       out += d.toString()
       const m = out.match(ready)
-      if (m) resolve({ child, match: m })
-    })
+      if (!m) return
+      // From here on its output (a relay's log) is drained, not kept: a benchmark's client shares
+      // this process, and must not spend its time on the server's log.
+      child.stdout!.off('data', watch)
+      child.stdout!.resume()
+      resolve({ child, match: m })
+    }
+    child.stdout!.on('data', watch)
     child.on('exit', (code) => reject(new Error(`${entry} exited (${code}) before it was ready:\n${out}`)))
   })
 }

@@ -5,8 +5,8 @@
  *   one worker process, like the relay's one process), from the same local upstream: throughput
  *   and time to first chunk, as ratios within this run — an upstream that answers at once (a
  *   request-rate test: what each proxy costs per stream), and one that streams at an LLM's pace.
- *   A bare node:http pipe (tests/bench/bare-proxy.mjs) runs the first as the floor for any Node
- *   relay. Needs nginx (Debian: nginx-light); the comparison is skipped without it.
+ *   A bare node:http pipe (tests/bench/bare-proxy.mjs) and a bare Hono route (hono-proxy.ts) run
+ *   the first too: the floors for any Node relay, and for one built on Hono. Needs nginx (Debian: nginx-light); the comparison is skipped without it.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
@@ -91,6 +91,7 @@ export const relayScale: Benchmark = {
     const relay = await spawnNode('build/relay.mjs', [], { ...relayEnv, LLM_BASE_URL: `${fast.match[0]}/v1` }, /listening on (http:\/\/[^\s]+)/)
     const relayPaced = await spawnNode('build/relay.mjs', [], { ...relayEnv, LLM_BASE_URL: `${paced.match[0]}/v1` }, /listening on (http:\/\/[^\s]+)/)
     const bare = await spawnNode('tests/bench/bare-proxy.mjs', [], { UPSTREAM: `${fast.match[0]}/v1` }, /http:\/\/127\.0\.0\.1:\d+/)
+    const hono = await spawnNode('tests/bench/hono-proxy.ts', [], { UPSTREAM: `${fast.match[0]}/v1` }, /http:\/\/127\.0\.0\.1:\d+/)
     const nginxPort = 20000 + Math.floor(Math.random() * 20000)
     const nginx = NGINX ? startNginx(nginxPort, Number(fast.match[1])) : undefined
     const nginxPaced = NGINX ? startNginx(nginxPort + 1, Number(paced.match[1])) : undefined
@@ -129,14 +130,14 @@ export const relayScale: Benchmark = {
         }
         return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<string, Load | undefined>
       }
-      const instant = await measure({ direct: `${fast.match[0]}/v1`, relay: `${relay.match[1]}/api/v1`, nginx: nginx && `http://127.0.0.1:${nginxPort}/api/v1`, bare: `${bare.match[0]}/v1` })
+      const instant = await measure({ direct: `${fast.match[0]}/v1`, relay: `${relay.match[1]}/api/v1`, nginx: nginx && `http://127.0.0.1:${nginxPort}/api/v1`, bare: `${bare.match[0]}/v1`, hono: `${hono.match[0]}/v1` })
       const pacedRuns = await measure({ direct: `${paced.match[0]}/v1`, relay: `${relayPaced.match[1]}/api/v1`, nginx: nginxPaced && `http://127.0.0.1:${nginxPort + 1}/api/v1` }, PACED.requests, PACED.concurrency)
       const direct = instant.direct!
       const viaRelay = instant.relay!
       const viaNginx = instant.nginx
       const data = {
         held: { streams: HELD, reached: open, idleRss: idle, rssWhileOpen: whileOpen, peakRss: peak },
-        load: { requests: REQUESTS, concurrency: CONCURRENCY, direct, relay: viaRelay, nginx: viaNginx ?? null, bareNode: instant.bare },
+        load: { requests: REQUESTS, concurrency: CONCURRENCY, direct, relay: viaRelay, nginx: viaNginx ?? null, bareNode: instant.bare, bareHono: instant.hono },
         paced: { ...PACED, direct: pacedRuns.direct, relay: pacedRuns.relay, nginx: pacedRuns.nginx ?? null },
       }
       const ratio = viaNginx ? viaRelay.perSecond / viaNginx.perSecond : NaN
@@ -147,8 +148,9 @@ export const relayScale: Benchmark = {
         [
           [`SSE streams held open at once through the relay`, `${open} of ${HELD}`, '≥ 1,000'],
           ['relay RSS: idle → with them all open (peak)', `${mb(idle)} → ${mb(whileOpen)} (${mb(peak)})`, '≤ 150 MB'],
-          [`instant upstream (request rate), ${REQUESTS} streams ${CONCURRENCY} at a time: direct / relay / nginx / bare node:http pipe`, `${direct.perSecond.toFixed(0)} / ${viaRelay.perSecond.toFixed(0)} / ${viaNginx ? viaNginx.perSecond.toFixed(0) : '—'} / ${instant.bare!.perSecond.toFixed(0)} per s`, ''],
-          ['**… relay ÷ nginx throughput** (bare pipe ÷ nginx)', `**${Number.isFinite(ratio) ? ratio.toFixed(2) : '— (no nginx)'}×** (${viaNginx ? (instant.bare!.perSecond / viaNginx.perSecond).toFixed(2) : '—'}×)`, '≥ 0.9×'],
+          [`instant upstream (request rate), ${REQUESTS} streams ${CONCURRENCY} at a time: direct / relay / nginx`, `${direct.perSecond.toFixed(0)} / ${viaRelay.perSecond.toFixed(0)} / ${viaNginx ? viaNginx.perSecond.toFixed(0) : '—'} per s`, ''],
+          ['**… relay ÷ nginx throughput**', `**${Number.isFinite(ratio) ? ratio.toFixed(2) : '— (no nginx)'}×**`, '≥ 0.9×'],
+          ['… floors ÷ nginx: bare node:http pipe / bare Hono route (no checks, limits or logs)', viaNginx ? `${(instant.bare!.perSecond / viaNginx.perSecond).toFixed(2)}× / ${(instant.hono!.perSecond / viaNginx.perSecond).toFixed(2)}×` : '—', ''],
           ['… time to first chunk p50: direct / relay / nginx', `${ms(direct.ttfc.p50)} / ${ms(viaRelay.ttfc.p50)} / ${viaNginx ? ms(viaNginx.ttfc.p50) : '—'}`, ''],
           ['… added to the first chunk (p50): relay / nginx', `${ms(viaRelay.ttfc.p50 - direct.ttfc.p50)} / ${viaNginx ? ms(viaNginx.ttfc.p50 - direct.ttfc.p50) : '—'}`, ''],
           [`LLM pace (an event every ${PACED.chunkDelayMs} ms), ${PACED.requests} streams ${PACED.concurrency} at a time: direct / relay / nginx`, `${p.d.perSecond.toFixed(0)} / ${p.r.perSecond.toFixed(0)} / ${p.n ? p.n.perSecond.toFixed(0) : '—'} streams per s (${(p.r.chunksPerSecond / 1000).toFixed(1)}k events per s through the relay)`, ''],
@@ -164,6 +166,7 @@ export const relayScale: Benchmark = {
       relay.child.kill()
       relayPaced.child.kill()
       bare.child.kill()
+      hono.child.kill()
       paced.child.kill()
       slow.child.kill()
       fast.child.kill()
