@@ -8,8 +8,8 @@
  *   A bare node:http pipe (tests/bench/bare-proxy.mjs) and a bare Hono route (hono-proxy.ts) run
  *   the first too: the floors for any Node relay, and for one built on Hono. Needs nginx (Debian: nginx-light); the comparison is skipped without it.
  */
-import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 // @ts-expect-error: a plain .mjs build script, no types
@@ -53,6 +53,23 @@ async function load(base: string, requests = REQUESTS, concurrency = CONCURRENCY
   return { perSecond: requests / seconds, chunksPerSecond: chunks / seconds, ttfc: summarize(ttfc) }
 }
 
+/** CPU time (user + system) the processes have used so far, in ms (Linux: clock ticks of 10 ms). */
+function cpuMs(pids: number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    ticks += Number(fields[11]) + Number(fields[12])
+  }
+  return ticks * 10
+}
+
+/** nginx's worker processes (children of its master). */
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+}
+
+const us = (v: number) => `${v.toFixed(0)} µs`
+
 function startNginx(port: number, upstreamPort: number) {
   const dir = mkdtempSync(join(tmpdir(), 'parley-nginx-'))
   writeFileSync(
@@ -60,7 +77,8 @@ function startNginx(port: number, upstreamPort: number) {
     `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
 events { worker_connections 8192; }
 http {
-  access_log off;
+  # It logs each request as the relay does (buffered, as nginx is deployed).
+  access_log ${dir}/access.log combined buffer=64k flush=1s;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   upstream llm { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server {
@@ -121,17 +139,40 @@ export const relayScale: Benchmark = {
       //    rounds, the median kept) so the machine's noise falls on all alike.
       type Load = Awaited<ReturnType<typeof load>>
       const median = (runs: Load[]) => [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)]!
-      const measure = async (targets: Record<string, string | undefined>, requests?: number, concurrency?: number) => {
-        const runs: Record<string, Load[]> = {}
+      /** Each target: its address and the processes that serve it (their CPU time is counted). */
+      type Target = { base: string; pids: number[] } | undefined
+      const measure = async (targets: Record<string, Target>, requests = REQUESTS, concurrency = CONCURRENCY) => {
+        const runs: Record<string, (Load & { cpuUsPerStream: number })[]> = {}
         await new Promise((r) => setTimeout(r, 500))
-        for (const base of Object.values(targets)) if (base) await load(base, requests, concurrency) // warm-up
+        for (const t of Object.values(targets)) if (t) await load(t.base, requests, concurrency) // warm-up
         for (let round = 0; round < 3; round++) {
-          for (const [name, base] of Object.entries(targets)) if (base) (runs[name] ??= []).push(await load(base, requests, concurrency))
+          for (const [name, t] of Object.entries(targets)) {
+            if (!t) continue
+            const cpu0 = cpuMs(t.pids)
+            const run = await load(t.base, requests, concurrency)
+            ;(runs[name] ??= []).push({ ...run, cpuUsPerStream: ((cpuMs(t.pids) - cpu0) * 1000) / requests })
+          }
         }
-        return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<string, Load | undefined>
+        return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<string, (Load & { cpuUsPerStream: number }) | undefined>
       }
-      const instant = await measure({ direct: `${fast.match[0]}/v1`, relay: `${relay.match[1]}/api/v1`, nginx: nginx && `http://127.0.0.1:${nginxPort}/api/v1`, bare: `${bare.match[0]}/v1`, hono: `${hono.match[0]}/v1` })
-      const pacedRuns = await measure({ direct: `${paced.match[0]}/v1`, relay: `${relayPaced.match[1]}/api/v1`, nginx: nginxPaced && `http://127.0.0.1:${nginxPort + 1}/api/v1` }, PACED.requests, PACED.concurrency)
+      const nginxPids = (master?: ChildProcess) => master && [master.pid!, ...childrenOf(master.pid!)]
+      const served = (base: string, pids?: number[]): Target => (pids ? { base, pids } : undefined)
+      const instant = await measure({
+        direct: served(`${fast.match[0]}/v1`, [fast.child.pid!]),
+        relay: served(`${relay.match[1]}/api/v1`, [relay.child.pid!]),
+        nginx: served(`http://127.0.0.1:${nginxPort}/api/v1`, nginxPids(nginx)),
+        bare: served(`${bare.match[0]}/v1`, [bare.child.pid!]),
+        hono: served(`${hono.match[0]}/v1`, [hono.child.pid!]),
+      })
+      const pacedRuns = await measure(
+        {
+          direct: served(`${paced.match[0]}/v1`, [paced.child.pid!]),
+          relay: served(`${relayPaced.match[1]}/api/v1`, [relayPaced.child.pid!]),
+          nginx: served(`http://127.0.0.1:${nginxPort + 1}/api/v1`, nginxPids(nginxPaced)),
+        },
+        PACED.requests,
+        PACED.concurrency,
+      )
       const direct = instant.direct!
       const viaRelay = instant.relay!
       const viaNginx = instant.nginx
@@ -151,10 +192,12 @@ export const relayScale: Benchmark = {
           [`instant upstream (request rate), ${REQUESTS} streams ${CONCURRENCY} at a time: direct / relay / nginx`, `${direct.perSecond.toFixed(0)} / ${viaRelay.perSecond.toFixed(0)} / ${viaNginx ? viaNginx.perSecond.toFixed(0) : '—'} per s`, ''],
           ['**… relay ÷ nginx throughput**', `**${Number.isFinite(ratio) ? ratio.toFixed(2) : '— (no nginx)'}×**`, '≥ 0.9×'],
           ['… floors ÷ nginx: bare node:http pipe / bare Hono route (no checks, limits or logs)', viaNginx ? `${(instant.bare!.perSecond / viaNginx.perSecond).toFixed(2)}× / ${(instant.hono!.perSecond / viaNginx.perSecond).toFixed(2)}×` : '—', ''],
+          ['… proxy CPU time per stream: relay / nginx / bare node:http pipe / bare Hono route', `${us(viaRelay.cpuUsPerStream)} / ${viaNginx ? us(viaNginx.cpuUsPerStream) : '—'} / ${us(instant.bare!.cpuUsPerStream)} / ${us(instant.hono!.cpuUsPerStream)}`, ''],
           ['… time to first chunk p50: direct / relay / nginx', `${ms(direct.ttfc.p50)} / ${ms(viaRelay.ttfc.p50)} / ${viaNginx ? ms(viaNginx.ttfc.p50) : '—'}`, ''],
           ['… added to the first chunk (p50): relay / nginx', `${ms(viaRelay.ttfc.p50 - direct.ttfc.p50)} / ${viaNginx ? ms(viaNginx.ttfc.p50 - direct.ttfc.p50) : '—'}`, ''],
           [`LLM pace (an event every ${PACED.chunkDelayMs} ms), ${PACED.requests} streams ${PACED.concurrency} at a time: direct / relay / nginx`, `${p.d.perSecond.toFixed(0)} / ${p.r.perSecond.toFixed(0)} / ${p.n ? p.n.perSecond.toFixed(0) : '—'} streams per s (${(p.r.chunksPerSecond / 1000).toFixed(1)}k events per s through the relay)`, ''],
           ['**… relay ÷ nginx throughput**', `**${Number.isFinite(pacedRatio) ? pacedRatio.toFixed(2) : '— (no nginx)'}×**`, '≥ 0.9×'],
+          ['… proxy CPU time per stream: relay / nginx', `${us(p.r.cpuUsPerStream)} / ${p.n ? us(p.n.cpuUsPerStream) : '—'}`, ''],
           ['… added to the first chunk (p50): relay / nginx', `${ms(p.r.ttfc.p50 - p.d.ttfc.p50)} / ${p.n ? ms(p.n.ttfc.p50 - p.d.ttfc.p50) : '—'}`, ''],
         ],
       )
