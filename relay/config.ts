@@ -69,7 +69,13 @@ export interface RelayConfig {
   tts: TtsConfig | undefined
   avatar: AvatarConfig
   /** Per-client limits (0 turns one off); behind a proxy, the client is X-Forwarded-For's first address. */
-  rateLimit: { perMinute: number; maxStreams: number; trustProxy: boolean }
+  rateLimit: {
+    perMinute: number
+    maxStreams: number
+    trustProxy: boolean
+    /** Where instances share their counts (Node): a redis:// URL; the password is a secret. */
+    redisUrl?: string
+  }
   limits: RelayLimits
 }
 
@@ -124,6 +130,13 @@ const envSchema = z.object({
   PARLEY_RATE_LIMIT: z.preprocess(blankToUndefined, z.coerce.number({ error: 'expected requests per minute per client (0 turns it off)' }).int('expected a whole number').min(0, 'expected 0 or more').default(600)),
   PARLEY_MAX_STREAMS: z.preprocess(blankToUndefined, z.coerce.number({ error: 'expected streams per client (0 turns it off)' }).int('expected a whole number').min(0, 'expected 0 or more').default(8)),
   PARLEY_TRUST_PROXY: z.preprocess(blankToUndefined, z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).optional()),
+  PARLEY_REDIS_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine((u) => URL.canParse(u) && /^rediss?:$/.test(new URL(u).protocol), 'expected a redis:// URL, e.g. redis://:password@127.0.0.1:6379/0')
+      .optional(),
+  ),
   LLM_BASE_URL: httpUrl,
   LLM_API_KEY: optionalText,
   LLM_MODEL: optionalText,
@@ -150,7 +163,7 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
       parsed.error.issues.map((i) => {
         const name = String(i.path[0])
         // Echo the bad value to help, except where it may be a secret.
-        const got = /KEY|TOKEN/.test(name) ? '' : ` (got ${JSON.stringify(env[name] ?? '')})`
+        const got = /KEY|TOKEN|REDIS_URL/.test(name) ? '' : ` (got ${JSON.stringify(env[name] ?? '')})`
         return `${name}: ${i.message}${got}`
       }),
     )
@@ -193,7 +206,7 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
     asr,
     tts,
     avatar,
-    rateLimit: { perMinute: e.PARLEY_RATE_LIMIT, maxStreams: e.PARLEY_MAX_STREAMS, trustProxy: e.PARLEY_TRUST_PROXY === 'true' || e.PARLEY_TRUST_PROXY === '1' },
+    rateLimit: { perMinute: e.PARLEY_RATE_LIMIT, maxStreams: e.PARLEY_MAX_STREAMS, trustProxy: e.PARLEY_TRUST_PROXY === 'true' || e.PARLEY_TRUST_PROXY === '1', redisUrl: e.PARLEY_REDIS_URL },
     limits: { ...defaultLimits, ...overrides },
   }
 }

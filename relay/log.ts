@@ -8,7 +8,7 @@ export type LogEntry = Record<string, unknown>
  * the keys and token the relay holds (an upstream's error text may quote them).
  */
 export function relayLogger(config: RelayConfig, write: (entry: LogEntry) => void = defaultWriter()) {
-  const secrets = [config.llm?.apiKey, config.asr?.apiKey, config.tts?.apiKey, config.avatar.omnirt?.apiKey, config.accessToken]
+  const secrets = [config.llm?.apiKey, config.asr?.apiKey, config.tts?.apiKey, config.avatar.omnirt?.apiKey, config.accessToken, redisPassword(config.rateLimit.redisUrl)]
   return (entry: LogEntry) => {
     const scrubbed: LogEntry = { ts: new Date().toISOString() }
     for (const key in entry) {
@@ -17,6 +17,10 @@ export function relayLogger(config: RelayConfig, write: (entry: LogEntry) => voi
     }
     write(scrubbed)
   }
+}
+
+function redisPassword(url: string | undefined): string | undefined {
+  return url ? decodeURIComponent(new URL(url).password) || undefined : undefined
 }
 
 /** How long a line may wait to be written with others, and how much may wait. */

@@ -14,7 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp, type RelayDeps } from './app.ts'
 import type { AvatarLimits } from './avatar/session.ts'
 import { relayLogger } from './log.ts'
-import { MemoryRateStore } from './rate-limit.ts'
+import { MemoryRateStore, slotLeaseMs } from './rate-limit.ts'
+import { RedisRateStore } from './redis-rate-store.ts'
 import { attachAvatarSockets } from './node-websocket.ts'
 import { ConfigError, loadConfig, type RelayConfig } from './config.ts'
 import type { AssetSource } from './spa.ts'
@@ -205,7 +206,9 @@ export async function startRelay(
   const distDir = options.distDir === undefined ? DEFAULT_DIST : options.distDir
   const hasDist = distDir ? await stat(join(distDir, 'index.html')).then(() => true, () => false) : false
   // One store for the HTTP routes and the avatar sockets: a client's allowance is shared.
-  const rateStore = options.rateStore ?? new MemoryRateStore()
+  const log = relayLogger(config, options.log)
+  const redis = !options.rateStore && config.rateLimit.redisUrl ? new RedisRateStore(config.rateLimit.redisUrl, slotLeaseMs(config.limits.maxStreamMs), log) : undefined
+  const rateStore = options.rateStore ?? redis ?? new MemoryRateStore()
   const app = createApp(config, {
     ...options,
     rateStore,
@@ -232,8 +235,11 @@ export async function startRelay(
       })
     })
     server.once('error', reject)
-    const sockets = attachAvatarSockets(server as unknown as import('node:http').Server, config, { log: relayLogger(config, options.log), limits: options.avatarLimits, rateStore })
-    server.once('close', () => sockets.close())
+    const sockets = attachAvatarSockets(server as unknown as import('node:http').Server, config, { log, limits: options.avatarLimits, rateStore })
+    server.once('close', () => {
+      sockets.close()
+      redis?.close()
+    })
   })
 }
 

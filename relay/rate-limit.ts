@@ -4,6 +4,7 @@
  * in a shared one. A refusal is a 429 with Retry-After.
  */
 import type { Context, MiddlewareHandler } from 'hono'
+import { defaultAvatarLimits } from './avatar/session.ts'
 import { ApiError } from './errors.ts'
 
 export interface RateStore {
@@ -63,6 +64,11 @@ export interface RateLimitOptions {
   clientKey(c: Context): string
   /** Lets a release finish after the response has, where the runtime would cut it short (Workers). */
   keepAlive?(c: Context, work: Promise<unknown>): void
+}
+
+/** How long a shared store keeps a slot its holder never gave back: longer than any stream or avatar session could last. */
+export function slotLeaseMs(maxStreamMs: number): number {
+  return Math.max(maxStreamMs, defaultAvatarLimits.maxSessionMs) + 60_000
 }
 
 /** Who a client is: the first X-Forwarded-For address when a trusted proxy sets it, else the address the runtime saw. */

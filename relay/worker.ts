@@ -6,11 +6,10 @@
  * allowance; without it, each isolate counts alone.
  */
 import { createApp } from './app.ts'
-import { defaultAvatarLimits } from './avatar/session.ts'
 import { ConfigError, loadConfig, type Env, type RelayConfig } from './config.ts'
 import { DurableRateStore, type DurableNamespace } from './durable-rate-store.ts'
 import { relayLogger } from './log.ts'
-import { clientKeyOf, MemoryRateStore } from './rate-limit.ts'
+import { clientKeyOf, MemoryRateStore, slotLeaseMs } from './rate-limit.ts'
 import type { AssetSource } from './spa.ts'
 import { workerAssets } from './worker-assets.ts'
 import { avatarSockets } from './worker-websocket.ts'
@@ -23,8 +22,6 @@ interface Bindings {
   [name: string]: unknown
 }
 
-/** A slot outlives any stream or session it could belong to, then frees itself. */
-const leaseMs = (config: RelayConfig) => Math.max(config.limits.maxStreamMs, defaultAvatarLimits.maxSessionMs) + 60_000
 
 interface ExecutionContext {
   waitUntil(work: Promise<unknown>): void
@@ -43,7 +40,7 @@ export default {
       try {
         const config = loadConfig({ HOST: '0.0.0.0', ...environment(bindings) })
         // One store for the HTTP routes and the avatar sockets: a client's allowance is shared.
-        const store = bindings.RATE_LIMITS ? new DurableRateStore(bindings.RATE_LIMITS, leaseMs(config)) : new MemoryRateStore()
+        const store = bindings.RATE_LIMITS ? new DurableRateStore(bindings.RATE_LIMITS, slotLeaseMs(config.limits.maxStreamMs)) : new MemoryRateStore()
         const limits = { store, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }
         cached = {
           bindings,
