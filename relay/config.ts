@@ -114,6 +114,15 @@ const list = z.preprocess(
     .optional(),
 )
 
+const decodes = (s: string) => {
+  try {
+    decodeURIComponent(s)
+    return true
+  } catch {
+    return false
+  }
+}
+
 const envSchema = z.object({
   HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
   PORT: z.preprocess(
@@ -135,6 +144,7 @@ const envSchema = z.object({
     z
       .string()
       .refine((u) => URL.canParse(u) && /^rediss?:$/.test(new URL(u).protocol), 'expected a redis:// URL, e.g. redis://:password@127.0.0.1:6379/0')
+      .refine((u) => !URL.canParse(u) || decodes(new URL(u).username) && decodes(new URL(u).password), 'its user name or password has a broken %-escape (write % as %25)')
       .optional(),
   ),
   LLM_BASE_URL: httpUrl,

@@ -4,8 +4,8 @@
  * slots, so a client is counted once however many isolates and locations serve it.
  *
  * Web APIs only: the object is reached through its stub's fetch, and nothing here imports a
- * runtime. Stream slots are leases: a slot whose holder vanished (an isolate evicted mid-stream
- * never says release) frees itself after `leaseMs`.
+ * runtime. Stream slots are named leases: a release frees the slot it took, and a slot whose
+ * holder vanished (an isolate evicted mid-stream never says release) frees itself after `leaseMs`.
  */
 import type { RateStore } from './rate-limit.ts'
 
@@ -28,45 +28,74 @@ interface DurableState {
 
 interface Counts {
   window?: { count: number; endsAt: number }
-  /** When each held slot's lease runs out. */
-  slots: number[]
+  /** Each held slot, by name: when its lease runs out. */
+  slots: Record<string, number>
 }
 
+const LOG_EVERY_MS = 10_000
+
 export class DurableRateStore implements RateStore {
+  private lastLogged = -Infinity
+
   constructor(
     private readonly namespace: DurableNamespace,
     /** How long a slot may be held without a release; longer than any stream or session. */
     private readonly leaseMs: number,
+    private readonly log: (entry: Record<string, unknown>) => void,
   ) {}
 
-  private async call<T>(key: string, op: string, params: Record<string, number>): Promise<T> {
+  private async call<T>(key: string, op: string, params: Record<string, string | number>): Promise<T> {
     const stub = this.namespace.get(this.namespace.idFromName(key))
-    const query = Object.entries(params).map(([k, v]) => `${k}=${v}`).join('&')
+    const query = Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')
     const res = await stub.fetch(`https://rate-counter/${op}?${query}`, { method: 'POST' })
     if (!res.ok) throw new Error(`rate counter ${op} failed (HTTP ${res.status})`)
     return (await res.json()) as T
   }
 
-  hit(key: string, windowMs: number) {
-    return this.call<{ count: number; resetInMs: number }>(key, 'hit', { windowMs })
+  // An object that cannot be reached (a deploy resetting it, an overloaded location) must not
+  // stop the relay: the request goes through unlimited and the log says so.
+  async hit(key: string, windowMs: number) {
+    try {
+      return await this.call<{ count: number; resetInMs: number }>(key, 'hit', { windowMs })
+    } catch (err) {
+      this.unavailable(err)
+      return { count: 0, resetInMs: windowMs }
+    }
   }
 
   async acquire(key: string, max: number) {
-    return (await this.call<{ ok: boolean }>(key, 'acquire', { max, leaseMs: this.leaseMs })).ok
+    try {
+      return (await this.call<{ slot: string | null }>(key, 'acquire', { max, leaseMs: this.leaseMs })).slot
+    } catch (err) {
+      this.unavailable(err)
+      return ''
+    }
   }
 
-  async release(key: string) {
-    await this.call(key, 'release', {})
+  async release(key: string, slot: string) {
+    if (!slot) return
+    try {
+      await this.call(key, 'release', { slot })
+    } catch (err) {
+      this.unavailable(err)
+    }
+  }
+
+  private unavailable(err: unknown) {
+    const now = Date.now()
+    if (now - this.lastLogged < LOG_EVERY_MS) return
+    this.lastLogged = now
+    this.log({ level: 'error', msg: 'rate store unavailable: requests are let through without limits', error: err instanceof Error ? err.message : String(err) })
   }
 }
 
 /** The Durable Object: one client's counts. Requests to one object run one at a time. */
 export class RateCounter {
-  private counts: Counts = { slots: [] }
+  private counts: Counts = { slots: {} }
 
   constructor(private readonly state: DurableState) {
     void state.blockConcurrencyWhile(async () => {
-      this.counts = (await state.storage.get<Counts>('counts')) ?? { slots: [] }
+      this.counts = (await state.storage.get<Counts>('counts')) ?? { slots: {} }
     })
   }
 
@@ -75,7 +104,7 @@ export class RateCounter {
     const param = (name: string) => Number(url.searchParams.get(name))
     const now = Date.now()
     const c = this.counts
-    c.slots = c.slots.filter((expires) => expires > now)
+    sweep(c, now)
     let answer: unknown
     switch (url.pathname) {
       case '/hit': {
@@ -85,14 +114,14 @@ export class RateCounter {
         break
       }
       case '/acquire': {
-        const ok = c.slots.length < param('max')
-        if (ok) c.slots.push(now + param('leaseMs'))
-        answer = { ok }
+        const free = Object.keys(c.slots).length < param('max')
+        const slot = free ? crypto.randomUUID() : null
+        if (slot) c.slots[slot] = now + param('leaseMs')
+        answer = { slot }
         break
       }
       case '/release':
-        // The slot that would run out first goes: all are alike but for their age.
-        c.slots.sort((a, b) => a - b).shift()
+        delete c.slots[url.searchParams.get('slot') ?? '']
         answer = {}
         break
       case '/stored':
@@ -108,20 +137,25 @@ export class RateCounter {
   /** Wakes when the last window or lease has run out, to clear what is left. */
   async alarm() {
     const now = Date.now()
-    this.counts.slots = this.counts.slots.filter((expires) => expires > now)
+    sweep(this.counts, now)
     await this.save(now)
   }
 
   /** An idle client leaves nothing behind: its object's storage is emptied. */
   private async save(now: number) {
     const c = this.counts
-    const until = Math.max(c.window?.endsAt ?? 0, ...c.slots)
+    const until = Math.max(c.window?.endsAt ?? 0, ...Object.values(c.slots))
     if (until <= now) {
-      this.counts = { slots: [] }
+      this.counts = { slots: {} }
       await this.state.storage.delete('counts')
       return
     }
     await this.state.storage.put('counts', c)
     await this.state.storage.setAlarm(until)
   }
+}
+
+/** Drops the leases that ran out (their holders never said release). */
+function sweep(c: Counts, now: number) {
+  for (const [slot, expires] of Object.entries(c.slots)) if (expires <= now) delete c.slots[slot]
 }

@@ -45,6 +45,7 @@ export function passThroughEventStream(body: ReadableStream<Uint8Array>, opts: P
   // stream, not one per chunk: when it fires it checks how long the current wait has been.
   let waitingSince: number | undefined
   const checkIdle = () => {
+    if (stopReason) return
     const waited = waitingSince === undefined ? 0 : Date.now() - waitingSince
     if (waited >= opts.idleMs) return stop('idle')
     idle = setTimeout(checkIdle, opts.idleMs - waited)

@@ -138,7 +138,9 @@ function streamingFirst(fetchApp: (request: Request, env?: unknown) => Response 
   return async (request: Request, env?: unknown) => {
     const res = await fetchApp(request, env)
     // (Not `res.body`: on @hono/node-server that turns its light Response into a full one.)
-    if (res.headers.get('x-accel-buffering') === 'no') res.headers.set('transfer-encoding', 'chunked')
+    // HTTP/1.0 has no chunked framing: such a client gets the stream until the connection closes.
+    const http10 = (env as { incoming?: http.IncomingMessage } | undefined)?.incoming?.httpVersion === '1.0'
+    if (!http10 && res.headers.get('x-accel-buffering') === 'no') res.headers.set('transfer-encoding', 'chunked')
     return res
   }
 }

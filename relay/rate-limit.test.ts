@@ -16,11 +16,12 @@ describe('MemoryRateStore', () => {
 
   it('hands out stream slots up to the maximum and takes them back', async () => {
     const s = new MemoryRateStore()
-    expect(await s.acquire('a', 2)).toBe(true)
-    expect(await s.acquire('a', 2)).toBe(true)
-    expect(await s.acquire('a', 2)).toBe(false)
-    await s.release('a')
-    expect(await s.acquire('a', 2)).toBe(true)
+    const first = await s.acquire('a', 2)
+    expect(first).not.toBeNull()
+    expect(await s.acquire('a', 2)).not.toBeNull()
+    expect(await s.acquire('a', 2)).toBeNull()
+    await s.release('a', first!)
+    expect(await s.acquire('a', 2)).not.toBeNull()
   })
 
   it('forgets clients whose window ended, so memory stays flat under many clients', async () => {
@@ -30,8 +31,7 @@ describe('MemoryRateStore', () => {
     now += 120_000
     await s.hit('late', 60_000)
     expect(s.size).toBe(1)
-    await s.acquire('x', 1)
-    await s.release('x')
+    await s.release('x', (await s.acquire('x', 1))!)
     expect(s.size).toBe(1)
   })
 })

@@ -10,9 +10,12 @@ import { ApiError } from './errors.ts'
 export interface RateStore {
   /** Counts one request in the client's current window; how many so far, and when the window ends. */
   hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>
-  /** Takes one of `max` stream slots; false when all are taken. */
-  acquire(key: string, max: number): Promise<boolean>
-  release(key: string): Promise<void>
+  /**
+   * Takes one of `max` stream slots: its name, to hand back to `release`; null when all are taken.
+   * (Named, so a release frees the slot it took — never another stream's.)
+   */
+  acquire(key: string, max: number): Promise<string | null>
+  release(key: string, slot: string): Promise<void>
 }
 
 /** One process's counts. Windows that ended are swept as new ones start, so memory stays flat. */
@@ -35,14 +38,15 @@ export class MemoryRateStore implements RateStore {
     return { count: w.count, resetInMs: w.endsAt - now }
   }
 
+  // One process holds its slots until released, so a count is all it needs.
   async acquire(key: string, max: number) {
     const open = this.streams.get(key) ?? 0
-    if (open >= max) return false
+    if (open >= max) return null
     this.streams.set(key, open + 1)
-    return true
+    return 'slot'
   }
 
-  async release(key: string) {
+  async release(key: string, _slot?: string) {
     const open = (this.streams.get(key) ?? 1) - 1
     if (open <= 0) this.streams.delete(key)
     else this.streams.set(key, open)
@@ -100,14 +104,15 @@ export async function admit(limits: Limits, key: string, stream: boolean): Promi
     }
   }
   if (!stream || limits.maxStreams <= 0) return NOTHING_HELD
-  if (!(await limits.store.acquire(key, limits.maxStreams))) {
+  const slot = await limits.store.acquire(key, limits.maxStreams)
+  if (slot === null) {
     return new ApiError(429, 'too_many_streams', `This client already has ${limits.maxStreams} answers or avatar sessions open. Wait for one to finish or stop it.`, 'rate_limit_error', { 'retry-after': '1' })
   }
   let released: Promise<void> | undefined
   return {
     holdsSlot: true,
     // Never rejects: a store that failed to hear of it lets the slot's lease run out instead.
-    release: () => (released ??= limits.store.release(key).catch(() => {})),
+    release: () => (released ??= limits.store.release(key, slot).catch(() => {})),
   }
 }
 

@@ -4,7 +4,8 @@
  * check-and-count is one atomic step on Redis's own clock. One connection, commands pipelined.
  *
  * A Redis that is down or slow does not take the relay with it: within 250 ms the limits let the
- * request through (fail open), and the log says so, at most every 10 s.
+ * request through (fail open), and the log says so, at most every 10 s. Slots are named, so a
+ * release frees the one it took.
  */
 import { randomUUID } from 'node:crypto'
 import net from 'node:net'
@@ -16,16 +17,13 @@ const HIT = `local c = redis.call('INCR', KEYS[1])
 if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {c, redis.call('PTTL', KEYS[1])}`
 
-/** Slots are a sorted set of leases scored by when they run out; expired ones go first. */
-const NOW_AND_SWEEP = `local t = redis.call('TIME')
+/** Slots are a sorted set of named leases scored by when they run out; expired ones go first. */
+const ACQUIRE = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-`
-const ACQUIRE = `${NOW_AND_SWEEP}if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1`
-const RELEASE = `${NOW_AND_SWEEP}redis.call('ZPOPMIN', KEYS[1])
 return 1`
 
 const COMMAND_MS = 250
@@ -43,10 +41,12 @@ class RedisConnection {
   private waiting: Waiter[] = []
   private buffer: Buffer = Buffer.alloc(0)
   private lastAttempt = 0
+  private closed = false
 
   constructor(private readonly url: URL) {}
 
   command(args: (string | number)[]): Promise<Reply> {
+    if (this.closed) return Promise.reject(new Error('the rate store is closed'))
     const socket = this.connection()
     if (!socket) return Promise.reject(new Error('Redis is unreachable (retrying shortly)'))
     if (this.waiting.length >= MAX_PENDING) {
@@ -69,7 +69,9 @@ class RedisConnection {
     })
   }
 
+  /** For good: streams still ending after this (a relay shutting down) count nothing. */
   close() {
+    this.closed = true
     this.socket?.destroy()
   }
 
@@ -128,6 +130,7 @@ class RedisConnection {
 export class RedisRateStore implements RateStore {
   private readonly redis: RedisConnection
   private lastLogged = -Infinity
+  private closed = false
 
   constructor(
     url: string,
@@ -149,27 +152,31 @@ export class RedisRateStore implements RateStore {
   }
 
   async acquire(key: string, max: number) {
+    const slot = randomUUID()
     try {
-      return (await this.redis.command(['EVAL', ACQUIRE, 1, `parley:streams:${key}`, max, this.leaseMs, randomUUID()])) === 1
+      return (await this.redis.command(['EVAL', ACQUIRE, 1, `parley:streams:${key}`, max, this.leaseMs, slot])) === 1 ? slot : null
     } catch (err) {
       this.unavailable(err)
-      return true
+      return ''
     }
   }
 
-  async release(key: string) {
+  async release(key: string, slot: string) {
+    if (!slot) return
     try {
-      await this.redis.command(['EVAL', RELEASE, 1, `parley:streams:${key}`])
+      await this.redis.command(['ZREM', `parley:streams:${key}`, slot])
     } catch (err) {
       this.unavailable(err)
     }
   }
 
   close() {
+    this.closed = true
     this.redis.close()
   }
 
   private unavailable(err: unknown) {
+    if (this.closed) return
     const now = Date.now()
     if (now - this.lastLogged < LOG_EVERY_MS) return
     this.lastLogged = now

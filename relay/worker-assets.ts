@@ -17,6 +17,11 @@ export function workerAssets(assets: AssetSource): AssetSource {
       if (res.status !== 404 || !/\.[^/]+$/.test(url.pathname)) return new Response(res.body, res)
       url.pathname += '.gz'
       const packed = await assets.fetch(new Request(url, request))
+      // A browser revalidating its cached copy (If-None-Match) is told it is still good.
+      if (packed.status === 304) {
+        await res.body?.cancel()
+        return new Response(null, { status: 304, headers: packed.headers })
+      }
       if (!packed.ok) {
         await packed.body?.cancel()
         return new Response(res.body, res)

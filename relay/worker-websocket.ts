@@ -28,7 +28,9 @@ const MAX_MESSAGE_BYTES = 6 * 1024 * 1024
 const HANDSHAKE_MS = 5000
 
 const bytesOf = (data: string | ArrayBuffer) => (typeof data === 'string' ? data : new Uint8Array(data))
-const sizeOf = (data: string | ArrayBuffer) => (typeof data === 'string' ? data.length : data.byteLength)
+/** Over the limit in bytes (as `ws` counts on Node); a string's UTF-8 size is measured only when it could be. */
+const tooBig = (data: string | ArrayBuffer) =>
+  typeof data === 'string' ? data.length > MAX_MESSAGE_BYTES || (data.length * 3 > MAX_MESSAGE_BYTES && new TextEncoder().encode(data).byteLength > MAX_MESSAGE_BYTES) : data.byteLength > MAX_MESSAGE_BYTES
 
 function peer(ws: WorkersSocket): Peer {
   return {
@@ -41,7 +43,12 @@ function peer(ws: WorkersSocket): Peer {
 
 /** Opens a backend socket by fetch (ws:// and wss:// are fetched as http:// and https://). */
 export const connectWorkers: Connect = async (url, headers) => {
-  const res = await fetch(url.replace(/^ws/, 'http'), { headers: { ...headers, upgrade: 'websocket' }, signal: AbortSignal.timeout(HANDSHAKE_MS) })
+  // The handshake has a deadline, the socket none: workerd ties a fetched socket to the fetch's
+  // signal, so the timer is cleared once the answer is in (AbortSignal.timeout would end the
+  // session at the deadline).
+  const handshake = new AbortController()
+  const timer = setTimeout(() => handshake.abort(new Error(`no answer within ${HANDSHAKE_MS / 1000} s`)), HANDSHAKE_MS)
+  const res = await fetch(url.replace(/^ws/, 'http'), { headers: { ...headers, upgrade: 'websocket' }, signal: handshake.signal }).finally(() => clearTimeout(timer))
   const ws = (res as Response & { webSocket?: WorkersSocket | null }).webSocket
   if (!ws) {
     await res.body?.cancel()
@@ -89,16 +96,29 @@ export function avatarSockets(config: RelayConfig, deps: WorkerSocketDeps) {
     const pair = new WebSocketPair()
     const [browser, relay] = [pair[0], pair[1]]
     relay.accept()
-    const session = new AvatarSession(outcome, { connect: deps.connect ?? connectWorkers, omnirtKey: config.avatar.omnirt?.apiKey, limits: deps.avatarLimits, log: deps.log }, peer(relay))
-    let open = true
-    const end = () => {
-      if (!open) return
-      open = false
-      session.onClientClose()
+    // The slot goes back as soon as the session ends, from either side: a browser that vanished
+    // may never answer the relay's close frame.
+    let slotHeld = true
+    const releaseSlot = () => {
+      if (!slotHeld) return
+      slotHeld = false
       keepAlive(admitted.release())
     }
+    const toBrowser = peer(relay)
+    const session = new AvatarSession(
+      outcome,
+      { connect: deps.connect ?? connectWorkers, omnirtKey: config.avatar.omnirt?.apiKey, limits: deps.avatarLimits, log: deps.log },
+      { ...toBrowser, close: (code, reason) => (releaseSlot(), toBrowser.close(code, reason)) },
+    )
+    const end = () => {
+      session.onClientClose()
+      releaseSlot()
+    }
     relay.addEventListener('message', (e) => {
-      if (sizeOf(e.data) > MAX_MESSAGE_BYTES) return relay.close(1009, 'message too big')
+      if (tooBig(e.data)) {
+        relay.close(1009, 'message too big')
+        return end()
+      }
       session.onClientMessage(bytesOf(e.data))
     })
     relay.addEventListener('close', (e) => {
@@ -110,7 +130,14 @@ export function avatarSockets(config: RelayConfig, deps: WorkerSocketDeps) {
         // already closed
       }
     })
-    relay.addEventListener('error', end)
+    relay.addEventListener('error', () => {
+      end()
+      try {
+        relay.close(1011, 'socket error')
+      } catch {
+        // already closed
+      }
+    })
     const offered = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim())
     const headers = offered.includes(AVATAR_PROTOCOL) ? { 'sec-websocket-protocol': AVATAR_PROTOCOL } : undefined
     return new Response(null, { status: 101, webSocket: browser, headers } as ResponseInit)

@@ -27,7 +27,7 @@ interface ExecutionContext {
   waitUntil(work: Promise<unknown>): void
 }
 
-let cached: { bindings: Bindings; config: RelayConfig; app: ReturnType<typeof createApp>; sockets: ReturnType<typeof avatarSockets> } | undefined
+let cached: { bindings: Bindings; config: RelayConfig; log: (entry: Record<string, unknown>) => void; app: ReturnType<typeof createApp>; sockets: ReturnType<typeof avatarSockets> } | undefined
 
 /** The string bindings (variables and secrets) are the relay's environment. */
 function environment(bindings: Bindings): Env {
@@ -40,13 +40,15 @@ export default {
       try {
         const config = loadConfig({ HOST: '0.0.0.0', ...environment(bindings) })
         // One store for the HTTP routes and the avatar sockets: a client's allowance is shared.
-        const store = bindings.RATE_LIMITS ? new DurableRateStore(bindings.RATE_LIMITS, slotLeaseMs(config.limits.maxStreamMs)) : new MemoryRateStore()
+        const log = relayLogger(config)
+        const store = bindings.RATE_LIMITS ? new DurableRateStore(bindings.RATE_LIMITS, slotLeaseMs(config.limits.maxStreamMs), log) : new MemoryRateStore()
         const limits = { store, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }
         cached = {
           bindings,
           config,
+          log,
           app: createApp(config, { assets: bindings.ASSETS && workerAssets(bindings.ASSETS), rateStore: store, clientAddress: (c) => c.req.header('cf-connecting-ip'), keepAlive: (c, work) => c.executionCtx.waitUntil(work) }),
-          sockets: avatarSockets(config, { limits, log: relayLogger(config) }),
+          sockets: avatarSockets(config, { limits, log }),
         }
       } catch (err) {
         // The problems name variables, never their secret values (config.ts).
@@ -55,7 +57,13 @@ export default {
       }
     }
     const client = clientKeyOf(cached.config.rateLimit.trustProxy, request.headers.get('x-forwarded-for'), request.headers.get('cf-connecting-ip') ?? undefined)
-    const socket = await cached.sockets(request, client, (work) => ctx.waitUntil(work))
+    let socket: Response | null
+    try {
+      socket = await cached.sockets(request, client, (work) => ctx.waitUntil(work))
+    } catch (err) {
+      cached.log({ level: 'error', msg: 'avatar upgrade failed', error: err instanceof Error ? err.message : String(err) })
+      return Response.json({ error: { message: 'The avatar session could not be opened. Try again.', type: 'server_error', code: 'internal_error' } }, { status: 500 })
+    }
     return socket ?? cached.app.fetch(request, bindings, ctx as never)
   },
 }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { chatBody, readChunks, startStack, streamedContent, until, UPSTREAM_KEY, type Stack } from './harness.ts'
 
@@ -61,6 +62,26 @@ describe('POST /api/v1/chat/completions — streaming', () => {
     const { text } = await readChunks(res)
     expect(text).toContain('"code":"upstream_timeout"')
     expect(await until(() => stack.fake.requests[0]!.aborted)).toBe(true)
+  })
+
+  it('streams to an HTTP/1.0 client without chunked framing (it has none), ending with the connection', async () => {
+    stack.fake.next({ kind: 'reply', text: 'old client', chunkDelayMs: 5 })
+    const body = JSON.stringify({ stream: true, messages: [{ role: 'user', content: 'hi' }] })
+    const raw = await new Promise<string>((resolve, reject) => {
+      const url = new URL(stack.relay.url)
+      const sock = connect(Number(url.port), url.hostname, () =>
+        sock.write(`POST /api/v1/chat/completions HTTP/1.0\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+      )
+      let got = ''
+      sock.on('data', (d) => (got += d.toString()))
+      sock.on('end', () => resolve(got))
+      sock.on('error', reject)
+    })
+    const [head, payload] = raw.split('\r\n\r\n', 2) as [string, string]
+    expect(head).toMatch(/^HTTP\/1\.[01] 200/)
+    expect(head.toLowerCase()).not.toContain('transfer-encoding')
+    expect(payload.startsWith('data: ')).toBe(true)
+    expect(streamedContent(payload)).toBe('old client')
   })
 
   it('aborts the upstream request when the client disconnects', async () => {

@@ -80,15 +80,20 @@ describe('limits shared through Redis (PARLEY_REDIS_URL)', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(50)
   })
 
-  it('frees a slot whose holder never gave it back once its lease runs out', async () => {
+  it('frees a slot whose holder never gave it back once its lease runs out; a late release frees only its own', async () => {
     const store = new RedisRateStore(url, 300, () => {})
     try {
-      expect(await store.acquire('lease-test', 1)).toBe(true)
-      expect(await store.acquire('lease-test', 1)).toBe(false)
+      const lost = await store.acquire('lease-test', 1)
+      expect(lost).toBeTruthy()
+      expect(await store.acquire('lease-test', 1)).toBeNull()
       await new Promise((r) => setTimeout(r, 400))
-      expect(await store.acquire('lease-test', 1)).toBe(true)
-      await store.release('lease-test')
-      expect(await store.acquire('lease-test', 1)).toBe(true)
+      const next = await store.acquire('lease-test', 1)
+      expect(next).toBeTruthy()
+      // The first holder speaks up after its lease ran out: the second's slot stays taken.
+      await store.release('lease-test', lost!)
+      expect(await store.acquire('lease-test', 1)).toBeNull()
+      await store.release('lease-test', next!)
+      expect(await store.acquire('lease-test', 1)).toBeTruthy()
     } finally {
       store.close()
     }
@@ -130,5 +135,6 @@ describe('limits shared through Redis (PARLEY_REDIS_URL)', () => {
     expect(problem).toBeInstanceOf(ConfigError)
     expect(problem!.message).toContain('PARLEY_REDIS_URL: expected a redis:// URL')
     expect(problem!.message).not.toContain(PASSWORD)
+    expect(() => loadConfig({ PARLEY_REDIS_URL: `redis://:${PASSWORD}%zz@127.0.0.1` })).toThrow(/PARLEY_REDIS_URL: its user name or password has a broken %-escape/)
   })
 })

@@ -143,16 +143,24 @@ describe('relay on workerd', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
   })
 
-  it('frees a stream slot whose holder never released it once its lease runs out, and forgets idle clients', async () => {
+  it('frees a stream slot whose holder never released it once its lease runs out (a late release frees only its own), and forgets idle clients', async () => {
     const mf = new Miniflare({ ...script, durableObjects: { RATE_LIMITS: 'RateCounter' }, cf: false })
     workers.push(mf)
     const ns = (await mf.getDurableObjectNamespace('RATE_LIMITS')) as unknown as { idFromName(n: string): unknown; get(id: unknown): Fetcher }
     const counter = ns.get(ns.idFromName('198.51.100.1'))
     const call = async (op: string) => (await counter.fetch(`https://rate-counter/${op}`, { method: 'POST' })).json() as Promise<Record<string, unknown>>
-    expect(await call('acquire?max=1&leaseMs=300')).toEqual({ ok: true })
-    expect(await call('acquire?max=1&leaseMs=300')).toEqual({ ok: false })
+    const lost = (await call('acquire?max=1&leaseMs=300')).slot as string
+    expect(lost).toEqual(expect.any(String))
+    expect(await call('acquire?max=1&leaseMs=300')).toEqual({ slot: null })
     await new Promise((r) => setTimeout(r, 400))
-    expect(await call('acquire?max=1&leaseMs=300')).toEqual({ ok: true })
+    const next = (await call('acquire?max=1&leaseMs=300')).slot as string
+    expect(next).toEqual(expect.any(String))
+    // The first holder speaks up after its lease ran out: the second's slot stays taken.
+    await call(`release?slot=${lost}`)
+    expect(await call('acquire?max=1&leaseMs=300')).toEqual({ slot: null })
+    await call(`release?slot=${next}`)
+    expect((await call('acquire?max=1&leaseMs=300')).slot).toEqual(expect.any(String))
+    await new Promise((r) => setTimeout(r, 400))
     expect(await call('hit?windowMs=200')).toEqual({ count: 1, resetInMs: 200 })
     expect((await call('hit?windowMs=200')).count).toBe(2)
     await new Promise((r) => setTimeout(r, 400))
@@ -198,6 +206,18 @@ describe('relay on workerd', () => {
       expect(await s.waitFor('session.cancelled')).toBeTruthy()
       s.close()
     })
+
+    it('a session outlives the backend handshake’s 5 s deadline', async () => {
+      const s = await open('quicktalk')
+      s.send(create)
+      await s.waitFor('session.created')
+      await new Promise((r) => setTimeout(r, 5500))
+      s.audio(2560)
+      s.audio(2560)
+      await s.until(() => s.videos().length === 2)
+      expect(s.texts().some((m) => m.type === 'error')).toBe(false)
+      s.close()
+    }, 15_000)
 
     it('keeps a compat server in lock-step, and the mock pulses with the voice', async () => {
       const s = await open('wav2lip')
@@ -281,6 +301,10 @@ describe('relay on workerd', () => {
     expect(file.headers.get('content-type')).toBe('application/wasm')
     expect(file.headers.get('content-encoding')).toBe('gzip')
     expect(Buffer.from(await file.arrayBuffer()).equals(wasm)).toBe(true)
+    // A browser revalidating its cached copy is told it is still good, not that it is gone.
+    const etag = file.headers.get('etag')
+    expect(etag).toBeTruthy()
+    expect((await fetch(`${url}/vendor/big.wasm`, { headers: { 'if-none-match': etag! } })).status).toBe(304)
     const page = await fetch(`${url}/some/page`)
     expect(await page.text()).toContain('<title>Parley</title>')
     expect(page.headers.get('content-security-policy')).toBeTruthy()
