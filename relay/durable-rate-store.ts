@@ -32,16 +32,12 @@ interface Counts {
   slots: Record<string, number>
 }
 
-const LOG_EVERY_MS = 10_000
-
+/** Reaches each client's object; its failures are the caller's to handle (`failOpen`). */
 export class DurableRateStore implements RateStore {
-  private lastLogged = -Infinity
-
   constructor(
     private readonly namespace: DurableNamespace,
     /** How long a slot may be held without a release; longer than any stream or session. */
     private readonly leaseMs: number,
-    private readonly log: (entry: Record<string, unknown>) => void,
   ) {}
 
   private async call<T>(key: string, op: string, params: Record<string, string | number>): Promise<T> {
@@ -52,40 +48,16 @@ export class DurableRateStore implements RateStore {
     return (await res.json()) as T
   }
 
-  // An object that cannot be reached (a deploy resetting it, an overloaded location) must not
-  // stop the relay: the request goes through unlimited and the log says so.
-  async hit(key: string, windowMs: number) {
-    try {
-      return await this.call<{ count: number; resetInMs: number }>(key, 'hit', { windowMs })
-    } catch (err) {
-      this.unavailable(err)
-      return { count: 0, resetInMs: windowMs }
-    }
+  hit(key: string, windowMs: number) {
+    return this.call<{ count: number; resetInMs: number }>(key, 'hit', { windowMs })
   }
 
   async acquire(key: string, max: number) {
-    try {
-      return (await this.call<{ slot: string | null }>(key, 'acquire', { max, leaseMs: this.leaseMs })).slot
-    } catch (err) {
-      this.unavailable(err)
-      return ''
-    }
+    return (await this.call<{ slot: string | null }>(key, 'acquire', { max, leaseMs: this.leaseMs })).slot
   }
 
   async release(key: string, slot: string) {
-    if (!slot) return
-    try {
-      await this.call(key, 'release', { slot })
-    } catch (err) {
-      this.unavailable(err)
-    }
-  }
-
-  private unavailable(err: unknown) {
-    const now = Date.now()
-    if (now - this.lastLogged < LOG_EVERY_MS) return
-    this.lastLogged = now
-    this.log({ level: 'error', msg: 'rate store unavailable: requests are let through without limits', error: err instanceof Error ? err.message : String(err) })
+    await this.call(key, 'release', { slot })
   }
 }
 

@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp, type RelayDeps } from './app.ts'
 import type { AvatarLimits } from './avatar/session.ts'
 import { relayLogger } from './log.ts'
-import { MemoryRateStore, slotLeaseMs } from './rate-limit.ts'
+import { failOpen, MemoryRateStore, slotLeaseMs } from './rate-limit.ts'
 import { RedisRateStore } from './redis-rate-store.ts'
 import { attachAvatarSockets } from './node-websocket.ts'
 import { ConfigError, loadConfig, type RelayConfig } from './config.ts'
@@ -209,8 +209,8 @@ export async function startRelay(
   const hasDist = distDir ? await stat(join(distDir, 'index.html')).then(() => true, () => false) : false
   // One store for the HTTP routes and the avatar sockets: a client's allowance is shared.
   const log = relayLogger(config, options.log)
-  const redis = !options.rateStore && config.rateLimit.redisUrl ? new RedisRateStore(config.rateLimit.redisUrl, slotLeaseMs(config.limits.maxStreamMs), log) : undefined
-  const rateStore = options.rateStore ?? redis ?? new MemoryRateStore()
+  const redis = !options.rateStore && config.rateLimit.redisUrl ? new RedisRateStore(config.rateLimit.redisUrl, slotLeaseMs(config.limits.maxStreamMs)) : undefined
+  const rateStore = options.rateStore ?? (redis ? failOpen(redis, log) : new MemoryRateStore())
   const app = createApp(config, {
     ...options,
     rateStore,

@@ -70,6 +70,30 @@ export interface RateLimitOptions {
   keepAlive?(c: Context, work: Promise<unknown>): void
 }
 
+const FAIL_LOG_EVERY_MS = 10_000
+
+/**
+ * A shared store that cannot be reached (Redis down, a Durable Object reset by a deploy) must not
+ * stop the relay: each request goes through unlimited, and the log says so at most every 10 s.
+ * A slot taken that way has no name ('') and its release is skipped.
+ */
+export function failOpen(store: RateStore, log: (entry: Record<string, unknown>) => void): RateStore {
+  let lastLogged = -Infinity
+  const unavailable = (err: unknown) => {
+    const now = Date.now()
+    if (now - lastLogged < FAIL_LOG_EVERY_MS) return
+    lastLogged = now
+    log({ level: 'error', msg: 'rate store unavailable: requests are let through without limits', error: err instanceof Error ? err.message : String(err) })
+  }
+  return {
+    hit: (key, windowMs) => store.hit(key, windowMs).catch((err) => (unavailable(err), { count: 0, resetInMs: windowMs })),
+    acquire: (key, max) => store.acquire(key, max).catch((err) => (unavailable(err), '')),
+    release: async (key, slot) => {
+      if (slot) await store.release(key, slot).catch(unavailable)
+    },
+  }
+}
+
 /** How long a shared store keeps a slot its holder never gave back: longer than any stream or avatar session could last. */
 export function slotLeaseMs(maxStreamMs: number): number {
   return Math.max(maxStreamMs, defaultAvatarLimits.maxSessionMs) + 60_000

@@ -9,7 +9,7 @@ import { createApp } from './app.ts'
 import { ConfigError, loadConfig, type Env, type RelayConfig } from './config.ts'
 import { DurableRateStore, type DurableNamespace } from './durable-rate-store.ts'
 import { relayLogger } from './log.ts'
-import { clientKeyOf, MemoryRateStore, slotLeaseMs } from './rate-limit.ts'
+import { clientKeyOf, failOpen, MemoryRateStore, slotLeaseMs } from './rate-limit.ts'
 import type { AssetSource } from './spa.ts'
 import { workerAssets } from './worker-assets.ts'
 import { avatarSockets } from './worker-websocket.ts'
@@ -41,7 +41,7 @@ export default {
         const config = loadConfig({ HOST: '0.0.0.0', ...environment(bindings) })
         // One store for the HTTP routes and the avatar sockets: a client's allowance is shared.
         const log = relayLogger(config)
-        const store = bindings.RATE_LIMITS ? new DurableRateStore(bindings.RATE_LIMITS, slotLeaseMs(config.limits.maxStreamMs), log) : new MemoryRateStore()
+        const store = bindings.RATE_LIMITS ? failOpen(new DurableRateStore(bindings.RATE_LIMITS, slotLeaseMs(config.limits.maxStreamMs)), log) : new MemoryRateStore()
         const limits = { store, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }
         cached = {
           bindings,

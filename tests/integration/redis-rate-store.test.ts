@@ -81,7 +81,7 @@ describe('limits shared through Redis (PARLEY_REDIS_URL)', () => {
   })
 
   it('frees a slot whose holder never gave it back once its lease runs out; a late release frees only its own', async () => {
-    const store = new RedisRateStore(url, 300, () => {})
+    const store = new RedisRateStore(url, 300)
     try {
       const lost = await store.acquire('lease-test', 1)
       expect(lost).toBeTruthy()
