@@ -27,7 +27,8 @@ async function segments(file: string) {
   return events
 }
 
-describe('Silero VAD on the speech fixtures', () => {
+// Thousands of model runs per file on WASM: correctness, not speed, so a loaded machine gets time.
+describe('Silero VAD on the speech fixtures', { timeout: 60_000 }, () => {
   for (const file of ['speech.wav', 'speech-quiet.wav', 'speech-noisy.wav']) {
     it(`finds exactly the spoken segments of ${file}, within ±150 ms`, async () => {
       const found = (await segments(file)).filter((e) => e.type === 'speech-end')
