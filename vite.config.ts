@@ -23,7 +23,7 @@ export default defineConfig(({ mode }) => ({
     emptyOutDir: true,
     target: 'es2023',
     // The avatar lab (/lab/avatar.html) ships too: a preview page for avatar authors.
-    rollupOptions: { input: { main: 'web/index.html', lab: 'web/lab/avatar.html', ...(mode === 'bench' ? { bench: 'web/bench/index.html' } : {}) } },
+    rollupOptions: { input: { main: 'web/index.html', lab: 'web/lab/avatar.html', sessionLab: 'web/lab/session.html', ...(mode === 'bench' ? { bench: 'web/bench/index.html' } : {}) } },
   },
   server: {
     host: '127.0.0.1',

@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser } from '@playwright/test'
 import config from '../../playwright.config.ts'
+import { loadConfig } from '../../relay/config.ts'
+import { startRelay } from '../../relay/node.ts'
 import type { RecordedRequest, Scenario } from '../fakes/llm-upstream.ts'
+import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
 
@@ -32,4 +35,34 @@ export const fakeLlm = {
   async requests(): Promise<RecordedRequest[]> {
     return (await (await fetch(`${process.env.E2E_FAKE_URL}/__control/requests`)).json()) as RecordedRequest[]
   },
+}
+
+/**
+ * A relay of the test's own with every cloud stage: the shared fake LLM and transcriber, and a
+ * fake text-to-speech server (whose requests the test can read).
+ */
+export async function startVoiceRelay(): Promise<{ url: string; speech: FakeSpeech; close(): Promise<void> }> {
+  const speech = await startFakeSpeech({ apiKey: E2E_KEY })
+  const relay = await startRelay(
+    loadConfig({
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LLM_BASE_URL: `${process.env.E2E_FAKE_URL}/v1`,
+      LLM_API_KEY: E2E_KEY,
+      LLM_MODEL: 'fake-model',
+      ASR_BASE_URL: `${process.env.E2E_TRANSCRIBER_URL}/v1`,
+      ASR_API_KEY: E2E_KEY,
+      TTS_BASE_URL: speech.baseUrl,
+      TTS_API_KEY: E2E_KEY,
+    }),
+    { log: () => {} },
+  )
+  return {
+    url: relay.url,
+    speech,
+    async close() {
+      await relay.close()
+      await speech.close()
+    },
+  }
 }

@@ -1,38 +1,15 @@
 import { expect, test, type Browser, type Page } from '@playwright/test'
-import { loadConfig } from '../../relay/config.ts'
-import { startRelay, type RunningRelay } from '../../relay/node.ts'
-import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
-import { browserWithMic, E2E_KEY, fakeLlm, offlineUrl } from './stack.ts'
+import { browserWithMic, fakeLlm, startVoiceRelay, offlineUrl } from './stack.ts'
 
-let speech: FakeSpeech
-let relay: RunningRelay
-test.beforeAll(async () => {
-  speech = await startFakeSpeech({ apiKey: E2E_KEY })
-  relay = await startRelay(
-    loadConfig({
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LLM_BASE_URL: `${process.env.E2E_FAKE_URL}/v1`,
-      LLM_API_KEY: E2E_KEY,
-      LLM_MODEL: 'fake-model',
-      ASR_BASE_URL: `${process.env.E2E_TRANSCRIBER_URL}/v1`,
-      ASR_API_KEY: E2E_KEY,
-      TTS_BASE_URL: speech.baseUrl,
-      TTS_API_KEY: E2E_KEY,
-    }),
-    { log: () => {} },
-  )
-})
-test.afterAll(async () => {
-  await relay.close()
-  await speech.close()
-})
+let voice: Awaited<ReturnType<typeof startVoiceRelay>>
+test.beforeAll(async () => (voice = await startVoiceRelay()))
+test.afterAll(() => voice.close())
 
 
 /** The app in a new page, recognising speech through the relay (the fake transcriber). */
 async function withRelayAsr(browser: Browser): Promise<Page> {
   const page = await browser.newPage()
-  await page.goto(relay.url)
+  await page.goto(voice.url)
   await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
   await page.reload()
   return page
@@ -79,12 +56,15 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
       await fakeLlm.next({ kind: 'reply', text: 'Sure, I can hear you. The weather tomorrow looks bright and warm.', chunkDelayMs: 10 })
       await page.getByTestId('mic-toggle').click()
       await expect(page.getByTestId('message-user').first()).toBeVisible({ timeout: 15_000 })
+      // The fixture's next question would cut into this answer (it starts 1.5 s after the first
+      // ends): stop listening, so that what is checked here is one whole turn, however slow the machine.
+      await page.getByTestId('mic-toggle').click()
       // The answer is audible: the output level on the playback path rises (not silence).
       await expect.poll(() => page.evaluate(() => (window as unknown as { audibleAt?: number }).audibleAt), { timeout: 15_000 }).toBeGreaterThan(0)
       expect(await page.evaluate(() => (window as unknown as { maxVoice: number }).maxVoice)).toBeGreaterThan(0.1)
       // Each sentence went to the relay's TTS as soon as it was complete.
-      await expect.poll(() => speech.requests.length).toBeGreaterThanOrEqual(2)
-      expect(speech.requests[0]!.body).toMatchObject({ input: 'Sure, I can hear you.', response_format: 'pcm' })
+      await expect.poll(() => voice.speech.requests.length).toBeGreaterThanOrEqual(2)
+      expect(voice.speech.requests[0]!.body).toMatchObject({ input: 'Sure, I can hear you.', response_format: 'pcm' })
 
       // The turn's latency is shown, stage by stage, and the session log exports it (DESIGN §7).
       const waterfall = page.getByTestId('waterfall').first()
@@ -114,9 +94,9 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
   })
 
   test('a voice that fails mid-answer ends the turn with a clear error, and the conversation goes on', async ({ page }) => {
-    await page.goto(relay.url)
+    await page.goto(voice.url)
     await fakeLlm.next({ kind: 'reply', text: 'This answer will lose its voice halfway. The words stay on screen.', chunkDelayMs: 5 }, { kind: 'reply', text: 'And this one is fine.' })
-    speech.next({ kind: 'drop', afterChunks: 2 })
+    voice.speech.next({ kind: 'drop', afterChunks: 2 })
     await page.getByTestId('composer').fill('Talk to me')
     await page.getByTestId('composer').press('Enter')
     await expect(page.getByTestId('error-banner').first()).toContainText('The voice broke off', { timeout: 15_000 })
@@ -144,10 +124,11 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
       expect(heard.length).toBeLessThan(long.length)
       await expect(page.getByTestId('message-user')).toHaveCount(2)
       await expect(page.getByTestId('message-assistant').nth(1)).toContainText('Fine, a new answer')
-      // The model was told only what the user heard.
+      // The model was told only what the user heard (on a slow machine the user can cut in before
+      // the first word is heard: then nothing of the answer stays in the history).
       const requests = await fakeLlm.requests()
       const history = requests[1]!.body!.messages as { role: string; content: string }[]
-      expect(history.find((m) => m.role === 'assistant')!.content).toBe(heard.trim())
+      expect(history.find((m) => m.role === 'assistant')?.content ?? '').toBe(heard.trim())
     } finally {
       await browser.close()
     }

@@ -1,4 +1,7 @@
-import type { Placement } from '../engines/asr/asr.ts'
+import type { Placement as EnginePlacement } from '../engines/asr/asr.ts'
+import type { RelayCapabilities, RemoteAvatarStatus } from '../lib/relay-client.ts'
+import type { Settings } from './settings.ts'
+import type { StageName } from './streams.ts'
 
 /** What the device can do, detected once. */
 export interface DeviceCapabilities {
@@ -7,6 +10,26 @@ export interface DeviceCapabilities {
   /** navigator.deviceMemory in GiB where the browser tells. */
   memoryGiB?: number
 }
+
+/**
+ * Where a stage runs (DESIGN §3). `offline` is the built-in guide; `local-canvas2d` the local
+ * face drawn without WebGPU (no WASM involved, so it gets its own name).
+ */
+export type Placement = EnginePlacement | 'omnirt' | 'direct_ws' | 'mock' | 'offline' | 'local-canvas2d'
+
+/**
+ * One stage's decision, read by the session (to build it), the UI (badges) and the session log:
+ * where it runs, what it is, and why. `placement: null` — the stage cannot run, and `reason` says why.
+ */
+export interface StagePlacement {
+  placement: Placement | null
+  label: string
+  reason: string
+  /** Which implementation, where a placement has several (the voice: eSpeak NG or Kokoro on the device). */
+  engine?: string
+}
+
+export type Placements = Record<StageName, StagePlacement>
 
 export type PlacementChoice = 'auto' | 'on-device' | 'relay'
 
@@ -19,7 +42,7 @@ export interface PlacementInput {
   choice: PlacementChoice
 }
 
-export type Resolved = { placement: Placement; reason: string } | { placement: null; reason: string }
+export type Resolved = { placement: EnginePlacement; reason: string } | { placement: null; reason: string }
 
 /**
  * Picks where speech recognition runs, and says why. Pure. The user's choice wins; "on device"
@@ -32,10 +55,95 @@ export function resolveAsrPlacement({ device, localModel, relay, choice }: Place
       : { placement: 'local-wasm', reason: 'on device · WASM (no WebGPU)' }
     : { placement: null, reason: 'no local speech model is available' }
   const viaRelay: Resolved = relay ? { placement: 'relay', reason: 'relay' } : { placement: null, reason: 'the relay has no speech recognition configured' }
-
   if (choice === 'on-device') return local.placement ? { ...local, reason: `${local.reason} · your choice` } : local
   if (choice === 'relay') return viaRelay.placement ? { ...viaRelay, reason: 'relay · your choice' } : viaRelay
   if (local.placement) return local
   if (viaRelay.placement) return { placement: 'relay', reason: 'relay · no local model' }
   return { placement: null, reason: 'no speech recognition: no local model and none on the relay' }
+}
+
+/** Everything the resolver decides from; `undefined` where it is still being found out. */
+export interface SessionFacts {
+  settings: Settings
+  device: DeviceCapabilities | undefined
+  /** The relay's public configuration; null when it cannot be reached. */
+  relay: RelayCapabilities | null | undefined
+  /** Whether this server hosts the chosen speech model and the Kokoro model. */
+  hosted: { asr: boolean | undefined; kokoro: boolean | undefined }
+  remoteAvatars: readonly RemoteAvatarStatus[]
+  /** How the local face draws, once it is up. */
+  face?: { renderer: 'webgpu' | 'canvas2d'; why?: string } | { error: string }
+  /** The eSpeak NG program is part of this build (it is GPL-3.0 and can be left out). */
+  espeak: boolean
+}
+
+/** Settings → whether a model may come from the hub: yes unless the server hosts it, or as the user says. */
+export const allowHub = (settings: Settings, hosted: boolean | undefined) => settings.allowRemoteModels ?? hosted === false
+
+/** Models run on WebGPU when there is an adapter and the user did not ask for the CPU. */
+export const modelDevice = (facts: Pick<SessionFacts, 'settings' | 'device'>): 'webgpu' | 'wasm' =>
+  facts.device?.webgpu && facts.settings.modelDevice !== 'wasm' ? 'webgpu' : 'wasm'
+
+/** Every stage's placement, decided in one place. Pure. */
+export function resolvePlacements(facts: SessionFacts): Placements {
+  return { vad: vadPlacement(), asr: asrPlacement(facts), agent: agentPlacement(facts), tts: voicePlacement(facts), avatar: facePlacement(facts) }
+}
+
+const vadPlacement = (): StagePlacement => ({ placement: 'local-wasm', label: 'Silero VAD · WASM', reason: 'speech detection always runs in a worker on this device' })
+
+function asrPlacement({ settings, device, relay, hosted }: SessionFacts): StagePlacement {
+  // Until we know whether the server hosts the model, nothing is chosen: audio must not go to the
+  // relay for the moment it takes to find out that it could have stayed on the device.
+  if ((hosted.asr === undefined || device === undefined) && settings.asrPlacement !== 'relay') return { placement: null, label: 'speech recognition', reason: 'checking for a speech model…' }
+  const r = resolveAsrPlacement({
+    device: settings.modelDevice === 'wasm' || !device ? { webgpu: false, shaderF16: false } : device,
+    localModel: hosted.asr === true || allowHub(settings, hosted.asr),
+    relay: Boolean(relay?.asr.available),
+    choice: settings.asrPlacement,
+  })
+  const model = settings.asrModel.split('/').pop()!
+  return { placement: r.placement, label: r.placement === 'relay' ? 'relay speech recognition' : model, reason: r.reason }
+}
+
+function agentPlacement({ settings, relay }: SessionFacts): StagePlacement {
+  if (relay === undefined) return { placement: null, label: 'connecting…', reason: 'asking the relay what it offers…' }
+  const llm = relay?.llm
+  if (!llm?.available) return { placement: 'offline', label: 'offline guide', reason: relay ? 'no language model is connected to the relay' : 'the relay cannot be reached' }
+  const model = settings.model && llm.models.includes(settings.model) ? settings.model : llm.default
+  if (!model) return { placement: 'offline', label: 'offline guide', reason: 'the relay names no default model' }
+  return { placement: 'relay', label: model, reason: settings.model === model ? 'your choice, through the relay' : 'the relay’s default model' }
+}
+
+function voicePlacement(facts: SessionFacts): StagePlacement {
+  const { settings, relay, hosted, espeak } = facts
+  if (!settings.speakAnswers) return { placement: null, label: 'voice off', reason: 'answers are not spoken (Settings → Voice)' }
+  if (relay === undefined) return { placement: null, label: 'voice', reason: 'asking the relay what it offers…' }
+  const engine = settings.voiceEngine
+  if (engine === 'kokoro' && espeak) {
+    if (hosted.kokoro === undefined && settings.allowRemoteModels === null) return { placement: null, label: 'Kokoro', reason: 'checking for the Kokoro model…' }
+    const device = modelDevice(facts)
+    return { placement: device === 'webgpu' ? 'local-webgpu' : 'local-wasm', engine: 'kokoro', label: `Kokoro · ${device === 'webgpu' ? 'WebGPU' : 'WASM'} · on device`, reason: 'your choice' }
+  }
+  if (engine === 'auto' && relay?.tts.available) return { placement: 'relay', label: `relay${settings.ttsVoice ? ` · ${settings.ttsVoice}` : ''}`, reason: 'the relay has a voice' }
+  if (espeak) return { placement: 'local-wasm', engine: 'espeak', label: 'eSpeak NG · on device', reason: engine === 'espeak' ? 'your choice' : 'the relay has no voice' }
+  return { placement: null, label: 'voice off', reason: 'eSpeak NG was left out of this build and the relay has no voice' }
+}
+
+function facePlacement({ settings, remoteAvatars, face }: SessionFacts): StagePlacement {
+  const remote = settings.remoteAvatar ? remoteAvatars.find((m) => m.id === settings.remoteAvatar) : undefined
+  if (remote?.connected) {
+    const backend = remote.backend === 'omnirt' || remote.backend === 'direct_ws' || remote.backend === 'mock' ? remote.backend : 'omnirt'
+    return { placement: backend, label: `remote ${remote.id}`, reason: `your choice, through the relay (${remote.reason})` }
+  }
+  const fallback = settings.remoteAvatar ? ` (remote ${settings.remoteAvatar} unavailable${remote ? `: ${remote.reason}` : ''})` : ''
+  if (!face) return { placement: null, label: 'face', reason: `loading…${fallback}` }
+  if ('error' in face) return { placement: null, label: 'face unavailable', reason: face.error }
+  return face.renderer === 'webgpu'
+    ? { placement: 'local-webgpu', label: 'WebGPU', reason: `drawn on this device${fallback}` }
+    : { placement: 'local-canvas2d', label: 'Canvas2D', reason: `${face.why ?? 'drawn on this device'}${fallback}` }
+}
+
+/** The remote avatar model to stream from, when the user chose one and it is up. */
+export function remoteAvatar(facts: Pick<SessionFacts, 'settings' | 'remoteAvatars'>): RemoteAvatarStatus | undefined {
+  return facts.remoteAvatars.find((m) => m.id === facts.settings.remoteAvatar && m.connected)
 }

@@ -6,19 +6,19 @@ import { isAbort } from '../lib/errors.ts'
 /**
  * One reply, spoken: streamed text → sentences → speech → playback. Each sentence is sent to the
  * synthesizer the moment it is complete (so later ones are made while earlier ones play), and
- * played strictly in order.
+ * played strictly in order. It lives as long as its turn: the turn's abort stops synthesis and
+ * drops what playback holds.
  */
 export class SpokenReply {
   private readonly segmenter = new SentenceSegmenter()
-  private readonly abort = new AbortController()
   private chain: Promise<void> = Promise.resolve()
   private failed = false
-
   private sentences = 0
 
   constructor(
     private readonly synth: SpeechSynthesizer,
     private readonly playback: Playback,
+    private readonly signal: AbortSignal,
     private readonly onError: (err: unknown) => void,
     /** Latency marks: the first sentence complete, its audio ready. */
     private readonly onMark: (stage: 'firstSentence' | 'ttsFirstAudio') => void = () => {},
@@ -34,22 +34,13 @@ export class SpokenReply {
   end() {
     for (const sentence of this.segmenter.flush()) this.say(sentence)
     this.chain = this.chain.then(() => {
-      if (!this.abort.signal.aborted && !this.failed) this.playback.finish()
+      if (!this.signal.aborted && !this.failed) this.playback.finish()
     })
   }
 
-  get cancelled(): boolean {
-    return this.abort.signal.aborted
-  }
-
-  /** Stops making and playing speech; returns what the listener heard. */
-  cancel(): string {
-    this.abort.abort()
-    return this.playback.cancel()
-  }
-
   private say(text: string) {
-    const { signal } = this.abort
+    const { signal } = this
+    if (signal.aborted) return
     const first = this.sentences++ === 0
     if (first) this.onMark('firstSentence')
     const speech = this.synth.synthesize(text, { signal })

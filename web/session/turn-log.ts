@@ -2,11 +2,13 @@
  * Per-turn timestamps (DESIGN §7), in ms of performance.now(). They drive the latency waterfall
  * and go into the exported session log. Pure bookkeeping: callers say what happened when.
  */
-export const STAGES = ['speechStart', 'speechEnd', 'asrFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstAudio', 'firstFrame', 'playbackStart', 'playbackEnd'] as const
+export const STAGES = ['sent', 'speechStart', 'speechEnd', 'asrFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstAudio', 'firstFrame', 'playbackStart', 'playbackEnd'] as const
 export type Stage = (typeof STAGES)[number]
 export type Timestamps = Partial<Record<Stage, number>>
 
 export interface TurnRecord {
+  /** The session's id for the turn, when the session began it. */
+  turnId?: string
   /** The user message that began the turn. */
   userId: string
   assistantId?: string
@@ -14,6 +16,8 @@ export interface TurnRecord {
   /** As heard when interrupted, else as written. */
   assistantText: string
   interrupted: boolean
+  /** What cut it short: the user speaking over it, Stop, typing over it… */
+  interruptedBy?: string
   spoken: boolean
   timestamps: Timestamps
 }
@@ -27,9 +31,9 @@ export const WATERFALL: readonly { stage: Stage; label: string }[] = [
   { stage: 'playbackStart', label: 'playback' },
 ]
 
-/** Where a turn's clock starts: the end of speech for spoken turns, else the send (asrFinal: the user's text was final). */
+/** Where a turn's clock starts: the end of speech for spoken turns, else the send. */
 export function turnOrigin(t: TurnRecord): number | undefined {
-  return t.timestamps.speechEnd ?? t.timestamps.asrFinal
+  return t.timestamps.speechEnd ?? t.timestamps.sent ?? t.timestamps.asrFinal
 }
 
 /** The steps of one turn's waterfall that were measured, as [label, ms] from the previous mark. */
@@ -78,11 +82,26 @@ export class TurnLog {
     target[stage] ??= at
   }
 
-  /** A user message starts a turn, taking the speech marks that led to it. */
-  begin(userId: string, userText: string, spoken: boolean, at = performance.now()) {
-    const timestamps: Timestamps = spoken ? { ...this.early } : { asrFinal: at }
+  /** A user message starts a turn, taking the speech marks that led to it. A typed turn's clock starts when it was sent. */
+  begin(userId: string, userText: string, spoken: boolean, at = performance.now(), ids: { turnId?: string; assistantId?: string } = {}) {
+    const timestamps: Timestamps = spoken ? { ...this.early } : { sent: at }
     this.early = {}
-    this.records.push({ userId, userText, assistantText: '', interrupted: false, spoken, timestamps })
+    this.records.push({ ...ids, userId, userText, assistantText: '', interrupted: false, spoken, timestamps })
+  }
+
+  /** Marks a stage of a given turn (the first mark of each stage counts). */
+  markTurn(turnId: string, stage: Stage, at: number) {
+    const turn = this.records.findLast((t) => t.turnId === turnId)
+    if (turn) turn.timestamps[stage] ??= at
+  }
+
+  /** The turn was cut short: `text` is what stays of its answer. */
+  interrupted(turnId: string, cause: string, text: string) {
+    const turn = this.records.findLast((t) => t.turnId === turnId)
+    if (!turn) return
+    turn.interrupted = true
+    turn.interruptedBy = cause
+    turn.assistantText = text
   }
 
   /** The answer this turn got (its final or heard text). */

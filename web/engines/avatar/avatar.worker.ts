@@ -57,12 +57,14 @@ function frame(ts: number) {
     const bitmap = remote.frameAt(audioMs)
     if (bitmap) {
       drawRemote(bitmap)
+      emit({ type: 'frame', at: performance.timeOrigin + performance.now(), audioMs, source: 'remote' })
       return show('canvas2d')
     }
     // Between replies the last remote frame holds; before any, the local face.
     if (showing === 'canvas2d' && remoteFrames > 0 && !clock.playing) return
   }
   engine.composeFrame(ts, audioMs, mood)
+  emit({ type: 'frame', at: performance.timeOrigin + performance.now(), audioMs, source: 'local' })
   show(localCanvas())
 }
 

@@ -45,6 +45,8 @@ export interface AvatarClientOptions {
   onRemote?(state: 'connecting' | 'ready' | 'failed' | 'off', why?: string): void
   /** A reply's first remote frame was drawn (epoch ms). */
   onFirstFrame?(at: number): void
+  /** Every frame drawn (epoch ms; local or remote). */
+  onFrame?(frame: { at: number; audioMs: number; source: 'local' | 'remote' }): void
 }
 
 export function startAvatar(container: HTMLElement, options: AvatarClientOptions): AvatarClient {
@@ -87,6 +89,7 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
   rpc.on('showing', (e) => show(e.canvas))
   rpc.on('remote-state', (e) => options.onRemote?.(e.state, e.why))
   rpc.on('first-frame', (e) => options.onFirstFrame?.(e.at))
+  rpc.on('frame', (e) => options.onFrame?.(e))
 
   const resize = new ResizeObserver(() => {
     const next = pixels()

@@ -65,4 +65,6 @@ export type AvatarEvent =
   | { type: 'remote-state'; state: 'connecting' | 'ready' | 'failed' | 'off'; why?: string }
   /** The first remote frame of a reply was drawn (epoch ms). */
   | { type: 'first-frame'; at: number }
+  /** A frame was drawn (epoch ms), for `audioMs` into the reply: the session's avatar.video stream. Pixels stay here. */
+  | { type: 'frame'; at: number; audioMs: number; source: 'local' | 'remote' }
   | WorkerErrorEvent

@@ -7,14 +7,11 @@
  * speakers: Chromium's echo canceller then knows it as output and removes it from the microphone,
  * so the VAD does not take the avatar's own voice for the user's.
  */
-export interface Spoken {
-  /** The sentence as written (what the transcript shows). */
-  text: string
-  samples: Float32Array
-  sampleRate: number
-  /** The voice's phoneme timings (ms into this sentence), when it gives them: passed on to the face. */
-  phonemes?: { symbol: string; startMs: number; endMs: number }[]
-}
+import type { ReplyClock, SpeechChunk } from '../media.ts'
+
+export type { ReplyClock } from '../media.ts'
+/** A sentence to play (engines/media.ts). */
+export type Spoken = SpeechChunk
 
 interface Scheduled extends Spoken {
   source: AudioBufferSourceNode
@@ -41,15 +38,6 @@ export interface PlaybackEvents {
   clock?(clock: ReplyClock): void
 }
 
-/**
- * Where the reply's audio is at a moment: `audioMs` into the reply at wall time `at` (ms since
- * the epoch — the same in every thread), advancing in real time while `playing`.
- */
-export interface ReplyClock {
-  at: number
-  audioMs: number
-  playing: boolean
-}
 
 export class Playback {
   private readonly context: AudioContext

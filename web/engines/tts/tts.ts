@@ -1,11 +1,7 @@
-import type { PhonemeTiming } from './phonemes.ts'
+import type { SpeechAudio } from '../media.ts'
 
-/** A sentence's voice: mono PCM, and when the voice knows them, its phonemes' timings (lip-sync). */
-export interface Speech {
-  samples: Float32Array
-  sampleRate: number
-  phonemes?: PhonemeTiming[]
-}
+/** A sentence's voice (engines/media.ts). */
+export type Speech = SpeechAudio
 
 /**
  * Text to speech, wherever it runs: the relay's provider, or a voice on the device.

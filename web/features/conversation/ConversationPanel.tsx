@@ -1,16 +1,17 @@
 import { useState, type ReactNode } from 'react'
-import type { Agent } from '../../engines/agent/agent.ts'
 import { Composer } from './Composer.tsx'
 import { ErrorBanner } from '../../ui/ErrorBanner.tsx'
 import { Transcript } from './Transcript.tsx'
-import type { Message } from './conversation-state.ts'
-import type { useConversation } from './use-conversation.ts'
+import type { ConversationState, Message } from '../../session/conversation-state.ts'
 
 const SUGGESTIONS = ['What is Parley?', 'How do I connect a language model?', 'Does my data leave this computer?']
 
 interface Props {
-  conversation: ReturnType<typeof useConversation>
-  agent: Agent
+  conversation: ConversationState
+  /** Who answers: the offline guide gets its own placeholder. */
+  offline: boolean
+  onRetry(userId: string): void
+  onDismissError(): void
   assistantName: string
   /** An app-level problem (e.g. the relay is unreachable), shown above the conversation's own. */
   notice?: { error: unknown; retry(): void }
@@ -19,24 +20,24 @@ interface Props {
   ready: boolean
   /** The voice controls, above the composer. */
   voice?: ReactNode
-  /** Typed messages and the stop button go through turn-taking when the app wires it. */
-  onSend?(text: string): void
-  onStop?(): void
+  /** Typed messages and the stop button go to the session's turn-taking. */
+  onSend(text: string): void
+  onStop(): void
   /** Under each message (latency), and under the transcript (the session summary). */
   belowMessage?(message: Message): ReactNode
   footer?: ReactNode
 }
 
-export function ConversationPanel({ conversation: c, agent, assistantName, notice, onDismissNotice, ready, voice, onSend, onStop, belowMessage, footer }: Props) {
+export function ConversationPanel({ conversation: c, offline, onRetry, onDismissError, assistantName, notice, onDismissNotice, ready, voice, onSend, onStop, belowMessage, footer }: Props) {
   const [prefill, setPrefill] = useState<{ text: string; nonce: number }>()
   return (
     <section className="conversation" aria-label="Conversation">
       {notice ? <ErrorBanner error={notice.error} onDismiss={onDismissNotice} action={{ label: 'Retry', run: notice.retry }} /> : null}
-      {c.error ? <ErrorBanner error={c.error} onDismiss={c.dismissError} /> : null}
+      {c.error ? <ErrorBanner error={c.error} onDismiss={onDismissError} /> : null}
       <Transcript
         messages={c.messages}
         assistantName={assistantName}
-        onRetry={c.retry}
+        onRetry={onRetry}
         suggestions={SUGGESTIONS}
         onSuggestion={(text) => setPrefill({ text, nonce: Date.now() })}
         below={belowMessage}
@@ -46,10 +47,10 @@ export function ConversationPanel({ conversation: c, agent, assistantName, notic
       <Composer
         busy={c.replyingTo !== null}
         disabled={!ready}
-        onSend={onSend ?? c.send}
-        onStop={onStop ?? c.stop}
+        onSend={onSend}
+        onStop={onStop}
         prefill={prefill}
-        placeholder={!ready ? 'Connecting to the relay…' : agent.kind === 'offline' ? 'Ask the offline guide about Parley…' : `Message ${assistantName}…`}
+        placeholder={!ready ? 'Connecting to the relay…' : offline ? 'Ask the offline guide about Parley…' : `Message ${assistantName}…`}
       />
     </section>
   )

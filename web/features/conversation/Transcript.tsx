@@ -1,5 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react'
-import type { Message } from './conversation-state.ts'
+import type { Message } from '../../session/conversation-state.ts'
 
 interface Props {
   messages: readonly Message[]

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react'
 import { KOKORO_VOICES } from '../../engines/tts/kokoro-protocol.ts'
-import { DEFAULT_PERSONA, type Settings } from './settings-store.ts'
+import { DEFAULT_PERSONA, type Settings } from '../../session/settings.ts'
 
 interface Props {
   open: boolean

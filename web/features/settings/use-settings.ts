@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react'
-import { loadSettings, saveSettings, takeTokenFromUrl, type Settings } from './settings-store.ts'
+import { loadSettings, saveSettings, takeTokenFromUrl, type Settings } from '../../session/settings.ts'
 
 export function useSettings() {
   const [settings, setSettings] = useState<Settings>(() => {

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react'
 import type { LevelSignal } from '../../lib/level-signal.ts'
-import type { VoiceStatus } from './use-voice-input.ts'
+import type { VoiceStatus } from '../../session/voice-input.ts'
 
 const STATUS: Record<VoiceStatus, string> = {
   off: 'Microphone off',

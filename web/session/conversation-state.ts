@@ -1,4 +1,4 @@
-import type { ChatTurn } from '../../engines/agent/agent.ts'
+import type { ChatTurn } from '../engines/agent/agent.ts'
 
 export type MessageStatus = 'done' | 'streaming' | 'stopped' | 'failed'
 

@@ -1,5 +1,4 @@
-import { useEffect, useState } from 'react'
-import type { DeviceCapabilities } from '../session/placement.ts'
+import type { DeviceCapabilities } from './placement.ts'
 
 let detection: Promise<DeviceCapabilities> | undefined
 
@@ -19,13 +18,4 @@ export function detectDevice(): Promise<DeviceCapabilities> {
     }
   })()
   return detection
-}
-
-/** The device's capabilities; undefined until detected (a few milliseconds). */
-export function useDeviceCapabilities(): DeviceCapabilities | undefined {
-  const [device, setDevice] = useState<DeviceCapabilities>()
-  useEffect(() => {
-    void detectDevice().then(setDevice)
-  }, [])
-  return device
 }

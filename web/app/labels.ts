@@ -1,0 +1,18 @@
+import type { SessionSnapshot } from '../session/voice-session.ts'
+
+/** The stage's placement line: who answers and which voice says it (the stage adds the face). */
+export function stageLine(s: Pick<SessionSnapshot, 'placements' | 'progress' | 'loaded'>): string {
+  const { agent } = s.placements
+  const answers = agent.placement === 'relay' ? `Answers: ${agent.label} via relay` : 'Answers: in this page'
+  return `${answers} · ${voiceLabel(s)}`
+}
+
+/** "voice: Kokoro · WebGPU · on device (WebGPU failed: WASM) · loading 40%", or "voice off". */
+export function voiceLabel({ placements: { tts }, progress, loaded }: Pick<SessionSnapshot, 'placements' | 'progress' | 'loaded'>): string {
+  if (!tts.placement) return 'voice off'
+  const files = progress.tts
+  const loading = files.length > 0 && files.some((f) => !f.done)
+  const fraction = loading ? files.reduce((n, f) => n + f.loaded, 0) / Math.max(1, files.reduce((n, f) => n + f.total, 0)) : null
+  const fellBack = tts.placement === 'local-webgpu' && loaded.tts === 'wasm' ? ' (WebGPU failed: WASM)' : ''
+  return `voice: ${tts.label}${fellBack}${fraction !== null ? ` · loading ${Math.round(fraction * 100)}%` : ''}`
+}

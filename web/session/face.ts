@@ -1,0 +1,130 @@
+import { startAvatar, type AvatarClient, type AvatarStatus } from '../engines/avatar/client.ts'
+import type { Mood } from '../engines/avatar/pose.ts'
+import type { Emitter } from '../lib/emitter.ts'
+import type { StreamMap } from './streams.ts'
+
+export interface FaceState {
+  status?: AvatarStatus
+  error?: string
+  remote: { state: 'off' | 'connecting' | 'ready' | 'failed'; why?: string }
+}
+
+export interface FaceTarget {
+  avatarUrl: string
+  /** A remote model's socket through the relay, or null for the local face only. */
+  remote: { id: string; url: string; protocols: string[] } | null
+}
+
+/**
+ * The avatar stage: the face drawn in a worker (local renderer, or a remote model's frames through
+ * the relay). Follows `avatar.audio` (phoneme timings where the voice gives them, else its sound —
+ * a remote model animates from it, and the local face when there are no timings) and
+ * `avatar.clock`, and drops what it was about to say when its turn is interrupted. Mounted on a
+ * DOM element by the UI; the session drives it.
+ */
+export class Face {
+  state: FaceState = { remote: { state: 'off' } }
+  private client: AvatarClient | null = null
+  private target: FaceTarget | null = null
+  private shown: { avatarUrl?: string; remote?: string | null } = {}
+  private mood: Mood = 'idle'
+  private turnId: string | null = null
+  private readonly off: (() => void)[]
+
+  constructor(
+    private readonly bus: Emitter<StreamMap>,
+    private readonly changed: () => void,
+  ) {
+    this.off = [
+      bus.on('turn.started', (t) => {
+        this.turnId = t.turnId
+        t.signal.addEventListener('abort', () => this.stopped(t.turnId), { once: true })
+      }),
+      bus.on('avatar.audio', ({ chunk, startMs }) =>
+        this.client?.speech(startMs, { phonemes: chunk.phonemes?.length ? chunk.phonemes : undefined, samples: chunk.samples, sampleRate: chunk.sampleRate }),
+      ),
+      bus.on('avatar.audio.end', () => this.client?.speechEnd()),
+      bus.on('avatar.clock', ({ clock }) => this.client?.clock(clock)),
+    ]
+  }
+
+  /** Draws the face inside `container` (its canvases belong to the worker from then on); returns the unmount. */
+  mount(container: HTMLElement, target: FaceTarget): () => void {
+    this.target = target
+    this.shown = { avatarUrl: target.avatarUrl }
+    const c = startAvatar(container, {
+      avatarUrl: target.avatarUrl,
+      onFallback: (s) => this.set({ status: { ...s, name: this.state.status?.name ?? '' } }),
+      onCrash: (err) => this.set({ error: err.message, status: undefined }),
+      onRemote: (state, why) => this.set({ remote: { state, why } }),
+      onFrame: (f) => this.bus.emit('avatar.video', { turnId: this.turnId, at: f.at, audioMs: f.audioMs, source: f.source }),
+      onFirstFrame: (at) => this.turnId && this.bus.emit('turn.mark', { turnId: this.turnId, stage: 'firstFrame', at: at - performance.timeOrigin }),
+    })
+    this.client = c
+    c.ready.then(
+      (status) => {
+        if (this.client !== c) return
+        this.set({ status, error: undefined })
+        c.setMood(this.mood)
+        this.apply()
+      },
+      (err: unknown) => this.client === c && this.set({ error: (err as Error).message }),
+    )
+    return () => {
+      if (this.client !== c) return
+      this.client = null
+      this.state = { remote: { state: 'off' } }
+      c.dispose()
+    }
+  }
+
+  /** Which bundle to draw and which remote model to stream from. */
+  configure(target: FaceTarget) {
+    this.target = target
+    if (this.state.status) this.apply()
+  }
+
+  setMood(mood: Mood) {
+    if (mood === this.mood) return
+    this.mood = mood
+    this.client?.setMood(mood)
+  }
+
+  /** The face's worker, for tools that look at frames (tests, the lab). */
+  get avatar(): AvatarClient | null {
+    return this.client
+  }
+
+  dispose() {
+    for (const off of this.off) off()
+  }
+
+  private apply() {
+    const c = this.client
+    const t = this.target
+    if (!c || !t) return
+    if (this.shown.avatarUrl !== t.avatarUrl) {
+      this.shown.avatarUrl = t.avatarUrl
+      c.setAvatar(t.avatarUrl).then(
+        (status) => this.set({ status, error: undefined }),
+        (err: unknown) => this.set({ error: (err as Error).message }),
+      )
+    }
+    const remote = t.remote ? `${t.remote.url}|${t.remote.protocols.join(',')}` : null
+    if (this.shown.remote !== remote) {
+      this.shown.remote = remote
+      void c.setRemote(t.remote ? { url: t.remote.url, protocols: t.remote.protocols } : null).catch(() => {})
+    }
+  }
+
+  private stopped(turnId: string) {
+    if (!this.client) return
+    this.client.flush()
+    this.bus.emit('stage.stopped', { stage: 'avatar', turnId, at: performance.now() })
+  }
+
+  private set(patch: Partial<FaceState>) {
+    this.state = { ...this.state, ...patch }
+    this.changed()
+  }
+}

@@ -1,0 +1,131 @@
+import { MODELS_PATH } from '../engines/runtime/model-paths.ts'
+import { fetchAvatarModels, fetchCapabilities, type RelayCapabilities, type RemoteAvatarStatus } from '../lib/relay-client.ts'
+import { detectDevice } from './device.ts'
+import type { FaceState } from './face.ts'
+import type { DeviceCapabilities, SessionFacts } from './placement.ts'
+import type { Settings } from './settings.ts'
+
+export interface AvatarEntry {
+  id: string
+  name: string
+  description: string
+  preview: string
+}
+
+/**
+ * What the placement resolver decides from, found out once and kept up to date: the device's
+ * capabilities, what the relay offers (`/api/config`) and which remote avatars are up, whether
+ * this server hosts the chosen models, and the avatar bundles it offers. `changed` fires when any
+ * of it is learnt.
+ */
+export class Facts {
+  device: DeviceCapabilities | undefined
+  /** undefined: still asking; null: the relay cannot be reached (`relayError` says why). */
+  relay: RelayCapabilities | null | undefined
+  relayError: unknown = null
+  remoteAvatars: RemoteAvatarStatus[] = []
+  avatars: AvatarEntry[] = []
+  private readonly probes = new Map<string, boolean>()
+  private readonly asked = new Set<string>()
+  private readonly abort = new AbortController()
+  private relayAsk: AbortController | null = null
+
+  constructor(
+    private settings: Settings,
+    private readonly changed: () => void,
+  ) {
+    void detectDevice().then((d) => {
+      this.device = d
+      changed()
+    })
+    fetch('/avatars/index.json', { signal: this.abort.signal })
+      .then((r) => (r.ok ? (r.json() as Promise<{ avatars: AvatarEntry[] }>) : { avatars: [] }))
+      .then((j) => {
+        this.avatars = Array.isArray(j.avatars) ? j.avatars : []
+        changed()
+      })
+      .catch(() => {})
+    this.refreshRelay()
+    this.probeModels()
+  }
+
+  get hosted(): SessionFacts['hosted'] {
+    const s = this.settings
+    return { asr: this.probes.get(s.asrModel), kokoro: s.voiceEngine === 'kokoro' ? this.probes.get(s.kokoroModel) : undefined }
+  }
+
+  configure(settings: Settings) {
+    const tokenChanged = settings.accessToken !== this.settings.accessToken
+    this.settings = settings
+    this.probeModels()
+    if (tokenChanged) this.askRemoteAvatars()
+    this.changed()
+  }
+
+  snapshot(espeak: boolean, face: FaceState): SessionFacts {
+    return {
+      settings: this.settings,
+      device: this.device,
+      relay: this.relay,
+      hosted: this.hosted,
+      remoteAvatars: this.remoteAvatars,
+      face: face.error ? { error: face.error } : face.status ? { renderer: face.status.renderer, why: face.status.why } : undefined,
+      espeak,
+    }
+  }
+
+  refreshRelay() {
+    this.relayAsk?.abort()
+    const ask = (this.relayAsk = new AbortController())
+    this.relay = undefined
+    this.relayError = null
+    this.changed()
+    fetchCapabilities(ask.signal).then(
+      (caps) => {
+        this.relay = caps
+        this.askRemoteAvatars()
+        this.changed()
+      },
+      (err: unknown) => {
+        if (ask.signal.aborted) return
+        this.relay = null
+        this.relayError = err
+        this.changed()
+      },
+    )
+  }
+
+  dispose() {
+    this.abort.abort()
+    this.relayAsk?.abort()
+  }
+
+  private askRemoteAvatars() {
+    if (!this.relay?.avatar.models.length) return
+    fetchAvatarModels(this.settings.accessToken || undefined, this.abort.signal).then(
+      (list) => {
+        this.remoteAvatars = list
+        this.changed()
+      },
+      () => {},
+    )
+  }
+
+  /** Is each chosen model on this server (models/<id>/config.json)? Asked once per id. */
+  private probeModels() {
+    const s = this.settings
+    for (const id of [s.asrModel, ...(s.voiceEngine === 'kokoro' ? [s.kokoroModel] : [])]) {
+      if (this.asked.has(id)) continue
+      this.asked.add(id)
+      fetch(`${MODELS_PATH}${id}/config.json`, { method: 'HEAD', signal: this.abort.signal }).then(
+        (res) => this.learn(id, res.ok),
+        () => !this.abort.signal.aborted && this.learn(id, false),
+      )
+    }
+  }
+
+  private learn(id: string, hosted: boolean) {
+    this.probes.set(id, hosted)
+    this.changed()
+  }
+}

@@ -1,0 +1,71 @@
+import { version } from '../../package.json'
+import { describeError } from '../lib/errors.ts'
+import type { Placements } from './placement.ts'
+import type { StageName } from './streams.ts'
+import { STAGES, waterfall, type TurnRecord } from './turn-log.ts'
+
+export interface ShownError {
+  at: number
+  stage: StageName | 'playback' | 'session'
+  code: string
+  message: string
+}
+
+export interface SessionExport {
+  app: { name: 'parley'; version: string }
+  exportedAt: string
+  settings: Record<string, unknown>
+  /** Where each stage ran (or `unavailable: why`), as the session decided it. */
+  placement: Record<StageName, string>
+  stages: Record<StageName, { placement: string | null; label: string; reason: string }>
+  turns: {
+    user: string
+    assistant: string
+    interrupted: boolean
+    /** barge-in, stop, typed, new-turn, retry, cleared. */
+    interruptedBy: string | null
+    spoken: boolean
+    /** Epoch milliseconds; null where the stage did not happen (a typed turn has no asrFinal). */
+    timestamps: Record<string, number | null>
+    /** Each step of the latency waterfall, in ms from the previous mark. */
+    durations: Record<string, number>
+  }[]
+  /** The problems the user was shown during the session. */
+  errors: (Omit<ShownError, 'at'> & { at: number })[]
+}
+
+/** The session log of DESIGN §7, ready for JSON. */
+export function buildSessionExport(
+  turns: readonly TurnRecord[],
+  settings: Record<string, unknown>,
+  placements: Placements,
+  textOf: (id: string) => string | undefined,
+  errors: readonly ShownError[] = [],
+): SessionExport {
+  const epoch = (t: number | undefined) => (t === undefined ? null : Math.round(performance.timeOrigin + t))
+  const stages = Object.fromEntries(Object.entries(placements).map(([k, p]) => [k, { placement: p.placement, label: p.label, reason: p.reason }])) as SessionExport['stages']
+  return {
+    app: { name: 'parley', version },
+    exportedAt: new Date().toISOString(),
+    settings,
+    placement: Object.fromEntries(Object.entries(placements).map(([k, p]) => [k, p.placement ?? `unavailable: ${p.reason}`])) as SessionExport['placement'],
+    stages,
+    turns: turns.map((t) => ({
+      user: t.userText,
+      assistant: (t.assistantId && textOf(t.assistantId)) ?? t.assistantText,
+      interrupted: t.interrupted,
+      interruptedBy: t.interruptedBy ?? null,
+      spoken: t.spoken,
+      timestamps: Object.fromEntries(STAGES.map((s) => [s, epoch(t.timestamps[s])])),
+      durations: Object.fromEntries(waterfall(t).map((s) => [s.stage, Math.round(s.ms)])),
+    })),
+    errors: errors.map((e) => ({ ...e, at: epoch(e.at)! })),
+  }
+}
+
+/** An error as the log keeps it: its code and the words the user saw. */
+export function shownError(stage: ShownError['stage'], err: unknown, at = performance.now()): ShownError {
+  const code = (err as { code?: string })?.code ?? 'error'
+  const { title, detail } = describeError(err)
+  return { at, stage, code, message: detail ? `${title}: ${detail}` : title }
+}

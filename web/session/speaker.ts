@@ -1,0 +1,140 @@
+import { Playback } from '../engines/playback/playback.ts'
+import type { SpeechSynthesizer } from '../engines/tts/tts.ts'
+import type { Emitter } from '../lib/emitter.ts'
+import { LevelSignal } from '../lib/level-signal.ts'
+import { SpokenReply } from './spoken-reply.ts'
+import type { StreamMap } from './streams.ts'
+
+export type Synthesizer = SpeechSynthesizer & { load?(): Promise<void> }
+
+/**
+ * The voice-out stage: `avatar.text` → sentences → the synthesizer → playback, which it owns and
+ * which is the session's master clock. Publishes `avatar.audio` (each sentence as scheduled),
+ * `avatar.clock`, `turn.audible` and `turn.done`. Honours the turn's abort: synthesis stops and
+ * playback drops what it holds.
+ */
+export class Speaker {
+  readonly level = new LevelSignal()
+  synth: Synthesizer | null = null
+  private playback: Playback | null = null
+  private reply: { turnId: string; spoken: SpokenReply | null; signal: AbortSignal } | null = null
+  private volume = 1
+  private readonly off: (() => void)[]
+
+  constructor(
+    private readonly bus: Emitter<StreamMap>,
+    private readonly fail: (err: unknown) => void,
+  ) {
+    this.off = [
+      bus.on('turn.started', (t) => this.begin(t.turnId, t.signal)),
+      bus.on('avatar.text', (d) => this.current(d.turnId)?.spoken?.push(d.delta)),
+      bus.on('turn.written', (w) => this.written(w.turnId, w.ok)),
+      bus.on('turn.paused', (t) => this.current(t.turnId) && void this.playback?.pause()),
+      bus.on('turn.resumed', (t) => this.current(t.turnId) && void this.playback?.resume()),
+      // The avatar's voice ducks while the user speaks.
+      bus.on('speech.started', () => this.playback?.duck(true)),
+      bus.on('speech.ended', () => this.playback?.duck(false)),
+      bus.on('speech.misfire', () => this.playback?.duck(false)),
+      bus.on('speech.off', () => this.playback?.duck(false)),
+    ]
+  }
+
+  /** What the listener has heard of the reply so far, or null when nothing of it was spoken. */
+  heard(turnId: string): string | null {
+    return this.current(turnId)?.spoken && this.playback ? this.playback.heardText() : null
+  }
+
+  /**
+   * Call from a user gesture (send, the mic button): browsers start audio only after one. An
+   * on-device voice starts loading then too, so the first answer does not wait for it.
+   */
+  unlock() {
+    if (!this.synth) return
+    void this.player().unlock()
+    this.synth.load?.().catch((err: unknown) => this.fail(err))
+  }
+
+  setVolume(volume: number) {
+    this.volume = volume
+    this.playback?.setVolume(volume)
+  }
+
+  dispose() {
+    for (const off of this.off) off()
+    void this.playback?.close()
+  }
+
+  private current(turnId: string) {
+    return this.reply?.turnId === turnId ? this.reply : undefined
+  }
+
+  private begin(turnId: string, signal: AbortSignal) {
+    const synth = this.synth
+    const mark = (stage: 'firstSentence' | 'ttsFirstAudio') => this.bus.emit('turn.mark', { turnId, stage, at: performance.now() })
+    const onError = (err: unknown) => {
+      this.fail(err)
+      this.done(turnId)
+    }
+    const spoken = synth ? new SpokenReply(synth, this.player(), signal, onError, mark) : null
+    const reply = { turnId, spoken, signal }
+    this.reply = reply
+    signal.addEventListener(
+      'abort',
+      () => {
+        if (this.reply !== reply) return
+        this.reply = null
+        if (!spoken) return
+        this.playback?.cancel()
+        const at = performance.now()
+        this.bus.emit('stage.stopped', { stage: 'tts', turnId, at })
+        this.bus.emit('stage.stopped', { stage: 'playback', turnId, at })
+      },
+      { once: true },
+    )
+  }
+
+  private written(turnId: string, ok: boolean) {
+    const reply = this.current(turnId)
+    if (!reply) return
+    // A model that failed mid-answer: what it wrote is still said (its audio may be queued);
+    // playback reports the end. Without a voice, the written answer is the whole reply.
+    if (reply.spoken && (ok || !reply.signal.aborted)) reply.spoken.end()
+    else this.done(turnId)
+  }
+
+  private done(turnId: string) {
+    if (this.reply?.turnId === turnId) this.reply = null
+    this.bus.emit('turn.done', { turnId })
+  }
+
+  private player(): Playback {
+    if (this.playback) return this.playback
+    const turnId = () => this.reply?.turnId ?? null
+    this.playback = new Playback({
+      audible: (at) => {
+        const id = turnId()
+        if (!id) return
+        this.bus.emit('turn.mark', { turnId: id, stage: 'playbackStart', at })
+        this.bus.emit('turn.audible', { turnId: id, at })
+      },
+      ended: () => {
+        const id = turnId()
+        if (!id) return
+        this.bus.emit('turn.mark', { turnId: id, stage: 'playbackEnd', at: performance.now() })
+        this.done(id)
+      },
+      level: (l) => this.level.set(l),
+      scheduled: (chunk, startMs) => {
+        const id = turnId()
+        if (id) this.bus.emit('avatar.audio', { turnId: id, chunk, startMs })
+      },
+      lastSentence: () => {
+        const id = turnId()
+        if (id) this.bus.emit('avatar.audio.end', { turnId: id })
+      },
+      clock: (clock) => this.bus.emit('avatar.clock', { turnId: turnId(), clock }),
+    })
+    this.playback.setVolume(this.volume)
+    return this.playback
+  }
+}

@@ -1,0 +1,89 @@
+import type { Agent } from '../engines/agent/agent.ts'
+import { createOfflineAgent } from '../engines/agent/offline-agent.ts'
+import { createRelayAgent } from '../engines/agent/relay-agent.ts'
+import type { SpeechRecognizer } from '../engines/asr/asr.ts'
+import { createLocalRecognizer, defaultDtype } from '../engines/asr/local-recognizer.ts'
+import type { LoadProgress } from '../engines/asr/protocol.ts'
+import { createRelayRecognizer } from '../engines/asr/relay-recognizer.ts'
+import { createEspeakSynthesizer } from '../engines/tts/espeak-synthesizer.ts'
+import { createKokoroSynthesizer } from '../engines/tts/kokoro-synthesizer.ts'
+import { createRelaySynthesizer } from '../engines/tts/relay-synthesizer.ts'
+import { allowHub, modelDevice, type SessionFacts, type StagePlacement } from './placement.ts'
+import type { Synthesizer } from './speaker.ts'
+
+export interface FileProgress {
+  file: string
+  loaded: number
+  total: number
+  done: boolean
+}
+
+/** What a stage's builder is told: its placement, the facts, and where to report. */
+export interface StageContext {
+  placement: StagePlacement
+  facts: SessionFacts
+  onProgress(info: LoadProgress): void
+  /** Loaded: where it really runs (WebGPU can fall back to WASM). */
+  onReady(info: { device: 'webgpu' | 'wasm' }): void
+  onCrash(err: unknown): void
+}
+
+/**
+ * A stage's implementation is rebuilt only when what it was built from changes: each builder says
+ * which facts it depends on (`key`) and how to build.
+ */
+export interface StageBuilder<T> {
+  key(ctx: Pick<StageContext, 'placement' | 'facts'>): string
+  build(ctx: StageContext): T | null
+}
+
+const token = (facts: SessionFacts) => facts.settings.accessToken || undefined
+
+export const agentBuilder: StageBuilder<Agent> = {
+  key: ({ placement, facts }) => JSON.stringify([placement.placement, placement.label, facts.settings.accessToken]),
+  build: ({ placement, facts }) =>
+    placement.placement === 'relay' ? createRelayAgent({ model: placement.label, token: token(facts) }) : placement.placement === 'offline' ? createOfflineAgent() : null,
+}
+
+export const recognizerBuilder: StageBuilder<SpeechRecognizer & { load?(): Promise<void> }> = {
+  key: ({ placement, facts }) =>
+    JSON.stringify([placement.placement, facts.settings.asrModel, allowHub(facts.settings, facts.hosted.asr), facts.settings.accessToken, facts.device?.shaderF16]),
+  build({ placement, facts, onProgress, onReady, onCrash }) {
+    if (placement.placement === 'relay') return createRelayRecognizer({ token: token(facts) })
+    if (placement.placement !== 'local-webgpu' && placement.placement !== 'local-wasm') return null
+    const device = placement.placement === 'local-webgpu' ? 'webgpu' : 'wasm'
+    return createLocalRecognizer({
+      modelId: facts.settings.asrModel,
+      device,
+      dtype: defaultDtype(device, facts.device?.shaderF16 ?? false),
+      allowRemote: allowHub(facts.settings, facts.hosted.asr),
+      onCrash,
+      onReady,
+      onProgress,
+    })
+  },
+}
+
+export const synthesizerBuilder: StageBuilder<Synthesizer> = {
+  key: ({ placement, facts }) => {
+    const s = facts.settings
+    return JSON.stringify([placement.placement, placement.label, s.kokoroModel, s.kokoroVoice, s.ttsVoice, allowHub(s, facts.hosted.kokoro), s.accessToken])
+  },
+  build({ placement, facts, onProgress, onReady, onCrash }) {
+    const s = facts.settings
+    if (placement.placement === null) return null
+    if (placement.placement === 'relay') return createRelaySynthesizer({ voice: s.ttsVoice ?? undefined, token: token(facts) })
+    if (placement.engine === 'kokoro') {
+      return createKokoroSynthesizer({ modelId: s.kokoroModel, voice: s.kokoroVoice, device: modelDevice(facts), allowRemote: allowHub(s, facts.hosted.kokoro), onProgress, onReady, onCrash })
+    }
+    return createEspeakSynthesizer()
+  },
+}
+
+/** Folds a library progress event into the per-file list the progress bars show. */
+export function addProgress(files: Record<string, FileProgress>, info: LoadProgress): Record<string, FileProgress> {
+  if (!info.file || !['initiate', 'download', 'progress', 'done'].includes(info.status)) return files
+  const file = info.file
+  const before = files[file]
+  return { ...files, [file]: { file, loaded: info.loaded ?? before?.loaded ?? 0, total: info.total ?? before?.total ?? 0, done: info.status === 'done' || (before?.done ?? false) } }
+}

@@ -1,0 +1,90 @@
+/**
+ * The streams of a conversation (DESIGN §1), one shape per datum. Stages never call each other:
+ * each publishes what it makes under its kind and subscribes to the kinds it needs, and the
+ * session routes them. A new stage (a recorder, a turn detector) is one more subscriber.
+ *
+ * Media kinds, after OpenAvatarChat's ChatDataType:
+ * - `human.audio`  a speech segment the VAD cut from the microphone (16 kHz mono)
+ * - `human.text`   what the user said (partial or final) or typed
+ * - `avatar.text`  the answer as it is written, delta by delta
+ * - `avatar.audio` the answer's voice, one sentence at a time, placed on the reply's audio clock
+ * - `avatar.video` each frame the face shows, local or remote (counted, not copied: pixels stay in
+ *                  the avatar worker)
+ * The microphone's own frames (`mic.audio`) travel from the capture worklet to the VAD worker on a
+ * MessagePort and never cross the main thread; `human.audio` is what comes out of that path.
+ *
+ * Control kinds: `turn.*` follow one turn (an id from `turn.started` to `turn.done`), `speech.*`
+ * what the user's voice does, `stage.*` what the stages report.
+ */
+import type { ReplyClock, SpeechChunk } from '../engines/media.ts'
+import type { Stage } from './turn-log.ts'
+
+export type { ReplyClock, SpeechChunk } from '../engines/media.ts'
+
+export type StageName = 'vad' | 'asr' | 'agent' | 'tts' | 'avatar'
+
+/** Why a turn was cut short: the user spoke over it, pressed Stop, typed over it, or spoke again after it was taken. */
+export type InterruptCause = 'barge-in' | 'stop' | 'typed' | 'new-turn' | 'retry' | 'cleared'
+
+export interface HumanAudio {
+  samples: Float32Array
+  /** Where the speech was in the captured audio (ms since listening started). */
+  startMs: number
+  endMs: number
+  /** performance.now() when the VAD ended the segment. */
+  at: number
+}
+
+export interface HumanText {
+  text: string
+  final: boolean
+  source: 'speech' | 'typed'
+  /** For speech: where it was in the captured audio. */
+  span?: { startMs: number; endMs: number }
+  at: number
+}
+
+export interface StreamMap {
+  'human.audio': HumanAudio
+  'human.text': HumanText
+  'avatar.text': { turnId: string; delta: string }
+  /** A sentence of the answer's voice, scheduled `startMs` into the reply's audio. */
+  'avatar.audio': { turnId: string; chunk: SpeechChunk; startMs: number }
+  /** The answer has no more sentences (a remote avatar sends its last, padded audio now). */
+  'avatar.audio.end': { turnId: string }
+  /** The reply's audio clock (where the listener is), on every change of course and 4 times a second. */
+  'avatar.clock': { turnId: string | null; clock: ReplyClock }
+  /** A frame the face drew: `audioMs` into the reply it was drawn for (epoch ms `at`). */
+  'avatar.video': { turnId: string | null; at: number; audioMs: number; source: 'local' | 'remote' }
+
+  'speech.started': { at: number }
+  'speech.ended': { at: number }
+  /** Speech too short to be words (a cough, a click): a false interrupt. */
+  'speech.misfire': { at: number }
+  /** Speech that had no words in it, or could not be recognised. */
+  'speech.no-words': { at: number }
+  /** The microphone went off or was muted: no words are coming. */
+  'speech.off': { at: number }
+
+  'turn.started': { turnId: string; userId: string; assistantId: string; text: string; source: 'speech' | 'typed' | 'retry'; at: number; signal: AbortSignal }
+  /** The answer's text is complete (`ok`), or the model failed. */
+  'turn.written': { turnId: string; ok: boolean }
+  /** The user may be cutting in: the answer holds its place. */
+  'turn.paused': { turnId: string }
+  'turn.resumed': { turnId: string }
+  /** The turn's abort fired: every stage drops what it holds for it. `heard` is what the listener heard, when anything was spoken. */
+  'turn.interrupted': { turnId: string; cause: InterruptCause; heard: string | null; kept: 'heard' | 'written' }
+  /** The answer's first sample reached the speakers. */
+  'turn.audible': { turnId: string; at: number }
+  /** The reply has been said (or could not be): the turn is over. */
+  'turn.done': { turnId: string }
+  /** A latency mark of the turn (DESIGN §7). */
+  'turn.mark': { turnId: string; stage: Stage; at: number }
+
+  /** A stage dropped what it held for an interrupted turn. */
+  'stage.stopped': { stage: StageName | 'playback'; turnId: string; at: number }
+  /** A stage failed; `shown` when the user was told. */
+  'stage.error': { stage: StageName | 'playback' | 'session'; error: unknown }
+}
+
+export type StreamKind = keyof StreamMap

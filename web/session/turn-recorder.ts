@@ -1,0 +1,42 @@
+import type { Emitter } from '../lib/emitter.ts'
+import type { StreamMap } from './streams.ts'
+import type { TurnLog } from './turn-log.ts'
+
+/**
+ * Keeps the session log (DESIGN §7) by listening to the streams, like any other tap: speech marks
+ * before the turn exists, the turn's own marks by its id, and how it ended.
+ */
+export function recordTurns(bus: Emitter<StreamMap>, log: TurnLog, changed: () => void): () => void {
+  const firstToken = new Set<string>()
+  const offs = [
+    bus.on('speech.started', (e) => log.mark('speechStart', e.at)),
+    bus.on('speech.ended', (e) => log.mark('speechEnd', e.at)),
+    bus.on('human.text', (e) => e.final && e.source === 'speech' && log.mark('asrFinal', e.at)),
+    // Speech that led to no turn: its marks must not land on the next one.
+    bus.on('speech.misfire', () => log.forgetSpeech()),
+    bus.on('speech.no-words', () => log.forgetSpeech()),
+    bus.on('speech.off', () => log.forgetSpeech()),
+    bus.on('turn.started', (t) => {
+      log.begin(t.userId, t.text, t.source === 'speech', t.at, { turnId: t.turnId, assistantId: t.assistantId })
+      changed()
+    }),
+    bus.on('avatar.text', (d) => {
+      if (firstToken.has(d.turnId)) return
+      firstToken.add(d.turnId)
+      log.markTurn(d.turnId, 'llmFirstToken', performance.now())
+      changed()
+    }),
+    bus.on('turn.mark', (m) => {
+      log.markTurn(m.turnId, m.stage, m.at)
+      if (m.stage === 'playbackStart' || m.stage === 'playbackEnd' || m.stage === 'firstFrame') changed()
+    }),
+    bus.on('turn.interrupted', (e) => {
+      log.interrupted(e.turnId, e.cause, e.heard ?? '')
+      changed()
+    }),
+    bus.on('turn.done', () => changed()),
+  ]
+  return () => {
+    for (const off of offs) off()
+  }
+}

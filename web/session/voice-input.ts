@@ -1,0 +1,217 @@
+import type { SpeechRecognizer } from '../engines/asr/asr.ts'
+import { listMicrophones, openMicrophone, type Microphone } from '../engines/capture/microphone.ts'
+import { startVad, type VadClient } from '../engines/vad/client.ts'
+import type { Emitter } from '../lib/emitter.ts'
+import { AppError, isAbort } from '../lib/errors.ts'
+import { LevelSignal } from '../lib/level-signal.ts'
+import type { StreamMap } from './streams.ts'
+
+export type VoiceStatus = 'off' | 'starting' | 'listening' | 'hearing' | 'transcribing'
+
+export interface VoiceOptions {
+  deviceId: string | null
+  pushToTalk: boolean
+  /** Silence after speech before the turn ends (the VAD's redemption). */
+  endOfSpeechMs: number
+}
+
+export interface VoiceState {
+  status: VoiceStatus
+  muted: boolean
+  partial: string
+  microphones: { deviceId: string; label: string }[]
+}
+
+/** More VAD crashes than this within a minute: stop restarting and say so. */
+const MAX_CRASHES_PER_MINUTE = 3
+
+/**
+ * The microphone → VAD worker → recognizer chain, as the session's voice-in stage. The audio path
+ * never touches the main thread: only speech events and level readings arrive here. It publishes
+ * `speech.*`, `human.audio` and `human.text`; segments are recognised one after another, in the
+ * order spoken.
+ */
+export class VoiceInput {
+  readonly level = new LevelSignal()
+  state: VoiceState = { status: 'off', muted: false, partial: '', microphones: [] }
+  private live: { mic: Microphone; vad: VadClient } | null = null
+  /** Bumped by every start and stop: an older start that finishes late undoes itself. */
+  private generation = 0
+  private queue: Promise<void> = Promise.resolve()
+  private pending = 0
+  /** Aborted when listening stops: queued recognitions are dropped. */
+  private listening = new AbortController()
+  private crashes: number[] = []
+  recognizer: (SpeechRecognizer & { load?(): Promise<void> }) | null = null
+
+  constructor(
+    private readonly bus: Emitter<StreamMap>,
+    private options: VoiceOptions,
+    /** State changed (for the session's snapshot). */
+    private readonly changed: () => void,
+    /** A problem the user should see. */
+    private readonly fail: (err: unknown) => void,
+  ) {}
+
+  private set(patch: Partial<VoiceState>) {
+    this.state = { ...this.state, ...patch }
+    this.changed()
+  }
+
+  get running() {
+    return this.live !== null
+  }
+
+  async start() {
+    if (this.live) return
+    const gen = ++this.generation
+    this.set({ status: 'starting' })
+    // The speech model loads while the microphone starts; speech that comes first waits for it.
+    this.recognizer?.load?.().catch((err: unknown) => this.generation === gen && this.fail(err))
+    let vad: VadClient | undefined
+    let mic: Microphone | undefined
+    try {
+      // The VAD first: the microphone's first words must find it listening.
+      vad = await this.launchVad()
+      if (this.generation !== gen) return vad.stop()
+      mic = await openMicrophone({ deviceId: this.options.deviceId ?? undefined, onLevel: (l) => this.level.set(l.rms) })
+      if (this.generation !== gen) {
+        vad.stop()
+        return void (await mic.stop())
+      }
+      await vad.attach(mic.framePort())
+      this.live = { mic, vad }
+      this.set({ status: 'listening', muted: false })
+    } catch (err) {
+      vad?.stop()
+      await mic?.stop().catch(() => {})
+      if (this.generation === gen) {
+        // This start is over: a model that fails to load for it later is no news to this user.
+        this.generation++
+        this.set({ status: 'off' })
+        this.fail(err)
+      }
+      return
+    }
+    listMicrophones().then((microphones) => this.set({ microphones }), () => {})
+  }
+
+  async stop() {
+    this.generation++
+    const current = this.live
+    this.live = null
+    this.listening.abort()
+    this.listening = new AbortController()
+    this.pending = 0
+    this.set({ status: 'off', partial: '' })
+    this.level.set(0)
+    if (!current) return
+    this.bus.emit('speech.off', { at: performance.now() })
+    current.vad.stop()
+    await current.mic.stop()
+  }
+
+  setMuted(muted: boolean) {
+    this.live?.mic.setMuted(muted)
+    if (muted) {
+      void this.live?.vad.reset()
+      this.bus.emit('speech.off', { at: performance.now() })
+    }
+    this.set({ muted })
+  }
+
+  pushToTalk(pressed: boolean) {
+    this.live?.vad.pushToTalk(pressed)
+  }
+
+  /** New settings: the end-of-speech delay and push-to-talk change in place; another microphone restarts the chain. */
+  configure(options: VoiceOptions) {
+    const before = this.options
+    this.options = options
+    if (!this.live) return
+    if (before.deviceId !== options.deviceId) void this.stop().then(() => this.start())
+    else if (before.endOfSpeechMs !== options.endOfSpeechMs || before.pushToTalk !== options.pushToTalk) {
+      void this.live.vad.configure({ redemptionMs: options.endOfSpeechMs }, !options.pushToTalk)
+    }
+  }
+
+  private recognize(segment: StreamMap['human.audio']) {
+    const { signal } = this.listening
+    this.pending++
+    this.set({ status: 'transcribing' })
+    this.queue = this.queue.then(async () => {
+      const r = this.recognizer
+      try {
+        if (signal.aborted || !r) return
+        const { text } = await r.transcribe(segment.samples, { signal, onPartial: (t) => !signal.aborted && this.onPartial(t, segment) })
+        if (signal.aborted) return
+        if (text) this.bus.emit('human.text', { text, final: true, source: 'speech', span: { startMs: segment.startMs, endMs: segment.endMs }, at: performance.now() })
+        else this.bus.emit('speech.no-words', { at: performance.now() })
+      } catch (err) {
+        if (!isAbort(err) && !signal.aborted) {
+          this.fail(err)
+          this.bus.emit('speech.no-words', { at: performance.now() }) // a paused answer must not wait for words that won't come
+        }
+      } finally {
+        if (!signal.aborted) {
+          const idle = --this.pending === 0 && this.live !== null && this.state.status === 'transcribing'
+          this.set({ partial: '', ...(idle && { status: 'listening' as const }) })
+        }
+      }
+    })
+  }
+
+  private onPartial(text: string, segment: StreamMap['human.audio']) {
+    this.set({ partial: text })
+    this.bus.emit('human.text', { text, final: false, source: 'speech', span: { startMs: segment.startMs, endMs: segment.endMs }, at: performance.now() })
+  }
+
+  /** Starts a VAD worker with the current settings and wires its events. */
+  private async launchVad(): Promise<VadClient> {
+    const vad = await startVad({ redemptionMs: this.options.endOfSpeechMs }, !this.options.pushToTalk)
+    vad.on('speech-start', () => {
+      this.set({ status: 'hearing' })
+      this.bus.emit('speech.started', { at: performance.now() })
+    })
+    vad.on('misfire', () => {
+      if (this.state.status === 'hearing') this.set({ status: this.pending ? 'transcribing' : 'listening' })
+      this.bus.emit('speech.misfire', { at: performance.now() })
+    })
+    vad.on('speech-end', (e) => {
+      const segment = { samples: e.audio, startMs: e.startMs, endMs: e.endMs, at: performance.now() }
+      this.bus.emit('speech.ended', { at: segment.at })
+      this.bus.emit('human.audio', segment)
+      this.recognize(segment)
+    })
+    vad.on('error', (e) => this.fail(new AppError(e.code, e.message)))
+    vad.on('crash', (err) => void this.restartVad(vad, err))
+    return vad
+  }
+
+  /** A crashed VAD worker is replaced; the microphone and queued recognitions carry on. */
+  private async restartVad(crashed: VadClient, err: AppError) {
+    const current = this.live
+    if (!current || current.vad !== crashed) return
+    const now = Date.now()
+    this.crashes = [...this.crashes.filter((t) => now - t < 60_000), now]
+    if (this.crashes.length > MAX_CRASHES_PER_MINUTE) {
+      await this.stop()
+      this.fail(new AppError('worker_crashed', `${err.message} It keeps failing, so listening was turned off. Reload the page to try again.`))
+      return
+    }
+    // Said at once, not after the restart: loading a new worker can take seconds on a busy machine.
+    this.fail(new AppError('worker_crashed', `${err.message} Restarting it…`))
+    const gen = this.generation
+    try {
+      const vad = await this.launchVad()
+      if (this.generation !== gen || this.live !== current) return vad.stop()
+      await vad.attach(current.mic.framePort())
+      current.vad = vad
+      this.bus.emit('speech.off', { at: performance.now() }) // a segment in progress died with the old worker
+      this.fail(new AppError('worker_crashed', `${err.message} It was restarted and is listening again.`))
+    } catch (restartError) {
+      await this.stop()
+      this.fail(restartError)
+    }
+  }
+}

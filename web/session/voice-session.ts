@@ -1,0 +1,407 @@
+import type { Agent } from '../engines/agent/agent.ts'
+import type { Mood } from '../engines/avatar/pose.ts'
+import { espeakAvailable } from '../engines/tts/espeak-synthesizer.ts'
+import { Emitter } from '../lib/emitter.ts'
+import { AppError, isAbort } from '../lib/errors.ts'
+import { relaySocketUrl } from '../lib/relay-url.ts'
+import { Conversation, newId } from './conversation.ts'
+import { historyOf, type ConversationState, type Message } from './conversation-state.ts'
+import { Face, type FaceState } from './face.ts'
+import { Facts } from './facts.ts'
+import { remoteAvatar, resolvePlacements, type Placements } from './placement.ts'
+import { buildSessionExport, shownError, type SessionExport, type ShownError } from './session-log.ts'
+import type { Settings } from './settings.ts'
+import { Speaker, type Synthesizer } from './speaker.ts'
+import { addProgress, agentBuilder, recognizerBuilder, synthesizerBuilder, type FileProgress, type StageBuilder, type StageContext } from './stages.ts'
+import type { InterruptCause, StageName, StreamMap } from './streams.ts'
+import { recordTurns } from './turn-recorder.ts'
+import { TurnLog, type TurnRecord } from './turn-log.ts'
+import { initialTurn, nextTurn, type TurnEvent, type TurnPhase, type TurnState } from './turn-taking.ts'
+import { VoiceInput, type VoiceState } from './voice-input.ts'
+
+export type StageMood = 'ready' | 'listening' | 'hearing' | 'thinking' | 'answering'
+
+/** How the face behaves in each state of the conversation. */
+const FACE_MOOD: Record<StageMood, Mood> = { ready: 'idle', listening: 'listening', hearing: 'listening', thinking: 'thinking', answering: 'speaking' }
+
+export interface SessionError {
+  id: number
+  stage: ShownError['stage']
+  error: unknown
+}
+
+/** Everything the UI shows, as one immutable value (a new object on every change). */
+export interface SessionSnapshot {
+  phase: TurnPhase
+  mood: StageMood
+  conversation: ConversationState
+  voice: VoiceState
+  face: FaceState
+  placements: Placements
+  relay: Facts['relay']
+  /** Model download progress per file, while a stage loads. */
+  progress: { asr: FileProgress[]; tts: FileProgress[] }
+  /** Where a model really runs once loaded (WebGPU can fall back to WASM). */
+  loaded: { asr?: 'webgpu' | 'wasm'; tts?: 'webgpu' | 'wasm' }
+  /** Problems to show the user, until dismissed. */
+  errors: SessionError[]
+  turns: readonly TurnRecord[]
+  avatars: Facts['avatars']
+  remoteAvatars: Facts['remoteAvatars']
+  hosted: Facts['hosted']
+  /** The avatar bundle drawn now. */
+  avatarUrl: string
+}
+
+interface Turn {
+  turnId: string
+  assistantId: string
+  abort: AbortController
+}
+
+/**
+ * One voice conversation, with no React inside: it resolves where each stage runs, builds the
+ * stages, wires them by stream kind (`bus`), runs the turn-taking machine and owns one
+ * AbortController per turn. The UI subscribes to its snapshot and sends it commands.
+ */
+export class VoiceSession {
+  readonly bus = new Emitter<StreamMap>()
+  readonly log = new TurnLog()
+  readonly conversation: Conversation
+  readonly voice: VoiceInput
+  readonly speaker: Speaker
+  readonly face: Face
+  private readonly facts: Facts
+  private turnState: TurnState = initialTurn
+  private turn: Turn | null = null
+  private agent: Agent | null = null
+  private readonly built = new Map<StageName, { key: string; stage: object | null }>()
+  private progress: SessionSnapshot['progress'] = { asr: [], tts: [] }
+  private progressFiles: Record<'asr' | 'tts', Record<string, FileProgress>> = { asr: {}, tts: {} }
+  private loaded: SessionSnapshot['loaded'] = {}
+  private errors: SessionError[] = []
+  private readonly shown: ShownError[] = []
+  private errorId = 0
+  private placements: Placements
+  private snapshot: SessionSnapshot | null = null
+  private readonly listeners = new Set<() => void>()
+  private readonly offs: (() => void)[] = []
+
+  constructor(private settings: Settings) {
+    const changed = () => this.changed()
+    this.conversation = new Conversation(changed)
+    this.voice = new VoiceInput(this.bus, voiceOptions(settings), changed, (err) => this.fail('asr', err))
+    this.speaker = new Speaker(this.bus, (err) => this.fail('tts', err))
+    this.face = new Face(this.bus, () => this.rebuild())
+    this.facts = new Facts(settings, () => this.rebuild())
+    this.placements = resolvePlacements(this.facts.snapshot(espeakAvailable, this.face.state))
+    this.offs.push(
+      recordTurns(this.bus, this.log, changed),
+      // The user's voice drives the turn machine.
+      this.bus.on('speech.started', () => this.dispatch({ type: 'speech-start' })),
+      this.bus.on('speech.ended', () => this.dispatch({ type: 'speech-end' })),
+      this.bus.on('speech.misfire', () => this.dispatch({ type: 'misfire' })),
+      this.bus.on('speech.no-words', () => this.dispatch({ type: 'transcript', text: '' })),
+      this.bus.on('speech.off', () => this.dispatch({ type: 'voice-off' })),
+      this.bus.on('human.text', (t) => t.final && t.source === 'speech' && this.dispatch({ type: 'transcript', text: t.text }, t.span)),
+      // The voice says when the reply is heard and when it is over.
+      this.bus.on('turn.audible', (t) => this.turn?.turnId === t.turnId && this.dispatch({ type: 'reply-audible' })),
+      this.bus.on('turn.done', (t) => {
+        if (this.turn?.turnId !== t.turnId) return
+        this.turn = null
+        this.dispatch({ type: 'reply-done' })
+      }),
+    )
+    this.rebuild()
+  }
+
+  // ——— for the UI ———
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => void this.listeners.delete(listener)
+  }
+
+  getSnapshot = (): SessionSnapshot => (this.snapshot ??= this.buildSnapshot())
+
+  /** New settings (they are the user's; the session only reads them). */
+  configure(settings: Settings) {
+    if (settings === this.settings) return
+    this.settings = settings
+    this.voice.configure(voiceOptions(settings))
+    this.speaker.setVolume(settings.volume)
+    this.facts.configure(settings)
+  }
+
+  /** Why the relay could not be reached, when it could not. */
+  get relayError(): unknown {
+    return this.facts.relayError
+  }
+
+  /** Asks the relay again what it offers (after it was unreachable). */
+  refreshRelay() {
+    this.facts.refreshRelay()
+  }
+
+  /** A typed message. Call from the gesture that sent it: browsers start audio only after one. */
+  send(text: string) {
+    this.speaker.unlock()
+    this.dispatch({ type: 'typed', text })
+  }
+
+  /** The Stop button or Esc. */
+  stop() {
+    this.dispatch({ type: 'stop' })
+  }
+
+  /** A new answer to an earlier question (after a failure). */
+  retry(userId: string) {
+    this.interrupt('written', 'retry')
+    const r = this.conversation.retry(userId)
+    if (r) this.begin(r.userId, r.assistantId, r.history, 'retry', this.conversation.textOf(userId) ?? '')
+  }
+
+  /** New conversation: stop whatever is going on and forget it, here and on the device. */
+  clear() {
+    this.dispatch({ type: 'stop' })
+    this.conversation.dispatch({ type: 'cleared' })
+    this.log.clear()
+    this.changed()
+  }
+
+  async startListening() {
+    this.speaker.unlock()
+    this.dismissErrors('asr')
+    await this.voice.start()
+  }
+
+  stopListening = () => this.voice.stop()
+  setMuted = (muted: boolean) => this.voice.setMuted(muted)
+  pushToTalk = (pressed: boolean) => this.voice.pushToTalk(pressed)
+
+  /** Draws the face in `container`; returns the unmount. */
+  mountFace(container: HTMLElement): () => void {
+    return this.face.mount(container, this.faceTarget())
+  }
+
+  dismissError(id: number) {
+    this.errors = this.errors.filter((e) => e.id !== id)
+    this.changed()
+  }
+
+  dismissConversationError() {
+    this.conversation.dispatch({ type: 'dismissError' })
+  }
+
+  exportLog(): SessionExport {
+    const s = this.settings
+    return buildSessionExport(
+      this.log.turns,
+      { persona: s.persona, model: this.placements.agent.label, voice: s.voiceEngine === 'kokoro' ? s.kokoroVoice : s.ttsVoice, endOfSpeechMs: s.endOfSpeechMs, pushToTalk: s.pushToTalk },
+      this.placements,
+      (id) => this.conversation.textOf(id),
+      this.shown,
+    )
+  }
+
+  dispose() {
+    this.dispatch({ type: 'stop' })
+    for (const off of this.offs) off()
+    void this.voice.stop()
+    this.speaker.dispose()
+    this.face.dispose()
+    this.facts.dispose()
+    for (const { stage } of this.built.values()) (stage as { dispose?(): void } | null)?.dispose?.()
+    this.bus.clear()
+  }
+
+  // ——— turns ———
+
+  private dispatch(event: TurnEvent, span?: { startMs: number; endMs: number }) {
+    const before = this.turnState
+    const out = nextTurn(before, event)
+    this.turnState = out.state
+    for (const effect of out.effects) {
+      if (effect.type === 'pause-reply') this.turn && this.bus.emit('turn.paused', { turnId: this.turn.turnId })
+      else if (effect.type === 'resume-reply') this.turn && this.bus.emit('turn.resumed', { turnId: this.turn.turnId })
+      else if (effect.type === 'cancel-reply') this.interrupt(effect.keep, causeOf(event, before))
+      else {
+        const { userId, assistantId, history } = this.conversation.add(effect.text.trim(), event.type === 'transcript' ? span : undefined)
+        this.begin(userId, assistantId, history, event.type === 'transcript' ? 'speech' : 'typed', effect.text.trim())
+      }
+    }
+    this.changed()
+  }
+
+  private begin(userId: string, assistantId: string, history: readonly Message[], source: 'speech' | 'typed' | 'retry', text: string) {
+    const turn: Turn = { turnId: newId('t'), assistantId, abort: new AbortController() }
+    this.turn = turn
+    const { signal } = turn.abort
+    this.bus.emit('turn.started', { turnId: turn.turnId, userId, assistantId, text, source, at: performance.now(), signal })
+    void this.answer(turn, history)
+  }
+
+  /**
+   * The turn's one abort: every stage drops what it holds for it (the agent's request, the voice's
+   * synthesis, playback, the face). A spoken barge-in keeps in history only what was heard;
+   * Stop and typing keep what was written.
+   */
+  private interrupt(keep: 'heard' | 'written', cause: InterruptCause) {
+    const turn = this.turn
+    if (!turn) return
+    this.turn = null
+    const heard = this.speaker.heard(turn.turnId)
+    turn.abort.abort()
+    const kept = keep === 'heard' && heard !== null ? 'heard' : 'written'
+    if (kept === 'heard') this.conversation.dispatch({ type: 'interrupted', id: turn.assistantId, heard: heard! })
+    this.bus.emit('turn.interrupted', { turnId: turn.turnId, cause, heard, kept })
+  }
+
+  /** The agent stage: streams the answer as `avatar.text`, honouring the turn's abort. */
+  private async answer(turn: Turn, history: readonly Message[]) {
+    const { signal } = turn.abort
+    const { turnId, assistantId } = turn
+    signal.addEventListener('abort', () => this.bus.emit('stage.stopped', { stage: 'agent', turnId, at: performance.now() }), { once: true })
+    try {
+      const agent = this.agent
+      if (!agent) throw new AppError('not_ready', 'Parley is still finding out who answers. Try again in a moment.')
+      for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: this.settings.persona, signal })) {
+        if (signal.aborted) break
+        this.conversation.dispatch({ type: 'delta', id: assistantId, text: delta })
+        this.bus.emit('avatar.text', { turnId, delta })
+      }
+      signal.throwIfAborted()
+      this.conversation.dispatch({ type: 'finished', id: assistantId })
+      this.bus.emit('turn.written', { turnId, ok: true })
+    } catch (error) {
+      if (signal.aborted || isAbort(error)) this.conversation.dispatch({ type: 'stopped', id: assistantId })
+      else {
+        const userId = this.log.turns.findLast((t) => t.turnId === turnId)?.userId ?? ''
+        this.conversation.dispatch({ type: 'failed', userId, assistantId, error })
+        this.shown.push(shownError('agent', error))
+      }
+      this.bus.emit('turn.written', { turnId, ok: false })
+    }
+  }
+
+  // ——— stages ———
+
+  /** Decides every stage's placement again and rebuilds the stages whose inputs changed. */
+  private rebuild() {
+    // Facts report while they are being made (the relay is being asked): the first rebuild follows.
+    if (!this.facts) return
+    const facts = this.facts.snapshot(espeakAvailable, this.face.state)
+    this.placements = resolvePlacements(facts)
+    this.agent = this.stage('agent', agentBuilder, facts)
+    this.voice.recognizer = this.stage('asr', recognizerBuilder, facts)
+    this.speaker.synth = this.stage('tts', synthesizerBuilder, facts) as Synthesizer | null
+    this.face.configure(this.faceTarget())
+    this.changed()
+  }
+
+  private stage<T extends object>(name: 'agent' | 'asr' | 'tts', builder: StageBuilder<T>, facts: ReturnType<Facts['snapshot']>): T | null {
+    const placement = this.placements[name]
+    const key = builder.key({ placement, facts })
+    const current = this.built.get(name)
+    if (current?.key === key) return current.stage as T | null
+    ;(current?.stage as { dispose?(): void } | null | undefined)?.dispose?.()
+    if (name !== 'agent') {
+      this.progressFiles[name] = {}
+      this.progress = { ...this.progress, [name]: [] }
+      this.loaded = { ...this.loaded, [name]: undefined }
+    }
+    const ctx: StageContext = {
+      placement,
+      facts,
+      onProgress: (info) => {
+        if (name === 'agent' || this.built.get(name)?.key !== key) return
+        this.progressFiles[name] = addProgress(this.progressFiles[name], info)
+        this.progress = { ...this.progress, [name]: Object.values(this.progressFiles[name]) }
+        this.changed()
+      },
+      onReady: (info) => {
+        if (name === 'agent' || this.built.get(name)?.key !== key) return
+        this.loaded = { ...this.loaded, [name]: info.device }
+        this.changed()
+      },
+      onCrash: (err) => this.fail(name, err),
+    }
+    const stage = builder.build(ctx)
+    this.built.set(name, { key, stage })
+    return stage
+  }
+
+  private faceTarget() {
+    const s = this.settings
+    const avatars = this.facts.avatars
+    const avatar = avatars.some((a) => a.id === s.avatar) || !avatars.length ? s.avatar : avatars[0]!.id
+    const remote = remoteAvatar({ settings: s, remoteAvatars: this.facts.remoteAvatars })
+    const token = s.accessToken
+    return {
+      avatarUrl: `/avatars/${avatar}/`,
+      remote: remote ? { id: remote.id, url: relaySocketUrl(`/api/v1/avatar/${remote.id}`), protocols: ['parley', ...(token ? [`parley-token.${token}`] : [])] } : null,
+    }
+  }
+
+  // ——— state ———
+
+  /** One banner per stage: its latest problem (a denied microphone outranks the model that then failed to load). */
+  private fail(stage: SessionError['stage'], error: unknown) {
+    this.errors = [...this.errors.filter((e) => e.stage !== stage), { id: ++this.errorId, stage, error }]
+    this.shown.push(shownError(stage, error))
+    this.bus.emit('stage.error', { stage, error })
+    this.changed()
+  }
+
+  private dismissErrors(stage: SessionError['stage']) {
+    if (!this.errors.some((e) => e.stage === stage)) return
+    this.errors = this.errors.filter((e) => e.stage !== stage)
+    this.changed()
+  }
+
+  private changed() {
+    this.snapshot = null
+    this.face.setMood(FACE_MOOD[this.mood()])
+    for (const l of this.listeners) l()
+  }
+
+  private mood(): StageMood {
+    const c = this.conversation.state
+    const phase = this.turnState.phase
+    const replying = c.messages.find((m) => m.id === c.replyingTo)
+    const status = this.voice.state.status
+    if (phase === 'speaking' || replying?.text) return 'answering'
+    if (phase === 'thinking' || replying) return 'thinking'
+    if (status === 'hearing') return 'hearing'
+    return status === 'off' ? 'ready' : 'listening'
+  }
+
+  private buildSnapshot(): SessionSnapshot {
+    return {
+      phase: this.turnState.phase,
+      mood: this.mood(),
+      conversation: this.conversation.state,
+      voice: this.voice.state,
+      face: this.face.state,
+      placements: this.placements,
+      relay: this.facts.relay,
+      progress: this.progress,
+      loaded: this.loaded,
+      errors: this.errors,
+      turns: [...this.log.turns],
+      avatars: this.facts.avatars,
+      remoteAvatars: this.facts.remoteAvatars,
+      hosted: this.facts.hosted,
+      avatarUrl: this.faceTarget().avatarUrl,
+    }
+  }
+}
+
+const voiceOptions = (s: Settings) => ({ deviceId: s.microphoneId, pushToTalk: s.pushToTalk, endOfSpeechMs: s.endOfSpeechMs })
+
+/** Why the turn machine cancelled a reply, from the event that made it. */
+function causeOf(event: TurnEvent, before: TurnState): InterruptCause {
+  if (event.type === 'stop') return 'stop'
+  if (event.type === 'typed') return 'typed'
+  return before.paused ? 'barge-in' : 'new-turn'
+}
