@@ -9,15 +9,11 @@ import { SileroVad, SILERO_FRAME } from '../vad/silero.ts'
 import { SpeechSegmenter } from '../vad/speech-segmenter.ts'
 
 it('eSpeak NG speech is detected as speech by Silero VAD', async () => {
-  const started = performance.now()
   const espeak = await ESpeakNg({ arguments: ['-v', 'en-us', '-w', 'out.wav', '--', 'Hello, I am speaking from inside WebAssembly on this device.'] })
   const { samples, sampleRate } = decodeWav(espeak.FS.readFile('out.wav'))
-  const synthMs = performance.now() - started
   expect(sampleRate).toBe(22050)
   const seconds = samples.length / sampleRate
   expect(seconds).toBeGreaterThan(2)
-  // Faster than real time by a wide margin, even with a fresh instance.
-  expect(synthMs).toBeLessThan(seconds * 1000)
 
   const audio = new DownSampler(sampleRate, 16000).process(samples)
   const vad = await SileroVad.load(new Uint8Array(readFileSync(new URL('../../../node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx', import.meta.url))))
@@ -31,4 +27,4 @@ it('eSpeak NG speech is detected as speech by Silero VAD', async () => {
   const speechMs = ends.reduce((n, e) => n + (e.type === 'speech-end' ? e.endMs - e.startMs : 0), 0)
   expect(ends.length).toBeGreaterThanOrEqual(1)
   expect(speechMs).toBeGreaterThan(seconds * 1000 * 0.6)
-})
+}, 60_000) // compute-bound (synthesis, then Silero over every frame): a loaded machine gets time; its speed is `npm run bench`'s
