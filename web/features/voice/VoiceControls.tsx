@@ -17,6 +17,8 @@ interface Props {
   pushToTalk: boolean
   /** Where recognition runs and why, or why voice is unavailable. */
   placement: { available: boolean; reason: string }
+  /** Where speech detection runs (the session's decision, like every stage's). */
+  detection: { label: string; reason: string }
   partial: string
   /** Model download progress, per file, while the speech model loads. */
   progress: readonly { file: string; loaded: number; total: number; done: boolean }[]
@@ -26,7 +28,7 @@ interface Props {
 }
 
 /** The microphone button, level meter, mute and the recognition placement badge. */
-export function VoiceControls({ status, level, muted, pushToTalk, placement, partial, progress, onStart, onStop, onMute }: Props) {
+export function VoiceControls({ status, level, muted, pushToTalk, placement, detection, partial, progress, onStart, onStop, onMute }: Props) {
   const loading = progress.filter((p) => !p.done)
   const on = status !== 'off'
   const hint = on && status === 'listening' && pushToTalk ? 'Hold Space to talk' : STATUS[status]
@@ -65,7 +67,7 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, par
         )}
         {partial && <div className="voice__partial">{partial}</div>}
         <div className="placement-badges">
-          <span className="placement-badge" data-testid="vad-placement" title="Speech detection (Silero VAD) always runs in a worker on this device">
+          <span className="placement-badge" data-testid="vad-placement" title={`Speech detection (${detection.label}): ${detection.reason}`}>
             detection: on device · WASM
           </span>
           {placement.available && (

@@ -43,6 +43,7 @@ export function VoicePanel({ snapshot: s, session, relayAsr, asrChoice, onUseRel
         muted={s.voice.muted}
         pushToTalk={pushToTalk}
         placement={recognitionLabel(s)}
+        detection={s.placements.vad}
         partial={s.voice.partial}
         progress={s.progress.asr}
         onStart={() => void session.startListening()}
