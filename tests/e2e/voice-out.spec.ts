@@ -122,7 +122,8 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
       await expect(first).toContainText('Interrupted')
       const heard = (await first.locator('.message__text').textContent())!
       expect(heard.length).toBeLessThan(long.length)
-      await expect(page.getByTestId('message-user')).toHaveCount(2)
+      // The words that cut in are the next question (on a slow machine the fixture's third may follow).
+      await expect(page.getByTestId('message-user').nth(1)).toBeVisible()
       await expect(page.getByTestId('message-assistant').nth(1)).toContainText('Fine, a new answer')
       // The model was told only what the user heard (on a slow machine the user can cut in before
       // the first word is heard: then nothing of the answer stays in the history).
