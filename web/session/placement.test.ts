@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { resolveAsrPlacement } from './placement.ts'
+import { resolveAsrPlacement, resolvePlacements, type DeviceCapabilities } from './placement.ts'
+import { defaultSettings, type Settings } from './settings.ts'
 
 const gpu = { webgpu: true, shaderF16: true }
 const cpu = { webgpu: false, shaderF16: false }
@@ -27,5 +28,50 @@ describe('resolveAsrPlacement', () => {
 
   it('reports when nothing can recognise speech', () => {
     expect(resolveAsrPlacement({ device: cpu, localModel: false, relay: false, choice: 'auto' }).placement).toBeNull()
+  })
+})
+
+describe('resolvePlacements', () => {
+  const relay = { version: '1', auth: { required: false }, llm: { available: true, models: ['m'], default: 'm' }, tts: { available: false, provider: null, voices: [] }, asr: { available: true }, avatar: { models: [] }, realtime: { available: false } }
+  const facts = (patch: Partial<Settings> = {}, device: DeviceCapabilities = gpu) => ({
+    settings: { ...defaultSettings, ...patch },
+    device,
+    relay,
+    hosted: { asr: true, kokoro: undefined },
+    remoteAvatars: [],
+    face: { renderer: 'canvas2d' as const, why: 'WebGPU unavailable' },
+    espeak: true,
+  })
+
+  it('decides every stage, with a label and a reason', () => {
+    const p = resolvePlacements(facts())
+    expect(Object.keys(p).sort()).toEqual(['agent', 'asr', 'avatar', 'tts', 'vad'])
+    expect(p.vad.placement).toBe('local-wasm')
+    expect(p.agent).toMatchObject({ placement: 'relay', label: 'm' })
+    expect(p.asr.placement).toBe('local-webgpu')
+    expect(p.tts).toMatchObject({ placement: 'local-wasm', engine: 'espeak' })
+    expect(p.avatar).toMatchObject({ placement: 'local-canvas2d', label: 'Canvas2D' })
+  })
+
+  it('treats a software WebGPU adapter as none for models, unless WebGPU is forced', () => {
+    const swiftshader = { webgpu: true, softwareGpu: true, shaderF16: false }
+    expect(resolvePlacements(facts({}, swiftshader)).asr).toMatchObject({ placement: 'local-wasm', reason: 'on device · WASM (WebGPU here is software-only)' })
+    expect(resolvePlacements(facts({ modelDevice: 'webgpu' }, swiftshader)).asr.placement).toBe('local-webgpu')
+    expect(resolvePlacements(facts({ modelDevice: 'wasm' }, gpu)).asr.placement).toBe('local-wasm')
+    expect(resolvePlacements(facts({ voiceEngine: 'kokoro', allowRemoteModels: true }, swiftshader)).tts).toMatchObject({ placement: 'local-wasm', engine: 'kokoro' })
+  })
+
+  it('chooses nothing while the facts are unknown, and says so', () => {
+    expect(resolvePlacements({ ...facts(), relay: undefined }).agent.placement).toBeNull()
+    expect(resolvePlacements({ ...facts(), hosted: { asr: undefined, kokoro: undefined } }).asr).toMatchObject({ placement: null, reason: 'checking for a speech model…' })
+    expect(resolvePlacements({ ...facts(), relay: null }).agent).toMatchObject({ placement: 'offline', reason: 'the relay cannot be reached' })
+  })
+
+  it('a remote avatar that is up is the face; one that is down falls back and says why', () => {
+    const remoteAvatars = [{ id: 'quicktalk', backend: 'omnirt', connected: true, reason: 'proxy' }]
+    expect(resolvePlacements({ ...facts({ remoteAvatar: 'quicktalk' }), remoteAvatars }).avatar).toMatchObject({ placement: 'omnirt', label: 'remote quicktalk' })
+    const down = resolvePlacements({ ...facts({ remoteAvatar: 'quicktalk' }), remoteAvatars: [{ ...remoteAvatars[0]!, connected: false, reason: 'runtime_not_enabled' }] }).avatar
+    expect(down.placement).toBe('local-canvas2d')
+    expect(down.reason).toContain('remote quicktalk unavailable: runtime_not_enabled')
   })
 })

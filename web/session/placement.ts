@@ -6,6 +6,8 @@ import type { StageName } from './streams.ts'
 /** What the device can do, detected once. */
 export interface DeviceCapabilities {
   webgpu: boolean
+  /** The only adapter is a software one (a fallback adapter such as SwiftShader): too slow for models. */
+  softwareGpu?: boolean
   shaderF16: boolean
   /** navigator.deviceMemory in GiB where the browser tells. */
   memoryGiB?: number
@@ -80,9 +82,15 @@ export interface SessionFacts {
 /** Settings → whether a model may come from the hub: yes unless the server hosts it, or as the user says. */
 export const allowHub = (settings: Settings, hosted: boolean | undefined) => settings.allowRemoteModels ?? hosted === false
 
-/** Models run on WebGPU when there is an adapter and the user did not ask for the CPU. */
-export const modelDevice = (facts: Pick<SessionFacts, 'settings' | 'device'>): 'webgpu' | 'wasm' =>
-  facts.device?.webgpu && facts.settings.modelDevice !== 'wasm' ? 'webgpu' : 'wasm'
+/**
+ * Models run on WebGPU when there is a hardware adapter and the user did not ask for the CPU; a
+ * software adapter counts as none, unless the user forces WebGPU.
+ */
+export const modelDevice = (facts: Pick<SessionFacts, 'settings' | 'device'>): 'webgpu' | 'wasm' => {
+  const { settings, device } = facts
+  if (!device?.webgpu || settings.modelDevice === 'wasm') return 'wasm'
+  return settings.modelDevice === 'webgpu' || !device.softwareGpu ? 'webgpu' : 'wasm'
+}
 
 /** Every stage's placement, decided in one place. Pure. */
 export function resolvePlacements(facts: SessionFacts): Placements {
@@ -95,14 +103,16 @@ function asrPlacement({ settings, device, relay, hosted }: SessionFacts): StageP
   // Until we know whether the server hosts the model, nothing is chosen: audio must not go to the
   // relay for the moment it takes to find out that it could have stayed on the device.
   if ((hosted.asr === undefined || device === undefined) && settings.asrPlacement !== 'relay') return { placement: null, label: 'speech recognition', reason: 'checking for a speech model…' }
+  const gpu = modelDevice({ settings, device }) === 'webgpu'
   const r = resolveAsrPlacement({
-    device: settings.modelDevice === 'wasm' || !device ? { webgpu: false, shaderF16: false } : device,
+    device: gpu ? device! : { webgpu: false, shaderF16: false },
     localModel: hosted.asr === true || allowHub(settings, hosted.asr),
     relay: Boolean(relay?.asr.available),
     choice: settings.asrPlacement,
   })
   const model = settings.asrModel.split('/').pop()!
-  return { placement: r.placement, label: r.placement === 'relay' ? 'relay speech recognition' : model, reason: r.reason }
+  const reason = r.placement === 'local-wasm' && device?.softwareGpu && settings.modelDevice === 'auto' ? r.reason.replace('(no WebGPU)', '(WebGPU here is software-only)') : r.reason
+  return { placement: r.placement, label: r.placement === 'relay' ? 'relay speech recognition' : model, reason }
 }
 
 function agentPlacement({ settings, relay }: SessionFacts): StagePlacement {

@@ -17,8 +17,11 @@ export interface Settings {
   asrModel: string
   /** Download models from the Hugging Face hub; null: yes, unless this server hosts the model. */
   allowRemoteModels: boolean | null
-  /** Run on-device models on the GPU when possible, or always on the CPU (WASM). */
-  modelDevice: 'auto' | 'wasm'
+  /**
+   * Where on-device models run: automatic (a hardware WebGPU adapter, else WASM), always on the
+   * CPU (WASM), or on WebGPU whatever the adapter is (a software one included: for testing).
+   */
+  modelDevice: 'auto' | 'wasm' | 'webgpu'
   /** Say answers aloud (when a voice is available). */
   speakAnswers: boolean
   /** The relay voice to use; null is the relay's default. */
@@ -81,7 +84,7 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       asrPlacement: PLACEMENTS.has(raw.asrPlacement as string) ? (raw.asrPlacement as Settings['asrPlacement']) : 'auto',
       asrModel: typeof raw.asrModel === 'string' && MODEL_ID.test(raw.asrModel) ? raw.asrModel : defaultSettings.asrModel,
       allowRemoteModels: typeof raw.allowRemoteModels === 'boolean' ? raw.allowRemoteModels : null,
-      modelDevice: raw.modelDevice === 'wasm' ? 'wasm' : 'auto',
+      modelDevice: raw.modelDevice === 'wasm' || raw.modelDevice === 'webgpu' ? raw.modelDevice : 'auto',
       speakAnswers: raw.speakAnswers !== false,
       ttsVoice: typeof raw.ttsVoice === 'string' ? raw.ttsVoice : null,
       voiceEngine: raw.voiceEngine === 'espeak' || raw.voiceEngine === 'kokoro' ? raw.voiceEngine : 'auto',

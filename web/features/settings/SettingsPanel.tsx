@@ -209,9 +209,13 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             />
             Download models from Hugging Face when this server does not have them (your audio still stays on the device)
           </label>
-          <label className="check">
-            <input type="checkbox" checked={settings.modelDevice === 'wasm'} data-testid="cpu-only" onChange={(e) => onChange({ modelDevice: e.target.checked ? 'wasm' : 'auto' })} />
-            Run on-device models on the CPU only (WASM), even where WebGPU works
+          <label className="field">
+            <span className="field__label">On-device models run on</span>
+            <select value={settings.modelDevice} data-testid="model-device" onChange={(e) => onChange({ modelDevice: e.target.value as Settings['modelDevice'] })}>
+              <option value="auto">Automatic: the GPU (WebGPU) when it is a real one, else the CPU</option>
+              <option value="wasm">The CPU only (WASM)</option>
+              <option value="webgpu">WebGPU always, even a software one (slow; for testing)</option>
+            </select>
           </label>
         </fieldset>
 
