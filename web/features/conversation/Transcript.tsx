@@ -57,7 +57,9 @@ export function Transcript({ messages, assistantName, onRetry, suggestions, onSu
             {m.status === 'streaming' && m.text && <span className="caret" aria-hidden />}
           </div>
           {below?.(m)}
-          {m.status === 'stopped' && <div className="message__note">{m.interrupted ? 'Interrupted — you heard this much' : 'Stopped'}</div>}
+          {m.status === 'stopped' && (
+            <div className="message__note">{m.interrupted ? (m.text ? 'Interrupted — you heard this much' : 'Interrupted before you heard any of it') : m.text ? 'Stopped' : 'Stopped before it began'}</div>
+          )}
           {m.status === 'failed' && m.role === 'assistant' && <div className="message__note message__note--error">Cut off</div>}
           {m.status === 'failed' && m.role === 'user' && (
             <div className="message__note message__note--error">
