@@ -47,4 +47,8 @@ test('a Kokoro model that is not on the server is explained with the fix, and th
   await expect(banner).toContainText('npm run models:fetch -- parley-test/no-such-kokoro', { timeout: 30_000 })
   await expect(banner).toContainText('allow downloads from Hugging Face in Settings')
   await expect(page.getByTestId('message-assistant').first()).toHaveAttribute('data-status', 'done')
+  // …and spoken all the same: eSpeak NG stands in, and the stage says so (no "loading 0%" forever).
+  await expect(banner).toContainText('eSpeak NG speaks instead')
+  await expect(page.locator('.stage__placement')).toContainText('voice: eSpeak NG · on device (Kokoro could not load)')
+  await expect(page.getByTestId('stage')).toHaveAttribute('data-mood', 'answering', { timeout: 15_000 })
 })

@@ -10,6 +10,7 @@ export function stageLine(s: Pick<SessionSnapshot, 'placements' | 'progress' | '
 /** "voice: Kokoro · WebGPU · on device (WebGPU failed: WASM) · loading 40%", or "voice off". */
 export function voiceLabel({ placements: { tts }, progress, loaded }: Pick<SessionSnapshot, 'placements' | 'progress' | 'loaded'>): string {
   if (!tts.placement) return 'voice off'
+  if (loaded.tts === 'fallback') return `voice: eSpeak NG · on device (${tts.label.split(' · ')[0]} could not load)`
   const files = progress.tts
   const loading = files.length > 0 && files.some((f) => !f.done)
   const fraction = loading ? files.reduce((n, f) => n + f.loaded, 0) / Math.max(1, files.reduce((n, f) => n + f.total, 0)) : null

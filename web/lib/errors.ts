@@ -64,6 +64,7 @@ const TITLES: Record<string, string> = {
   tts_failed: 'The voice could not say this',
   tts_load_failed: 'The on-device voice could not load',
   tts_not_configured: 'No voice on the relay',
+  voice_fallback: 'The chosen voice could not load: eSpeak NG speaks instead',
 }
 
 /** A heading and an explanation for the error banner. */

@@ -9,6 +9,7 @@ import { createEspeakSynthesizer } from '../engines/tts/espeak-synthesizer.ts'
 import { createKokoroSynthesizer } from '../engines/tts/kokoro-synthesizer.ts'
 import { createRelaySynthesizer } from '../engines/tts/relay-synthesizer.ts'
 import { allowHub, modelDevice, type SessionFacts, type StagePlacement } from './placement.ts'
+import { withFallbackVoice } from './fallback-voice.ts'
 import type { Synthesizer } from './speaker.ts'
 
 export interface FileProgress {
@@ -26,6 +27,8 @@ export interface StageContext {
   /** Loaded: where it really runs (WebGPU can fall back to WASM). */
   onReady(info: { device: 'webgpu' | 'wasm' }): void
   onCrash(err: unknown): void
+  /** The stage's model could not load and a stand-in took over (the voice: eSpeak NG for Kokoro). */
+  onFallback(err: unknown): void
 }
 
 /**
@@ -69,12 +72,13 @@ export const synthesizerBuilder: StageBuilder<Synthesizer> = {
     const s = facts.settings
     return JSON.stringify([placement.placement, placement.label, s.kokoroModel, s.kokoroVoice, s.ttsVoice, allowHub(s, facts.hosted.kokoro), s.accessToken])
   },
-  build({ placement, facts, onProgress, onReady, onCrash }) {
+  build({ placement, facts, onProgress, onReady, onCrash, onFallback }) {
     const s = facts.settings
     if (placement.placement === null) return null
     if (placement.placement === 'relay') return createRelaySynthesizer({ voice: s.ttsVoice ?? undefined, token: token(facts) })
     if (placement.engine === 'kokoro') {
-      return createKokoroSynthesizer({ modelId: s.kokoroModel, voice: s.kokoroVoice, device: modelDevice(facts), allowRemote: allowHub(s, facts.hosted.kokoro), onProgress, onReady, onCrash })
+      const kokoro = createKokoroSynthesizer({ modelId: s.kokoroModel, voice: s.kokoroVoice, device: modelDevice(facts), allowRemote: allowHub(s, facts.hosted.kokoro), onProgress, onReady, onCrash })
+      return withFallbackVoice(kokoro, () => createEspeakSynthesizer(), onFallback)
     }
     return createEspeakSynthesizer()
   },

@@ -42,7 +42,7 @@ export interface SessionSnapshot {
   /** Model download progress per file, while a stage loads. */
   progress: { asr: FileProgress[]; tts: FileProgress[] }
   /** Where a model really runs once loaded (WebGPU can fall back to WASM). */
-  loaded: { asr?: 'webgpu' | 'wasm'; tts?: 'webgpu' | 'wasm' }
+  loaded: { asr?: 'webgpu' | 'wasm' | 'fallback'; tts?: 'webgpu' | 'wasm' | 'fallback' }
   /** Problems to show the user, until dismissed. */
   errors: SessionError[]
   turns: readonly TurnRecord[]
@@ -325,6 +325,14 @@ export class VoiceSession {
         this.changed()
       },
       onCrash: (err) => this.fail(name, err),
+      onFallback: (err) => {
+        if (name === 'agent' || this.built.get(name)?.key !== key) return
+        // The model's progress bars stop meaning anything: the stand-in needs no download.
+        this.progressFiles[name] = {}
+        this.progress = { ...this.progress, [name]: [] }
+        this.loaded = { ...this.loaded, [name]: 'fallback' }
+        this.fail(name, err)
+      },
     }
     const stage = builder.build(ctx)
     this.built.set(name, { key, stage })
