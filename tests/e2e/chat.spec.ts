@@ -156,3 +156,24 @@ test('the conversation survives a reload until a new one is started', async ({ p
   await page.reload()
   await expect(page.getByText('Say hello to Parley.')).toBeVisible()
 })
+
+test('a reload mid-answer keeps the question, what was written, and the session’s timings', async ({ page }) => {
+  await page.getByTestId('composer').fill('First question')
+  await page.getByTestId('composer').press('Enter')
+  await expect(lastAssistant(page)).toHaveAttribute('data-status', 'done')
+  await expect(page.getByTestId('session-summary')).toBeVisible()
+  await fakeLlm.next({ kind: 'reply', text: 'slow '.repeat(200), chunkDelayMs: 100 })
+  await page.getByTestId('composer').fill('A long one, please')
+  await page.getByTestId('composer').press('Enter')
+  await expect(lastAssistant(page)).toContainText('slow slow slow')
+  await page.waitForTimeout(700) // saved at most every half second while an answer streams
+  await page.reload()
+  await expect(page.getByTestId('message-user')).toHaveCount(2)
+  await expect(page.getByTestId('message-user').last()).toContainText('A long one, please')
+  await expect(lastAssistant(page)).toHaveAttribute('data-status', 'stopped')
+  await expect(lastAssistant(page)).toContainText('slow slow slow')
+  // The first turn's latency, the summary and Export are still there.
+  await expect(page.getByTestId('waterfall').first()).toBeVisible()
+  await expect(page.getByTestId('session-summary')).toContainText('Median over 2 turns')
+  await expect(page.getByTestId('export')).toBeVisible()
+})

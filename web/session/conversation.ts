@@ -33,6 +33,7 @@ export class Conversation {
     this.changed()
     if (action.type === 'cleared') {
       clearTimeout(this.saveTimer)
+      this.saveTimer = undefined
       void idbStore.delete(STORAGE_KEY) // at once: a tab closed right after must not bring it back
     } else this.scheduleSave()
   }
@@ -60,11 +61,19 @@ export class Conversation {
     return this.state.messages.find((m) => m.id === id)?.text
   }
 
-  /** Saved when no answer is streaming, a moment after the last change. */
+  /**
+   * Saved a moment after the last change — during an answer too, at most twice a second, so a
+   * reload mid-answer keeps the question and what was written (restored as stopped).
+   */
   private scheduleSave() {
-    if (!this.restored || this.state.messages.some((m) => m.status === 'streaming')) return
+    if (!this.restored) return
+    const streaming = this.state.messages.some((m) => m.status === 'streaming')
+    if (streaming && this.saveTimer !== undefined) return
     clearTimeout(this.saveTimer)
-    const messages = this.state.messages
-    this.saveTimer = setTimeout(() => void (messages.length ? idbStore.set(STORAGE_KEY, messages) : idbStore.delete(STORAGE_KEY)), 250)
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined
+      const messages = this.state.messages
+      void (messages.length ? idbStore.set(STORAGE_KEY, messages) : idbStore.delete(STORAGE_KEY))
+    }, streaming ? 500 : 250)
   }
 }

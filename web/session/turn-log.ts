@@ -113,6 +113,11 @@ export class TurnLog {
     turn.interrupted = interrupted
   }
 
+  /** Turns kept from before a reload (only into an empty log). */
+  restore(records: readonly TurnRecord[]) {
+    if (!this.records.length) this.records.push(...records)
+  }
+
   forgetSpeech() {
     this.early = {}
   }

@@ -15,6 +15,7 @@ import { Speaker, type Synthesizer } from './speaker.ts'
 import { addProgress, agentBuilder, recognizerBuilder, synthesizerBuilder, type FileProgress, type StageBuilder, type StageContext } from './stages.ts'
 import type { InterruptCause, StageName, StreamMap } from './streams.ts'
 import { recordTurns } from './turn-recorder.ts'
+import { TurnStore } from './turn-store.ts'
 import { TurnLog, type TurnRecord } from './turn-log.ts'
 import { initialTurn, nextTurn, type TurnEvent, type TurnPhase, type TurnState } from './turn-taking.ts'
 import { VoiceInput, type VoiceState } from './voice-input.ts'
@@ -86,6 +87,7 @@ export class VoiceSession {
   private snapshot: SessionSnapshot | null = null
   private readonly listeners = new Set<() => void>()
   private readonly offs: (() => void)[] = []
+  private readonly turnStore: TurnStore
 
   constructor(private settings: Settings) {
     const changed = () => this.changed()
@@ -95,8 +97,10 @@ export class VoiceSession {
     this.face = new Face(this.bus, () => this.rebuild())
     this.facts = new Facts(settings, () => this.rebuild())
     this.placements = resolvePlacements(this.facts.snapshot(espeakAvailable, this.face.state))
+    const turns = new TurnStore(this.log, changed)
+    this.turnStore = turns
     this.offs.push(
-      recordTurns(this.bus, this.log, changed),
+      recordTurns(this.bus, this.log, () => (turns.save(), changed())),
       // The user's voice drives the turn machine.
       this.bus.on('speech.started', () => this.dispatch({ type: 'speech-start' })),
       this.bus.on('speech.ended', () => this.dispatch({ type: 'speech-end' })),
@@ -166,6 +170,7 @@ export class VoiceSession {
     this.dispatch({ type: 'stop' })
     this.conversation.dispatch({ type: 'cleared' })
     this.log.clear()
+    this.turnStore.clear()
     this.changed()
   }
 
