@@ -14,11 +14,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp, type RelayDeps } from './app.ts'
 import type { AvatarLimits } from './avatar/session.ts'
 import { relayLogger } from './log.ts'
-import { failOpen, MemoryRateStore, slotLeaseMs } from './rate-limit.ts'
-import { RedisRateStore } from './redis-rate-store.ts'
-import { attachAvatarSockets } from './node-websocket.ts'
+import { failOpen, MemoryRateStore, slotLeaseMs } from './limits/rate-limit.ts'
+import { RedisRateStore } from './runtime/node/redis-rate-store.ts'
+import { attachAvatarSockets } from './runtime/node/sockets.ts'
 import { ConfigError, loadConfig, type RelayConfig } from './config.ts'
-import type { AssetSource } from './spa.ts'
+import type { AssetSource } from './http/spa.ts'
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

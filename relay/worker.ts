@@ -1,20 +1,20 @@
 /**
  * The relay on Cloudflare Workers: the same app (relay/app.ts, Web APIs only) with the Worker's
  * bindings as its environment — keys as Worker secrets — and the built SPA from the ASSETS
- * binding; avatar sessions over the Workers socket API (worker-websocket.ts). With the RATE_LIMITS
+ * binding; avatar sessions over the Workers socket API (runtime/workers/sockets.ts). With the RATE_LIMITS
  * Durable Object bound (wrangler.toml), every instance counts a client against the same
  * allowance; without it, each isolate counts alone.
  */
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig, type Env, type RelayConfig } from './config.ts'
-import { DurableRateStore, type DurableNamespace } from './durable-rate-store.ts'
+import { DurableRateStore, type DurableNamespace } from './runtime/workers/durable-rate-store.ts'
 import { relayLogger } from './log.ts'
-import { clientKeyOf, failOpen, MemoryRateStore, slotLeaseMs } from './rate-limit.ts'
-import type { AssetSource } from './spa.ts'
-import { workerAssets } from './worker-assets.ts'
-import { avatarSockets } from './worker-websocket.ts'
+import { clientKeyOf, failOpen, MemoryRateStore, slotLeaseMs } from './limits/rate-limit.ts'
+import type { AssetSource } from './http/spa.ts'
+import { workerAssets } from './runtime/workers/assets.ts'
+import { avatarSockets } from './runtime/workers/sockets.ts'
 
-export { RateCounter } from './durable-rate-store.ts'
+export { RateCounter } from './runtime/workers/durable-rate-store.ts'
 
 interface Bindings {
   ASSETS?: AssetSource

@@ -3,10 +3,10 @@
  * rules as every other /api/v1 route, and a model this relay is configured for. Runtime-free:
  * each runtime asks this, then accepts the socket its own way.
  */
-import { tokenFromHeaders, tokenProblem } from '../access.ts'
+import { tokenFromHeaders, tokenProblem } from '../http/access.ts'
 import type { RelayConfig } from '../config.ts'
 import { ApiError } from '../errors.ts'
-import { originCheck } from '../origin-guard.ts'
+import { originCheck } from '../http/origin-guard.ts'
 import type { AvatarModel } from './config.ts'
 
 export const AVATAR_PATH = /^\/api\/v1\/avatar\/([A-Za-z0-9._-]{1,64})$/

@@ -4,8 +4,8 @@
  * a slot taken, the slot given back), one at a time and with many clients at once. The in-memory
  * store runs the same loops as the floor. Needs redis-server (Debian: redis-server).
  */
-import { admit, failOpen, MemoryRateStore, type Limits, type RateStore } from '../../relay/rate-limit.ts'
-import { RedisRateStore } from '../../relay/redis-rate-store.ts'
+import { admit, failOpen, MemoryRateStore, type Limits, type RateStore } from '../../relay/limits/rate-limit.ts'
+import { RedisRateStore } from '../../relay/runtime/node/redis-rate-store.ts'
 import { startRedis } from '../fakes/redis-server.ts'
 import { type Benchmark, markdownTable, summarize } from './harness.ts'
 

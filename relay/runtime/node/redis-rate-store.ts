@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import net from 'node:net'
 import tls from 'node:tls'
-import type { RateStore } from './rate-limit.ts'
+import type { RateStore } from '../../limits/rate-limit.ts'
 import { parseReply, respCommand, type Reply } from './resp.ts'
 
 const HIT = `local c = redis.call('INCR', KEYS[1])

@@ -1,4 +1,4 @@
-import { errorBody, type ErrorType } from './errors.ts'
+import { errorBody, type ErrorType } from '../errors.ts'
 
 const encoder = new TextEncoder()
 

@@ -5,11 +5,11 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
-import { AvatarSession, type AvatarLimits, type BackendPeer, type Connect, type Peer } from './avatar/session.ts'
-import { AVATAR_PROTOCOL, avatarUpgrade } from './avatar/upgrade.ts'
-import type { RelayConfig } from './config.ts'
-import { admit, clientKeyOf, type RateStore } from './rate-limit.ts'
-import { ApiError } from './errors.ts'
+import { AvatarSession, type AvatarLimits, type BackendPeer, type Connect, type Peer } from '../../avatar/session.ts'
+import { AVATAR_PROTOCOL, avatarUpgrade } from '../../avatar/upgrade.ts'
+import type { RelayConfig } from '../../config.ts'
+import { admit, clientKeyOf, type RateStore } from '../../limits/rate-limit.ts'
+import { ApiError } from '../../errors.ts'
 
 /** The largest message a browser may send: a reference image (4 MB) in base64, and some. */
 const MAX_MESSAGE_BYTES = 6 * 1024 * 1024

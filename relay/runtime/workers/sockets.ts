@@ -4,11 +4,11 @@
  * side, and a fetch with `Upgrade: websocket` for the backend's (it can carry the backend's
  * credentials, which `new WebSocket()` cannot).
  */
-import { AvatarSession, type AvatarLimits, type BackendPeer, type Connect, type Peer } from './avatar/session.ts'
-import { AVATAR_PROTOCOL, avatarUpgrade } from './avatar/upgrade.ts'
-import type { RelayConfig } from './config.ts'
-import { ApiError, errorBody } from './errors.ts'
-import { admit, type Limits } from './rate-limit.ts'
+import { AvatarSession, type AvatarLimits, type BackendPeer, type Connect, type Peer } from '../../avatar/session.ts'
+import { AVATAR_PROTOCOL, avatarUpgrade } from '../../avatar/upgrade.ts'
+import type { RelayConfig } from '../../config.ts'
+import { ApiError, errorBody } from '../../errors.ts'
+import { admit, type Limits } from '../../limits/rate-limit.ts'
 
 /** The Workers WebSocket, as much of it as the relay uses. */
 interface WorkersSocket {
