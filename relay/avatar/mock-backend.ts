@@ -2,7 +2,7 @@
  * The built-in mock backend: frames made from the reference image, pulsing with the voice — for
  * demos and tests without a GPU server. No image codec: it scales the JPEG's DC quantiser.
  */
-import { newId, type Backend, type BackendOutput, type Create } from './backends.ts'
+import { newId, type Backend, type BackendOutput, type Create } from './backend.ts'
 import { decodeBase64, imageType, videoMessage, WireError, type SessionInfo } from './wire.ts'
 
 /** The mock's chunk: 160 ms of 16 kHz audio, four frames at 25 fps. */

@@ -4,40 +4,12 @@
  * protocol, a model server's compat protocol, or the built-in mock — and hides the difference.
  * Runtime-free: sockets come in as `Peer`s, and backends are reached through `connect`.
  */
+import type { Connect, Peer } from '../sockets.ts'
+import { defaultAvatarLimits, type AvatarLimits, type Backend, type BackendOutput } from './backend.ts'
 import type { AvatarModel } from './config.ts'
-import { CompatBackend, NativeBackend, type Backend, type BackendOutput } from './backends.ts'
 import { MockBackend } from './mock-backend.ts'
+import { CompatBackend, NativeBackend } from './remote-backends.ts'
 import { checkAudio, errorMessage, parseClientMessage, WireError, type SessionInfo } from './wire.ts'
-
-/** A WebSocket as the relay sees it, whatever the runtime. */
-export interface Peer {
-  send(data: string | Uint8Array): void
-  close(code?: number, reason?: string): void
-  readonly bufferedAmount: number
-}
-
-export interface BackendPeer extends Peer {
-  onMessage(handler: (data: string | Uint8Array) => void): void
-  onClose(handler: (code: number, reason: string) => void): void
-}
-
-/** Opens a WebSocket to a backend with the given headers (browsers cannot set them; the relay does). */
-export type Connect = (url: string, headers: Record<string, string>) => Promise<BackendPeer>
-
-export interface AvatarLimits {
-  /** No message from the browser for this long ends the session. */
-  idleMs: number
-  /** The longest a session may last. */
-  maxSessionMs: number
-  /** A backend that takes longer than this to answer a chunk (or to start) has failed. */
-  replyMs: number
-  /** Audio chunks waiting for a lock-step backend. */
-  maxQueuedChunks: number
-  /** Video the browser has not yet taken; beyond it frames are dropped (late frames are useless). */
-  maxClientBufferBytes: number
-}
-
-export const defaultAvatarLimits: AvatarLimits = { idleMs: 60_000, maxSessionMs: 30 * 60_000, replyMs: 15_000, maxQueuedChunks: 16, maxClientBufferBytes: 4 * 1024 * 1024 }
 
 export interface SessionDeps {
   connect: Connect

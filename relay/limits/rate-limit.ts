@@ -4,7 +4,7 @@
  * in a shared one. A refusal is a 429 with Retry-After.
  */
 import type { Context, MiddlewareHandler } from 'hono'
-import { defaultAvatarLimits } from '../avatar/session.ts'
+import { defaultAvatarLimits } from '../avatar/backend.ts'
 import { ApiError } from '../errors.ts'
 
 export interface RateStore {

@@ -4,7 +4,9 @@
  * side, and a fetch with `Upgrade: websocket` for the backend's (it can carry the backend's
  * credentials, which `new WebSocket()` cannot).
  */
-import { AvatarSession, type AvatarLimits, type BackendPeer, type Connect, type Peer } from '../../avatar/session.ts'
+import type { AvatarLimits } from '../../avatar/backend.ts'
+import { AvatarSession } from '../../avatar/session.ts'
+import type { BackendPeer, Connect, Peer } from '../../sockets.ts'
 import { AVATAR_PROTOCOL, avatarUpgrade } from '../../avatar/upgrade.ts'
 import type { RelayConfig } from '../../config.ts'
 import { ApiError, errorBody } from '../../errors.ts'

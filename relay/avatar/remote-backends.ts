@@ -1,29 +1,13 @@
 /**
- * The three ways a session reaches an avatar model, behind one interface: OmniRT's native realtime
- * protocol (cancel, metrics), a model server's compat protocol (lock-step, no cancel: the relay
- * closes and re-inits, off the critical path) — and the built-in mock (mock-backend.ts).
+ * The two ways a session reaches a remote avatar model, behind one interface (backend.ts):
+ * OmniRT's native realtime protocol (cancel, metrics), and a model server's compat protocol
+ * (lock-step, no cancel: the relay closes and re-inits, off the critical path). The third way is
+ * the built-in mock (mock-backend.ts).
  */
+import type { BackendPeer, Connect } from '../sockets.ts'
+import { newId, type AvatarLimits, type Backend, type BackendOutput, type Create } from './backend.ts'
 import type { AvatarModel } from './config.ts'
-import type { AvatarLimits, BackendPeer, Connect } from './session.ts'
-import { errorMessage, WireError, type ClientMessage, type SessionInfo } from './wire.ts'
-
-export type Create = Extract<ClientMessage, { type: 'session.create' }>
-
-/** Where a backend's answers go: on to the browser, or the session fails. */
-export interface BackendOutput {
-  text(message: string): void
-  video(data: Uint8Array): void
-  fail(code: string, message: string): void
-}
-
-export interface Backend {
-  create(message: Create): Promise<SessionInfo>
-  audio(chunk: Uint8Array): void
-  cancel(): Promise<void>
-  close(): void
-}
-
-export const newId = () => `avt_${Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')}`
+import { errorMessage, WireError, type SessionInfo } from './wire.ts'
 
 function parseJson(data: string): Record<string, unknown> | null {
   try {
