@@ -1,13 +1,13 @@
 /**
  * The relay as a Node HTTP server (@hono/node-server): the app, its upstream fetch, its asset
- * folders, the rate store (Redis when PARLEY_REDIS_URL is set) and the WebSocket routes.
+ * folders, the rate store (Redis when PARLEY_REDIS_URL is set) and the socket routes.
  */
 import { serve } from '@hono/node-server'
 import { stat } from 'node:fs/promises'
 import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createApp, type RelayDeps } from '../../app.ts'
+import { createApp, createSocketRoutes, type RelayDeps } from '../../app.ts'
 import type { AvatarLimits } from '../../avatar/backend.ts'
 import type { RelayConfig } from '../../config.ts'
 import { failOpen, MemoryRateStore, slotLeaseMs } from '../../limits/rate-limit.ts'
@@ -15,7 +15,7 @@ import { relayLogger } from '../../log.ts'
 import { folderAssets, withModels } from './assets.ts'
 import { createNodeFetch } from './fetch.ts'
 import { RedisRateStore } from './redis-rate-store.ts'
-import { attachAvatarSockets } from './sockets.ts'
+import { attachSockets, connectNode } from './sockets.ts'
 
 /**
  * Streams go out as they come: @hono/node-server holds an answer back for up to a timer tick to see
@@ -81,7 +81,9 @@ export async function serveRelay(config: RelayConfig, options: NodeRelayOptions 
       })
     })
     server.once('error', reject)
-    const sockets = attachAvatarSockets(server as unknown as http.Server, config, { log, limits: options.avatarLimits, rateStore })
+    const routes = createSocketRoutes(config, { connect: connectNode, log, avatarLimits: options.avatarLimits })
+    const limits = { store: rateStore, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }
+    const sockets = attachSockets(server as unknown as http.Server, routes, { limits, trustProxy: config.rateLimit.trustProxy, log })
     server.once('close', () => {
       sockets.close()
       redis?.close()

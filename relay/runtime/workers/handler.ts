@@ -1,18 +1,18 @@
 /**
  * The Worker's fetch handler: the same app (relay/app.ts, Web APIs only) with the Worker's
  * bindings as its environment — keys as Worker secrets — and the built SPA from the ASSETS
- * binding; avatar sessions over the Workers socket API (sockets.ts). With the RATE_LIMITS
+ * binding; the socket routes over the Workers socket API (sockets.ts). With the RATE_LIMITS
  * Durable Object bound (wrangler.toml), every instance counts a client against the same
  * allowance; without it, each isolate counts alone.
  */
-import { createApp } from '../../app.ts'
+import { createApp, createSocketRoutes } from '../../app.ts'
 import { ConfigError, loadConfig, type Env, type RelayConfig } from '../../config.ts'
 import { DurableRateStore, type DurableNamespace } from './durable-rate-store.ts'
 import { relayLogger } from '../../log.ts'
 import { clientKeyOf, failOpen, MemoryRateStore, slotLeaseMs } from '../../limits/rate-limit.ts'
 import type { AssetSource } from '../../http/spa.ts'
 import { workerAssets } from './assets.ts'
-import { avatarSockets } from './sockets.ts'
+import { connectWorkers, workerSockets } from './sockets.ts'
 
 interface Bindings {
   ASSETS?: AssetSource
@@ -24,7 +24,7 @@ interface ExecutionContext {
   waitUntil(work: Promise<unknown>): void
 }
 
-let cached: { bindings: Bindings; config: RelayConfig; log: (entry: Record<string, unknown>) => void; app: ReturnType<typeof createApp>; sockets: ReturnType<typeof avatarSockets> } | undefined
+let cached: { bindings: Bindings; config: RelayConfig; log: (entry: Record<string, unknown>) => void; app: ReturnType<typeof createApp>; sockets: ReturnType<typeof workerSockets> } | undefined
 
 /** The string bindings (variables and secrets) are the relay's environment. */
 function environment(bindings: Bindings): Env {
@@ -45,7 +45,7 @@ export const workerHandler = {
           config,
           log,
           app: createApp(config, { assets: bindings.ASSETS && workerAssets(bindings.ASSETS), rateStore: store, clientAddress: (c) => c.req.header('cf-connecting-ip'), keepAlive: (c, work) => c.executionCtx.waitUntil(work) }),
-          sockets: avatarSockets(config, { limits, log }),
+          sockets: workerSockets(createSocketRoutes(config, { connect: connectWorkers, log }), limits),
         }
       } catch (err) {
         // The problems name variables, never their secret values (config.ts).
