@@ -48,6 +48,11 @@ export function errorResponse(c: Context, err: ApiError): Response {
   return c.json(errorBody(err.code, err.message, err.type), err.status)
 }
 
+/** The same answer where there is no Hono context (a runtime's entry, before or beside the app). */
+export function plainErrorResponse(err: ApiError): Response {
+  return Response.json(errorBody(err.code, err.message, err.type), { status: err.status, headers: err.headers })
+}
+
 /**
  * Removes every configured secret from text that came from elsewhere (an upstream's error
  * message can quote the key it was sent, as OpenAI's "Incorrect API key provided" does).

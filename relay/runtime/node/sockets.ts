@@ -6,7 +6,7 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
-import { ApiError } from '../../errors.ts'
+import { ApiError, errorBody } from '../../errors.ts'
 import { admit, clientKeyOf, type Limits } from '../../limits/rate-limit.ts'
 import type { Connect, Peer, SocketMatch, SocketRoute, SocketTable } from '../../sockets.ts'
 
@@ -43,7 +43,7 @@ export const connectNode: Connect = (url, headers) =>
   })
 
 function refuse(socket: Duplex, err: ApiError) {
-  const body = JSON.stringify({ error: { message: err.message, type: err.type, code: err.code } })
+  const body = JSON.stringify(errorBody(err.code, err.message, err.type))
   const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), connection: 'close', ...err.headers }
   socket.end(`HTTP/1.1 ${err.status} ${err.code}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`)
 }
@@ -74,7 +74,7 @@ export function attachSockets(server: Server, routes: SocketTable, options: Node
     try {
       upgrade(req, socket, head)
     } catch (err) {
-      options.log?.({ level: 'error', msg: 'avatar upgrade failed', error: (err as Error).message })
+      options.log?.({ level: 'error', msg: 'socket upgrade failed', error: (err as Error).message })
       socket.destroy()
     }
   })

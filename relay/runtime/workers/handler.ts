@@ -7,6 +7,7 @@
  */
 import { createApp, createSocketRoutes } from '../../app.ts'
 import { ConfigError, loadConfig, type Env, type RelayConfig } from '../../config.ts'
+import { ApiError, plainErrorResponse } from '../../errors.ts'
 import { DurableRateStore, type DurableNamespace } from './durable-rate-store.ts'
 import { relayLogger } from '../../log.ts'
 import { clientKeyOf, failOpen, MemoryRateStore, slotLeaseMs } from '../../limits/rate-limit.ts'
@@ -50,7 +51,7 @@ export const workerHandler = {
       } catch (err) {
         // The problems name variables, never their secret values (config.ts).
         const message = err instanceof ConfigError ? err.message : 'The relay could not start.'
-        return Response.json({ error: { message, type: 'server_error', code: 'bad_configuration' } }, { status: 500 })
+        return plainErrorResponse(new ApiError(500, 'bad_configuration', message))
       }
     }
     const client = clientKeyOf(cached.config.rateLimit.trustProxy, request.headers.get('x-forwarded-for'), request.headers.get('cf-connecting-ip') ?? undefined)
@@ -58,8 +59,8 @@ export const workerHandler = {
     try {
       socket = await cached.sockets(request, client, (work) => ctx.waitUntil(work))
     } catch (err) {
-      cached.log({ level: 'error', msg: 'avatar upgrade failed', error: err instanceof Error ? err.message : String(err) })
-      return Response.json({ error: { message: 'The avatar session could not be opened. Try again.', type: 'server_error', code: 'internal_error' } }, { status: 500 })
+      cached.log({ level: 'error', msg: 'socket upgrade failed', error: err instanceof Error ? err.message : String(err) })
+      return plainErrorResponse(new ApiError(500, 'internal_error', 'The WebSocket could not be opened. Try again.'))
     }
     return socket ?? cached.app.fetch(request, bindings, ctx as never)
   },

@@ -4,7 +4,7 @@
  * `Upgrade: websocket` for the backend's (it can carry the backend's credentials, which
  * `new WebSocket()` cannot).
  */
-import { ApiError, errorBody } from '../../errors.ts'
+import { ApiError, plainErrorResponse } from '../../errors.ts'
 import { admit, type Limits } from '../../limits/rate-limit.ts'
 import type { BackendPeer, Connect, Peer, SocketTable } from '../../sockets.ts'
 
@@ -77,10 +77,10 @@ export function workerSockets(routes: SocketTable, limits: Limits) {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return null
     const match = routes(request.url, request.headers)
     if (match === null) return null
-    if (match instanceof ApiError) return refusal(match)
+    if (match instanceof ApiError) return plainErrorResponse(match)
     const { route } = match
     const admitted = await admit(limits, clientKey, true)
-    if (admitted instanceof ApiError) return refusal(admitted)
+    if (admitted instanceof ApiError) return plainErrorResponse(admitted)
 
     const pair = new WebSocketPair()
     const [browser, relay] = [pair[0], pair[1]]
@@ -127,8 +127,4 @@ export function workerSockets(routes: SocketTable, limits: Limits) {
     const headers = offered.includes(route.protocol) ? { 'sec-websocket-protocol': route.protocol } : undefined
     return new Response(null, { status: 101, webSocket: browser, headers } as ResponseInit)
   }
-}
-
-function refusal(err: ApiError): Response {
-  return Response.json(errorBody(err.code, err.message, err.type), { status: err.status, headers: err.headers })
 }
