@@ -1,14 +1,6 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-
-/** OpenAI's error `type` values, so OpenAI clients classify relay errors the way they expect. */
-export type ErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'permission_error'
-  | 'not_found_error'
-  | 'rate_limit_error'
-  | 'server_error'
+import type { ErrorBody, ErrorType } from './contract.ts'
 
 /**
  * An error with a stable machine `code` and a message that tells the caller what to fix.
@@ -33,10 +25,6 @@ function defaultType(status: number): ErrorType {
   if (status === 404) return 'not_found_error'
   if (status === 429) return 'rate_limit_error'
   return status >= 500 ? 'server_error' : 'invalid_request_error'
-}
-
-export interface ErrorBody {
-  error: { message: string; type: ErrorType; code: string; param: null }
 }
 
 export function errorBody(code: string, message: string, type: ErrorType): ErrorBody {

@@ -2,7 +2,7 @@
  * What an avatar session and its backends share: the interface every backend implements
  * (remote-backends.ts, mock-backend.ts) and the limits they run under.
  */
-import type { ClientMessage, SessionInfo } from './wire.ts'
+import type { AvatarClientMessage, AvatarSessionInfo } from '../contract.ts'
 
 export interface AvatarLimits {
   /** No message from the browser for this long ends the session. */
@@ -19,7 +19,7 @@ export interface AvatarLimits {
 
 export const defaultAvatarLimits: AvatarLimits = { idleMs: 60_000, maxSessionMs: 30 * 60_000, replyMs: 15_000, maxQueuedChunks: 16, maxClientBufferBytes: 4 * 1024 * 1024 }
 
-export type Create = Extract<ClientMessage, { type: 'session.create' }>
+export type Create = Extract<AvatarClientMessage, { type: 'session.create' }>
 
 /** Where a backend's answers go: on to the browser, or the session fails. */
 export interface BackendOutput {
@@ -29,7 +29,7 @@ export interface BackendOutput {
 }
 
 export interface Backend {
-  create(message: Create): Promise<SessionInfo>
+  create(message: Create): Promise<AvatarSessionInfo>
   audio(chunk: Uint8Array): void
   cancel(): Promise<void>
   close(): void

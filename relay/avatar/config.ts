@@ -3,8 +3,7 @@
  * the relay), `omnirt` (OmniRT's native realtime protocol at OMNIRT_ENDPOINT) or `direct_ws` (a
  * model server's own compat WebSocket at AVATAR_<MODEL>_WS_URL). config.ts reads them.
  */
-
-export type AvatarBackend = 'mock' | 'omnirt' | 'direct_ws'
+import type { AvatarBackend } from '../contract.ts'
 
 export interface AvatarModel {
   id: string

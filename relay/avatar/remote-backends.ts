@@ -4,10 +4,11 @@
  * (lock-step, no cancel: the relay closes and re-inits, off the critical path). The third way is
  * the built-in mock (mock-backend.ts).
  */
+import type { AvatarSessionInfo } from '../contract.ts'
 import type { BackendPeer, Connect } from '../sockets.ts'
 import { newId, type AvatarLimits, type Backend, type BackendOutput, type Create } from './backend.ts'
 import type { AvatarModel } from './config.ts'
-import { errorMessage, WireError, type SessionInfo } from './wire.ts'
+import { errorMessage, serverMessage, WireError } from './wire.ts'
 
 function parseJson(data: string): Record<string, unknown> | null {
   try {
@@ -80,7 +81,7 @@ export class NativeBackend implements Backend {
     this.watch = new ReplyWatch(limits.replyMs, () => out.fail('backend_timeout', `The avatar server stopped answering (no video for ${Math.round(limits.replyMs / 1000)} s).`))
   }
 
-  async create(message: Create): Promise<SessionInfo> {
+  async create(message: Create): Promise<AvatarSessionInfo> {
     const peer = await this.connect(this.model.wsUrl!, this.headers)
     this.peer = peer
     if (this.closing) {
@@ -90,8 +91,8 @@ export class NativeBackend implements Backend {
     const created = firstReply(peer, 'session.created', this.limits.replyMs, 'the new session')
     peer.send(JSON.stringify({ type: 'session.create', model: this.model.id, backend: 'auto', inputs: message.inputs, config: message.config }))
     const m = await created
-    const audio = m.audio as Partial<SessionInfo['audio']> | undefined
-    const video = m.video as Partial<SessionInfo['video']> | undefined
+    const audio = m.audio as Partial<AvatarSessionInfo['audio']> | undefined
+    const video = m.video as Partial<AvatarSessionInfo['video']> | undefined
     const chunk = Number(audio?.chunk_samples)
     const fps = Number(video?.fps)
     // Checked, not trusted: a bad chunk size or frame rate would break every browser after it.
@@ -165,7 +166,7 @@ export class CompatBackend implements Backend {
     this.watch = new ReplyWatch(limits.replyMs, () => out.fail('backend_timeout', `The avatar server stopped answering (no video for ${Math.round(limits.replyMs / 1000)} s).`))
   }
 
-  async create(message: Create): Promise<SessionInfo> {
+  async create(message: Create): Promise<AvatarSessionInfo> {
     this.create_ = message
     const { peer, init } = await this.open()
     this.ready = Promise.resolve(peer)
@@ -215,7 +216,7 @@ export class CompatBackend implements Backend {
       const m = parseJson(data)
       this.out.text(m ? errorMessage(backendError(m).code, backendError(m).message) : errorMessage('backend_error', 'The avatar server sent something unexpected.'))
     } else {
-      this.out.text(JSON.stringify({ type: 'metrics', chunk_index: index, infer_ms: Math.round(performance.now() - at), encode_ms: 0 }))
+      this.out.text(serverMessage({ type: 'metrics', chunk_index: index, infer_ms: Math.round(performance.now() - at), encode_ms: 0 }))
       this.out.video(data)
     }
     this.next()
@@ -243,7 +244,7 @@ export class CompatBackend implements Backend {
     const old = this.peer
     this.peer = undefined
     this.opening?.close(1000, 'superseded')
-    this.out.text(JSON.stringify({ type: 'session.cancelled', session_id: this.id }))
+    this.out.text(serverMessage({ type: 'session.cancelled', session_id: this.id }))
     old?.close(1000, 'cancelled')
     // Re-init now, while the user speaks: chunks sent meanwhile wait in the queue. A second
     // cancel before this one is done replaces it (the older connection is closed, not kept).
