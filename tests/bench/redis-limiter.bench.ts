@@ -60,18 +60,17 @@ export const redisLimiter: Benchmark = {
     const port = 21000 + Math.floor(Math.random() * 20000)
     const redis = await startRedis(port, PASSWORD)
     const store = new RedisRateStore(`redis://:${PASSWORD}@127.0.0.1:${port}/1`, 60_000)
-    const errors: unknown[] = []
+    // As the relay runs it (failOpen), counting the calls that failed (over 250 ms, say) and went through unlimited.
+    let failed = 0
+    const count = <T>(work: Promise<T>) => work.catch((err: unknown) => (failed++, Promise.reject(err)))
+    const counted: RateStore = { hit: (k, w) => count(store.hit(k, w)), acquire: (k, m) => count(store.acquire(k, m)), release: (k, s) => count(store.release(k, s)) }
     try {
-      const results = {
-        redis: await measure(limitsOf(failOpen(store, (e) => errors.push(e)))),
-        memory: await measure(limitsOf(new MemoryRateStore())),
-      }
-      // A store that failed open measured nothing: say so rather than report its speed.
-      if (errors.length) throw new Error(`Redis failed during the bench: ${JSON.stringify(errors[0])}`)
+      const redis = { ...(await measure(limitsOf(failOpen(counted, () => {})))), failed }
+      const results = { redis, memory: { ...(await measure(limitsOf(new MemoryRateStore()))), failed: 0 } }
       const us = (v: number) => `${v.toFixed(0)} µs`
-      const row = (name: string, r: (typeof results)['redis']) => [name, us(r.request.p50), us(r.request.p99), us(r.stream.p50), us(r.stream.p99), Math.round(r.perSecond)]
+      const row = (name: string, r: (typeof results)['redis']) => [name, us(r.request.p50), us(r.request.p99), us(r.stream.p50), us(r.stream.p99), Math.round(r.perSecond), r.failed]
       const table = markdownTable(
-        ['store', 'request p50', 'request p99', 'stream p50', 'stream p99', `streams/s, ${CONCURRENT.clients} clients`],
+        ['store', 'request p50', 'request p99', 'stream p50', 'stream p99', `streams/s, ${CONCURRENT.clients} clients`, 'calls failed open'],
         [row('Redis (local redis-server)', results.redis), row('memory (floor)', results.memory)],
       )
       return { name: 'redis-limiter', data: results, table: `${table}\n\nrequest: one window count; stream: count + slot taken + slot released. ${SEQUENTIAL} sequential calls each, then ${CONCURRENT.requests} streams from ${CONCURRENT.clients} clients at once.` }
