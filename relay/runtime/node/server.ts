@@ -51,7 +51,7 @@ export interface NodeRelayOptions extends Omit<RelayDeps, 'assets'> {
 export async function serveRelay(config: RelayConfig, options: NodeRelayOptions & { distDir: string | null; modelsDir: string }): Promise<RunningRelay> {
   const distDir = options.distDir
   const hasDist = distDir ? await stat(join(distDir, 'index.html')).then(() => true, () => false) : false
-  // One store for the HTTP routes and the avatar sockets: a client's allowance is shared.
+  // One store for the HTTP routes and the sockets: a client's allowance is shared.
   const log = relayLogger(config, options.log)
   const redis = !options.rateStore && config.rateLimit.redisUrl ? new RedisRateStore(config.rateLimit.redisUrl, slotLeaseMs(config.limits.maxStreamMs)) : undefined
   const rateStore = options.rateStore ?? (redis ? failOpen(redis, log) : new MemoryRateStore())

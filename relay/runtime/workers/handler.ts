@@ -37,7 +37,7 @@ export const workerHandler = {
     if (cached?.bindings !== bindings) {
       try {
         const config = loadConfig({ HOST: '0.0.0.0', ...environment(bindings) })
-        // One store for the HTTP routes and the avatar sockets: a client's allowance is shared.
+        // One store for the HTTP routes and the sockets: a client's allowance is shared.
         const log = relayLogger(config)
         const store = bindings.RATE_LIMITS ? failOpen(new DurableRateStore(bindings.RATE_LIMITS, slotLeaseMs(config.limits.maxStreamMs)), log) : new MemoryRateStore()
         const limits = { store, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }
