@@ -1,19 +1,21 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { requireAccessToken } from './access.ts'
+import { requireAccessToken } from './http/access.ts'
+import type { AvatarLimits } from './avatar/backend.ts'
 import type { RelayConfig } from './config.ts'
 import { ApiError, errorResponse } from './errors.ts'
 import { relayLogger } from './log.ts'
-import { cors } from './cors.ts'
-import { clientKeyOf, MemoryRateStore, rateLimit, type RateLimitOptions, type RateStore } from './rate-limit.ts'
-import { guardOrigin } from './origin-guard.ts'
-import { securityHeaders } from './security-headers.ts'
-import { avatarRoutes } from './routes/avatar.ts'
+import { cors } from './http/cors.ts'
+import { clientKeyOf, MemoryRateStore, rateLimit, type RateLimitOptions, type RateStore } from './limits/rate-limit.ts'
+import { guardOrigin } from './http/origin-guard.ts'
+import { securityHeaders } from './http/security-headers.ts'
+import { avatarRoutes, avatarSocket } from './routes/avatar.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { speechRoutes } from './routes/speech.ts'
 import { transcriptionRoutes } from './routes/transcriptions.ts'
-import { spaRoutes, type AssetSource } from './spa.ts'
+import { spaRoutes, type AssetSource } from './http/spa.ts'
+import { socketTable, type Connect, type SocketTable } from './sockets.ts'
 
 export const RELAY_VERSION = '0.1.0'
 
@@ -84,4 +86,17 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
     return errorResponse(c, new ApiError(500, 'internal_error', 'The relay hit an unexpected error. Try again; if it persists, check the relay log.'))
   })
   return app
+}
+
+export interface SocketDeps {
+  /** How the runtime opens a socket to a backend. */
+  connect: Connect
+  log(entry: Record<string, unknown>): void
+  /** Tests shorten an avatar session's limits. */
+  avatarLimits?: Partial<AvatarLimits>
+}
+
+/** The relay's WebSocket routes, one table: each runtime accepts the sockets its own way (runtime/…/sockets.ts). */
+export function createSocketRoutes(config: RelayConfig, deps: SocketDeps): SocketTable {
+  return socketTable(config, [avatarSocket({ avatar: config.avatar, connect: deps.connect, limits: deps.avatarLimits, log: deps.log })])
 }

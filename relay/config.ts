@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { avatarConfig, type AvatarConfig } from './avatar/config.ts'
+import { wsUrlFor, type AvatarConfig, type AvatarModel } from './avatar/config.ts'
 
 /**
  * The only reader of the environment. Called once at start with the runtime's environment
@@ -243,4 +243,46 @@ function ttsConfig(e: z.infer<typeof envSchema>): TtsConfig | undefined | string
   const defaultVoice = e.TTS_VOICE ?? 'alloy'
   const voices = OPENAI_VOICES.includes(defaultVoice as (typeof OPENAI_VOICES)[number]) ? [...OPENAI_VOICES] : [defaultVoice, ...OPENAI_VOICES]
   return { provider, baseUrl, apiKey, model: e.TTS_MODEL ?? 'gpt-4o-mini-tts', defaultVoice, voices }
+}
+
+const AVATAR_BACKENDS = new Set(['mock', 'omnirt', 'direct_ws'])
+
+/** Reads the avatar settings; returns the config, or the problems naming each variable. */
+export function avatarConfig(env: Env): AvatarConfig | string[] {
+  const problems: string[] = []
+  const text = (name: string) => env[name]?.trim() || undefined
+  let omnirt: AvatarConfig['omnirt']
+  const endpoint = text('OMNIRT_ENDPOINT')
+  if (endpoint) {
+    try {
+      const u = new URL(endpoint)
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error()
+      omnirt = { endpoint: endpoint.replace(/\/+$/, ''), apiKey: text('OMNIRT_API_KEY') }
+    } catch {
+      problems.push(`OMNIRT_ENDPOINT: expected an http:// or https:// URL, e.g. http://gpu-host:9000 (got ${JSON.stringify(endpoint)})`)
+    }
+  }
+  const ids = new Set<string>()
+  for (const key of Object.keys(env)) {
+    const m = /^AVATAR_([A-Z0-9_]+)_(BACKEND|WS_URL)$/.exec(key)
+    if (m && text(key)) ids.add(m[1]!)
+  }
+  const models: AvatarModel[] = []
+  for (const name of [...ids].sort()) {
+    const id = name.toLowerCase()
+    const wsUrl = text(`AVATAR_${name}_WS_URL`)
+    const backend = text(`AVATAR_${name}_BACKEND`) ?? (wsUrl ? 'direct_ws' : undefined)
+    if (!backend || !AVATAR_BACKENDS.has(backend)) {
+      problems.push(`AVATAR_${name}_BACKEND: expected mock, omnirt or direct_ws (got ${JSON.stringify(backend ?? '')})`)
+      continue
+    }
+    if (backend === 'omnirt') {
+      if (!omnirt) problems.push(`AVATAR_${name}_BACKEND: omnirt needs OMNIRT_ENDPOINT`)
+      else models.push({ id, backend, wsUrl: wsUrlFor(omnirt.endpoint, '/v1/avatar/realtime') })
+    } else if (backend === 'direct_ws') {
+      if (!wsUrl || !/^wss?:\/\/[^/]+/.test(wsUrl)) problems.push(`AVATAR_${name}_WS_URL: direct_ws needs the model server's ws:// or wss:// URL (got ${JSON.stringify(wsUrl ?? '')})`)
+      else models.push({ id, backend, wsUrl })
+    } else models.push({ id, backend: 'mock' })
+  }
+  return problems.length ? problems : { omnirt, models }
 }

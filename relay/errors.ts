@@ -1,14 +1,6 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-
-/** OpenAI's error `type` values, so OpenAI clients classify relay errors the way they expect. */
-export type ErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'permission_error'
-  | 'not_found_error'
-  | 'rate_limit_error'
-  | 'server_error'
+import type { ErrorBody, ErrorType } from './contract.ts'
 
 /**
  * An error with a stable machine `code` and a message that tells the caller what to fix.
@@ -35,10 +27,6 @@ function defaultType(status: number): ErrorType {
   return status >= 500 ? 'server_error' : 'invalid_request_error'
 }
 
-export interface ErrorBody {
-  error: { message: string; type: ErrorType; code: string; param: null }
-}
-
 export function errorBody(code: string, message: string, type: ErrorType): ErrorBody {
   return { error: { message, type, code, param: null } }
 }
@@ -46,6 +34,11 @@ export function errorBody(code: string, message: string, type: ErrorType): Error
 export function errorResponse(c: Context, err: ApiError): Response {
   for (const [k, v] of Object.entries(err.headers)) c.header(k, v)
   return c.json(errorBody(err.code, err.message, err.type), err.status)
+}
+
+/** The same answer where there is no Hono context (a runtime's entry, before or beside the app). */
+export function plainErrorResponse(err: ApiError): Response {
+  return Response.json(errorBody(err.code, err.message, err.type), { status: err.status, headers: err.headers })
 }
 
 /**

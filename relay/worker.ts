@@ -1,69 +1,8 @@
 /**
- * The relay on Cloudflare Workers: the same app (relay/app.ts, Web APIs only) with the Worker's
- * bindings as its environment — keys as Worker secrets — and the built SPA from the ASSETS
- * binding; avatar sessions over the Workers socket API (worker-websocket.ts). With the RATE_LIMITS
- * Durable Object bound (wrangler.toml), every instance counts a client against the same
- * allowance; without it, each isolate counts alone.
+ * The relay on Cloudflare Workers (runtime/workers/): wrangler.toml's entry. The Durable Object
+ * class is exported by name, as Workers requires, for the RATE_LIMITS binding.
  */
-import { createApp } from './app.ts'
-import { ConfigError, loadConfig, type Env, type RelayConfig } from './config.ts'
-import { DurableRateStore, type DurableNamespace } from './durable-rate-store.ts'
-import { relayLogger } from './log.ts'
-import { clientKeyOf, failOpen, MemoryRateStore, slotLeaseMs } from './rate-limit.ts'
-import type { AssetSource } from './spa.ts'
-import { workerAssets } from './worker-assets.ts'
-import { avatarSockets } from './worker-websocket.ts'
+import { workerHandler } from './runtime/workers/handler.ts'
 
-export { RateCounter } from './durable-rate-store.ts'
-
-interface Bindings {
-  ASSETS?: AssetSource
-  RATE_LIMITS?: DurableNamespace
-  [name: string]: unknown
-}
-
-
-interface ExecutionContext {
-  waitUntil(work: Promise<unknown>): void
-}
-
-let cached: { bindings: Bindings; config: RelayConfig; log: (entry: Record<string, unknown>) => void; app: ReturnType<typeof createApp>; sockets: ReturnType<typeof avatarSockets> } | undefined
-
-/** The string bindings (variables and secrets) are the relay's environment. */
-function environment(bindings: Bindings): Env {
-  return Object.fromEntries(Object.entries(bindings).filter(([, v]) => typeof v === 'string')) as Env
-}
-
-export default {
-  async fetch(request: Request, bindings: Bindings, ctx: ExecutionContext): Promise<Response> {
-    if (cached?.bindings !== bindings) {
-      try {
-        const config = loadConfig({ HOST: '0.0.0.0', ...environment(bindings) })
-        // One store for the HTTP routes and the avatar sockets: a client's allowance is shared.
-        const log = relayLogger(config)
-        const store = bindings.RATE_LIMITS ? failOpen(new DurableRateStore(bindings.RATE_LIMITS, slotLeaseMs(config.limits.maxStreamMs)), log) : new MemoryRateStore()
-        const limits = { store, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }
-        cached = {
-          bindings,
-          config,
-          log,
-          app: createApp(config, { assets: bindings.ASSETS && workerAssets(bindings.ASSETS), rateStore: store, clientAddress: (c) => c.req.header('cf-connecting-ip'), keepAlive: (c, work) => c.executionCtx.waitUntil(work) }),
-          sockets: avatarSockets(config, { limits, log }),
-        }
-      } catch (err) {
-        // The problems name variables, never their secret values (config.ts).
-        const message = err instanceof ConfigError ? err.message : 'The relay could not start.'
-        return Response.json({ error: { message, type: 'server_error', code: 'bad_configuration' } }, { status: 500 })
-      }
-    }
-    const client = clientKeyOf(cached.config.rateLimit.trustProxy, request.headers.get('x-forwarded-for'), request.headers.get('cf-connecting-ip') ?? undefined)
-    let socket: Response | null
-    try {
-      socket = await cached.sockets(request, client, (work) => ctx.waitUntil(work))
-    } catch (err) {
-      cached.log({ level: 'error', msg: 'avatar upgrade failed', error: err instanceof Error ? err.message : String(err) })
-      return Response.json({ error: { message: 'The avatar session could not be opened. Try again.', type: 'server_error', code: 'internal_error' } }, { status: 500 })
-    }
-    return socket ?? cached.app.fetch(request, bindings, ctx as never)
-  },
-}
+export { RateCounter } from './runtime/workers/durable-rate-store.ts'
+export default workerHandler

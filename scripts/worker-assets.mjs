@@ -1,6 +1,6 @@
 // The built app as Cloudflare Workers serves it: dist/ copied to build/worker-assets/, with every
 // file over Workers' per-asset limit (25 MiB: ONNX Runtime's WebGPU build is 25.6 MiB) stored
-// gzipped as `<name>.gz`; the relay (relay/worker-assets.ts) sends it with Content-Encoding: gzip.
+// gzipped as `<name>.gz`; the relay (relay/runtime/workers/assets.ts) sends it with Content-Encoding: gzip.
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { gzipSync } from 'node:zlib'

@@ -2,8 +2,9 @@
  * The built-in mock backend: frames made from the reference image, pulsing with the voice — for
  * demos and tests without a GPU server. No image codec: it scales the JPEG's DC quantiser.
  */
-import { newId, type Backend, type BackendOutput, type Create } from './backends.ts'
-import { decodeBase64, imageType, videoMessage, WireError, type SessionInfo } from './wire.ts'
+import type { AvatarSessionInfo } from '../contract.ts'
+import { newId, type Backend, type BackendOutput, type Create } from './backend.ts'
+import { decodeBase64, imageType, serverMessage, videoMessage, WireError } from './wire.ts'
 
 /** The mock's chunk: 160 ms of 16 kHz audio, four frames at 25 fps. */
 const MOCK_CHUNK = 2560
@@ -17,7 +18,7 @@ export class MockBackend implements Backend {
 
   constructor(private readonly out: BackendOutput) {}
 
-  async create(message: Create): Promise<SessionInfo> {
+  async create(message: Create): Promise<AvatarSessionInfo> {
     const bytes = decodeBase64(message.inputs.image_b64)
     if (imageType(bytes) !== 'jpeg') throw new WireError('bad_image_type', 'The mock avatar needs a JPEG reference image.')
     const size = jpegSize(bytes)
@@ -39,7 +40,7 @@ export class MockBackend implements Backend {
     const frames = Array.from({ length: (MOCK_CHUNK / 16000) * MOCK_FPS }, (_, i) => this.frame(1 + 0.35 * level * Math.sin((Math.PI * (i + 1)) / 5)))
     const index = this.chunks++
     queueMicrotask(() => {
-      this.out.text(JSON.stringify({ type: 'metrics', chunk_index: index, infer_ms: 0, encode_ms: 0 }))
+      this.out.text(serverMessage({ type: 'metrics', chunk_index: index, infer_ms: 0, encode_ms: 0 }))
       this.out.video(videoMessage(frames))
     })
   }
@@ -53,7 +54,7 @@ export class MockBackend implements Backend {
 
   async cancel() {
     this.chunks = 0
-    this.out.text(JSON.stringify({ type: 'session.cancelled', session_id: this.id }))
+    this.out.text(serverMessage({ type: 'session.cancelled', session_id: this.id }))
   }
 
   close() {}

@@ -4,40 +4,13 @@
  * protocol, a model server's compat protocol, or the built-in mock — and hides the difference.
  * Runtime-free: sockets come in as `Peer`s, and backends are reached through `connect`.
  */
+import type { AvatarSessionInfo } from '../contract.ts'
+import type { Connect, Peer } from '../sockets.ts'
+import { defaultAvatarLimits, type AvatarLimits, type Backend, type BackendOutput } from './backend.ts'
 import type { AvatarModel } from './config.ts'
-import { CompatBackend, NativeBackend, type Backend, type BackendOutput } from './backends.ts'
 import { MockBackend } from './mock-backend.ts'
-import { checkAudio, errorMessage, parseClientMessage, WireError, type SessionInfo } from './wire.ts'
-
-/** A WebSocket as the relay sees it, whatever the runtime. */
-export interface Peer {
-  send(data: string | Uint8Array): void
-  close(code?: number, reason?: string): void
-  readonly bufferedAmount: number
-}
-
-export interface BackendPeer extends Peer {
-  onMessage(handler: (data: string | Uint8Array) => void): void
-  onClose(handler: (code: number, reason: string) => void): void
-}
-
-/** Opens a WebSocket to a backend with the given headers (browsers cannot set them; the relay does). */
-export type Connect = (url: string, headers: Record<string, string>) => Promise<BackendPeer>
-
-export interface AvatarLimits {
-  /** No message from the browser for this long ends the session. */
-  idleMs: number
-  /** The longest a session may last. */
-  maxSessionMs: number
-  /** A backend that takes longer than this to answer a chunk (or to start) has failed. */
-  replyMs: number
-  /** Audio chunks waiting for a lock-step backend. */
-  maxQueuedChunks: number
-  /** Video the browser has not yet taken; beyond it frames are dropped (late frames are useless). */
-  maxClientBufferBytes: number
-}
-
-export const defaultAvatarLimits: AvatarLimits = { idleMs: 60_000, maxSessionMs: 30 * 60_000, replyMs: 15_000, maxQueuedChunks: 16, maxClientBufferBytes: 4 * 1024 * 1024 }
+import { CompatBackend, NativeBackend } from './remote-backends.ts'
+import { checkAudio, errorMessage, parseClientMessage, serverMessage, WireError } from './wire.ts'
 
 export interface SessionDeps {
   connect: Connect
@@ -50,7 +23,7 @@ export interface SessionDeps {
 export class AvatarSession {
   private state: 'new' | 'creating' | 'ready' | 'closed' = 'new'
   private backend: Backend | undefined
-  private info: SessionInfo | undefined
+  private info: AvatarSessionInfo | undefined
   private readonly limits: AvatarLimits
   private idle: ReturnType<typeof setTimeout> | undefined
   private readonly lifetime: ReturnType<typeof setTimeout>
@@ -76,7 +49,7 @@ export class AvatarSession {
       const m = parseClientMessage(data)
       switch (m.type) {
         case 'ping':
-          return this.client.send(JSON.stringify({ type: 'pong' }))
+          return this.client.send(serverMessage({ type: 'pong' }))
         case 'session.create':
           if (this.state !== 'new') throw new WireError('session_exists', 'This connection already has a session.')
           this.state = 'creating'
@@ -86,7 +59,7 @@ export class AvatarSession {
               if (this.state !== 'creating') return
               this.info = info
               this.state = 'ready'
-              this.client.send(JSON.stringify({ type: 'session.created', ...info }))
+              this.client.send(serverMessage({ type: 'session.created', ...info }))
             },
             (err: unknown) => {
               if (err instanceof WireError) return this.fail(err.code, err.message)
@@ -103,7 +76,7 @@ export class AvatarSession {
             this.fail('backend_unavailable', 'The avatar server did not come back after a cancel.')
           })
         case 'session.close':
-          this.client.send(JSON.stringify({ type: 'session.closed', session_id: this.info?.session_id ?? null }))
+          this.client.send(serverMessage({ type: 'session.closed', session_id: this.info?.session_id ?? null }))
           return this.end(1000, 'closed')
       }
     } catch (err) {
@@ -127,7 +100,7 @@ export class AvatarSession {
         if (this.client.bufferedAmount > this.limits.maxClientBufferBytes) {
           const frames = data.length >= 8 ? new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(4, true) : 0
           this.droppedFrames += frames
-          return this.client.send(JSON.stringify({ type: 'video.dropped', frames }))
+          return this.client.send(serverMessage({ type: 'video.dropped', frames }))
         }
         this.client.send(data)
       },

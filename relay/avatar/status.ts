@@ -3,14 +3,8 @@
  * connected is not connected), a direct_ws server's health, and the mock (always there). Each
  * check has a short timeout, so a dead GPU server costs the listing one second, not a hang.
  */
-import type { AvatarConfig, AvatarModel } from './config.ts'
-
-export interface AvatarStatus {
-  id: string
-  backend: AvatarModel['backend']
-  connected: boolean
-  reason: string
-}
+import type { AvatarModels, AvatarStatus } from '../contract.ts'
+import type { AvatarConfig } from './config.ts'
 
 const TIMEOUT_MS = 1000
 
@@ -48,7 +42,7 @@ async function directHealthy(wsUrl: string, fetchUpstream: typeof fetch): Promis
   }
 }
 
-export async function avatarStatuses(config: AvatarConfig, fetchUpstream: typeof fetch): Promise<{ models: string[]; statuses: AvatarStatus[] }> {
+export async function avatarStatuses(config: AvatarConfig, fetchUpstream: typeof fetch): Promise<AvatarModels> {
   const listing = config.models.some((m) => m.backend === 'omnirt') && config.omnirt ? await omnirtListing(config.omnirt, fetchUpstream) : null
   const statuses = await Promise.all(
     config.models.map(async (m): Promise<AvatarStatus> => {

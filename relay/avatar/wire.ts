@@ -2,23 +2,12 @@
  * The avatar wire format (../shared/OMNIRT.md) and the checks on what a browser sends before any
  * of it reaches a backend: JSON messages by schema (unknown fields dropped, so a server-side path
  * such as `ref_frame_dir` never passes), audio chunks of exactly the session's size, reference
- * images of a bounded size and a real image type.
+ * images of a bounded size and a real image type. The messages' types are the contract's.
  */
+import type { AvatarClientMessage, AvatarServerMessage } from '../contract.ts'
+
 export const AUDIO_MAGIC = 'AUDI'
 export const VIDEO_MAGIC = 'VIDX'
-
-export interface SessionInfo {
-  session_id: string
-  trace_id?: string
-  audio: { format: 'pcm_s16le'; sample_rate: number; channels: number; chunk_samples: number }
-  video: { encoding: 'jpeg-seq'; wire_magic: 'VIDX'; fps: number; width: number; height: number }
-}
-
-export type ClientMessage =
-  | { type: 'session.create'; inputs: { image_b64: string; prompt?: string }; config: { seed?: number } }
-  | { type: 'session.cancel' }
-  | { type: 'session.close' }
-  | { type: 'ping' }
 
 export class WireError extends Error {
   constructor(readonly code: string, message: string) {
@@ -50,7 +39,7 @@ export function decodeBase64(b64: string): Uint8Array {
 }
 
 /** Parses and checks one text message from a browser; throws a WireError saying what is wrong. */
-export function parseClientMessage(text: string): ClientMessage {
+export function parseClientMessage(text: string): AvatarClientMessage {
   let m: unknown
   try {
     m = JSON.parse(text)
@@ -119,4 +108,7 @@ export function videoMessage(frames: Uint8Array[]): Uint8Array {
   return out
 }
 
-export const errorMessage = (code: string, message: string) => JSON.stringify({ type: 'error', code, message })
+/** A message for the browser, as the contract has it. */
+export const serverMessage = (m: AvatarServerMessage) => JSON.stringify(m)
+
+export const errorMessage = (code: string, message: string) => serverMessage({ type: 'error', code, message })

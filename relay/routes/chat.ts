@@ -2,8 +2,8 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { LlmConfig, RelayLimits } from '../config.ts'
 import { ApiError } from '../errors.ts'
-import { abortWithClient, passThroughEventStream } from '../event-stream.ts'
-import { readJsonBody } from '../request-body.ts'
+import { abortWithClient, passThroughEventStream } from '../http/event-stream.ts'
+import { readJsonBody } from '../http/request-body.ts'
 import { postJson, type OpenAICompatibleUpstream } from '../providers/openai-compatible.ts'
 
 const contentPart = z.looseObject({ type: z.string() })

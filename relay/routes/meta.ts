@@ -1,17 +1,6 @@
 import { Hono } from 'hono'
 import type { RelayConfig } from '../config.ts'
-
-/** What the browser may know about this relay: capabilities only, never keys or upstream URLs. */
-export interface PublicConfig {
-  version: string
-  auth: { required: boolean }
-  llm: { available: boolean; models: readonly string[]; default: string | null }
-  tts: { available: boolean; provider: string | null; voices: readonly string[] }
-  asr: { available: boolean }
-  /** Remote avatar models configured on this relay; whether each is up: GET /api/v1/avatar/models. */
-  avatar: { models: readonly { id: string; backend: string }[] }
-  realtime: { available: boolean }
-}
+import type { PublicConfig } from '../contract.ts'
 
 export function publicConfig(config: RelayConfig, version: string): PublicConfig {
   return {

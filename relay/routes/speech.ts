@@ -2,10 +2,10 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { RelayLimits, TtsConfig } from '../config.ts'
 import { ApiError } from '../errors.ts'
-import { abortWithClient, passThroughEventStream } from '../event-stream.ts'
+import { abortWithClient, passThroughEventStream } from '../http/event-stream.ts'
 import { elevenLabsSpeech, elevenLabsSupports, streamingWavHeader } from '../providers/elevenlabs.ts'
 import { postJson } from '../providers/openai-compatible.ts'
-import { readJsonBody } from '../request-body.ts'
+import { readJsonBody } from '../http/request-body.ts'
 
 const FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'] as const
 const CONTENT_TYPE: Record<(typeof FORMATS)[number], string> = {

@@ -1,10 +1,10 @@
 import { Hono } from 'hono'
 import type { AsrConfig, RelayLimits } from '../config.ts'
 import { ApiError } from '../errors.ts'
-import { sniffAudio, wavSeconds, type AudioKind } from '../audio-sniff.ts'
-import { abortWithClient } from '../event-stream.ts'
+import { sniffAudio, wavSeconds, type AudioKind } from './audio-sniff.ts'
+import { abortWithClient } from '../http/event-stream.ts'
 import { postForm, type OpenAICompatibleUpstream } from '../providers/openai-compatible.ts'
-import { readFormBody } from '../request-body.ts'
+import { readFormBody } from '../http/request-body.ts'
 
 export interface TranscriptionDeps {
   asr: AsrConfig | undefined

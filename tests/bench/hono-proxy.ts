@@ -3,7 +3,7 @@
 // timeouts, logs or headers. Bench reference only.
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { createNodeFetch } from '../../relay/node.ts'
+import { createNodeFetch } from '../../relay/runtime/node/fetch.ts'
 
 const upstream = process.env.UPSTREAM!
 const fetchUpstream = createNodeFetch()

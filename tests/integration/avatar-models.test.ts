@@ -3,8 +3,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { avatarConfig } from '../../relay/avatar/config.ts'
-import { loadConfig } from '../../relay/config.ts'
+import { avatarConfig, loadConfig } from '../../relay/config.ts'
 import { startRelay, type RunningRelay } from '../../relay/node.ts'
 import { startFakeOmniRt, type FakeOmniRt } from '../fakes/omnirt-upstream.ts'
 

@@ -2,12 +2,13 @@
 // (redis-server, from Debian's packages): a client is counted once across instances; a slot
 // whose holder vanished frees itself; a Redis that is down or refuses the password lets requests
 // through and says so in the log — without the password.
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig, ConfigError } from '../../relay/config.ts'
 import { startRelay, type RunningRelay } from '../../relay/node.ts'
-import { RedisRateStore } from '../../relay/redis-rate-store.ts'
+import { RedisRateStore } from '../../relay/runtime/node/redis-rate-store.ts'
 import { startFakeLlm, type FakeLlm } from '../fakes/llm-upstream.ts'
+import { startRedis } from '../fakes/redis-server.ts'
 import { chatBody, UPSTREAM_KEY } from './harness.ts'
 
 const PASSWORD = 'redis-pass-5e1f9c'
@@ -18,20 +19,6 @@ let redis: ChildProcess | undefined
 let llm: FakeLlm
 const relays: RunningRelay[] = []
 
-/** A real Redis server on a loopback port, with a password, keeping nothing on disk. */
-function startRedis(): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', PASSWORD, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      if (out.includes('Ready to accept connections')) resolve(child)
-    })
-    child.once('error', (err) => reject(new Error(`redis-server could not start (${err.message}); install it: apt-get install redis-server`)))
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${out}`)))
-  })
-}
-
 async function relay(env: Record<string, string>, log: (e: Record<string, unknown>) => void = () => {}) {
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LLM_BASE_URL: llm.baseUrl, LLM_API_KEY: UPSTREAM_KEY, LLM_MODEL: 'fake-model', ...env })
   const r = await startRelay(config, { distDir: null, log })
@@ -40,7 +27,7 @@ async function relay(env: Record<string, string>, log: (e: Record<string, unknow
 }
 
 beforeAll(async () => {
-  redis = await startRedis()
+  redis = await startRedis(port, PASSWORD)
   llm = await startFakeLlm({ apiKey: UPSTREAM_KEY, chunkDelayMs: 5 })
 })
 afterAll(async () => {
@@ -115,7 +102,7 @@ describe('limits shared through Redis (PARLEY_REDIS_URL)', () => {
     await new Promise((r) => redis!.once('exit', r))
     for (let i = 0; i < 3; i++) expect((await api('/api/v1/chat/completions', chatBody())).status).toBe(200)
     expect(lines.some((l) => l.msg === 'rate store unavailable: requests are let through without limits')).toBe(true)
-    redis = await startRedis()
+    redis = await startRedis(port, PASSWORD)
     // It reconnects (at most once a second); the fresh server counts from zero.
     let status = 200
     for (let i = 0; i < 40 && status !== 429; i++) {

@@ -1,17 +1,9 @@
+import type { AvatarModels, AvatarStatus, PublicConfig } from '../../relay/contract.ts'
 import { AppError, errorFromResponse, isAbort } from './errors.ts'
 import { relayUrl } from './relay-url.ts'
 
 /** What GET /api/config says about the relay (capabilities only). */
-export interface RelayCapabilities {
-  version: string
-  auth: { required: boolean }
-  llm: { available: boolean; models: string[]; default: string | null }
-  tts: { available: boolean; provider: string | null; voices: string[] }
-  asr: { available: boolean }
-  /** Remote avatar models configured on the relay (whether each is up: fetchAvatarModels). */
-  avatar: { models: { id: string; backend: string }[] }
-  realtime: { available: boolean }
-}
+export type RelayCapabilities = PublicConfig
 
 /** fetch() against the relay: adds the access token, and turns failures into AppErrors. */
 export async function relayFetch(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
@@ -34,15 +26,10 @@ export async function fetchCapabilities(signal?: AbortSignal): Promise<RelayCapa
   return (await res.json()) as RelayCapabilities
 }
 
-export interface RemoteAvatarStatus {
-  id: string
-  backend: string
-  connected: boolean
-  reason: string
-}
+export type RemoteAvatarStatus = AvatarStatus
 
 /** GET /api/v1/avatar/models: which remote avatar models can be used now. */
 export async function fetchAvatarModels(token?: string, signal?: AbortSignal): Promise<RemoteAvatarStatus[]> {
   const res = await relayFetch('/api/v1/avatar/models', { token, signal })
-  return ((await res.json()) as { statuses: RemoteAvatarStatus[] }).statuses
+  return ((await res.json()) as AvatarModels).statuses
 }

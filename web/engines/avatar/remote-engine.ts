@@ -4,6 +4,8 @@
  * its JPEG frames come back, are decoded here in the worker, and wait in a jitter buffer until
  * the playback clock reaches them. Any failure is reported, and the local face draws instead.
  */
+import type { AvatarServerMessage } from '../../../relay/contract.ts'
+
 export type RemoteState = 'connecting' | 'ready' | 'failed'
 
 export interface RemoteEvents {
@@ -63,10 +65,10 @@ export class RemoteEngine {
       ws.onopen = () => ws.send(JSON.stringify({ type: 'session.create', inputs: { image_b64: this.referenceB64 }, config: {} }))
       ws.onmessage = (e) => {
         if (typeof e.data !== 'string') return this.onVideo(new Uint8Array(e.data as ArrayBuffer))
-        const m = JSON.parse(e.data) as { type: string; code?: string; message?: string; audio?: { chunk_samples: number }; video?: { fps: number } }
+        const m = JSON.parse(e.data) as AvatarServerMessage
         if (m.type === 'session.created') {
-          this.chunkSamples = m.audio!.chunk_samples
-          this.fps = m.video!.fps
+          this.chunkSamples = m.audio.chunk_samples
+          this.fps = m.video.fps
           settled = true
           this.setState('ready')
           this.keepalive = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: 'ping' })), KEEPALIVE_MS)
@@ -74,7 +76,7 @@ export class RemoteEngine {
         } else if (m.type === 'session.cancelled') this.cancelling = false
         else if (m.type === 'video.dropped' && !this.cancelling) {
           // The relay dropped a reply for a browser that fell behind: keep the numbering and the count.
-          this.nextFrame += Number((m as { frames?: number }).frames) || 0
+          this.nextFrame += Number(m.frames) || 0
           this.inFlight = Math.max(0, this.inFlight - 1)
         }
         else if (m.type === 'error') fail(m.message ?? m.code ?? 'the avatar server reported an error')

@@ -1,29 +1,14 @@
 /**
- * The three ways a session reaches an avatar model, behind one interface: OmniRT's native realtime
- * protocol (cancel, metrics), a model server's compat protocol (lock-step, no cancel: the relay
- * closes and re-inits, off the critical path) — and the built-in mock (mock-backend.ts).
+ * The two ways a session reaches a remote avatar model, behind one interface (backend.ts):
+ * OmniRT's native realtime protocol (cancel, metrics), and a model server's compat protocol
+ * (lock-step, no cancel: the relay closes and re-inits, off the critical path). The third way is
+ * the built-in mock (mock-backend.ts).
  */
+import type { AvatarSessionInfo } from '../contract.ts'
+import type { BackendPeer, Connect } from '../sockets.ts'
+import { newId, type AvatarLimits, type Backend, type BackendOutput, type Create } from './backend.ts'
 import type { AvatarModel } from './config.ts'
-import type { AvatarLimits, BackendPeer, Connect } from './session.ts'
-import { errorMessage, WireError, type ClientMessage, type SessionInfo } from './wire.ts'
-
-export type Create = Extract<ClientMessage, { type: 'session.create' }>
-
-/** Where a backend's answers go: on to the browser, or the session fails. */
-export interface BackendOutput {
-  text(message: string): void
-  video(data: Uint8Array): void
-  fail(code: string, message: string): void
-}
-
-export interface Backend {
-  create(message: Create): Promise<SessionInfo>
-  audio(chunk: Uint8Array): void
-  cancel(): Promise<void>
-  close(): void
-}
-
-export const newId = () => `avt_${Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')}`
+import { errorMessage, serverMessage, WireError } from './wire.ts'
 
 function parseJson(data: string): Record<string, unknown> | null {
   try {
@@ -96,7 +81,7 @@ export class NativeBackend implements Backend {
     this.watch = new ReplyWatch(limits.replyMs, () => out.fail('backend_timeout', `The avatar server stopped answering (no video for ${Math.round(limits.replyMs / 1000)} s).`))
   }
 
-  async create(message: Create): Promise<SessionInfo> {
+  async create(message: Create): Promise<AvatarSessionInfo> {
     const peer = await this.connect(this.model.wsUrl!, this.headers)
     this.peer = peer
     if (this.closing) {
@@ -106,8 +91,8 @@ export class NativeBackend implements Backend {
     const created = firstReply(peer, 'session.created', this.limits.replyMs, 'the new session')
     peer.send(JSON.stringify({ type: 'session.create', model: this.model.id, backend: 'auto', inputs: message.inputs, config: message.config }))
     const m = await created
-    const audio = m.audio as Partial<SessionInfo['audio']> | undefined
-    const video = m.video as Partial<SessionInfo['video']> | undefined
+    const audio = m.audio as Partial<AvatarSessionInfo['audio']> | undefined
+    const video = m.video as Partial<AvatarSessionInfo['video']> | undefined
     const chunk = Number(audio?.chunk_samples)
     const fps = Number(video?.fps)
     // Checked, not trusted: a bad chunk size or frame rate would break every browser after it.
@@ -181,7 +166,7 @@ export class CompatBackend implements Backend {
     this.watch = new ReplyWatch(limits.replyMs, () => out.fail('backend_timeout', `The avatar server stopped answering (no video for ${Math.round(limits.replyMs / 1000)} s).`))
   }
 
-  async create(message: Create): Promise<SessionInfo> {
+  async create(message: Create): Promise<AvatarSessionInfo> {
     this.create_ = message
     const { peer, init } = await this.open()
     this.ready = Promise.resolve(peer)
@@ -231,7 +216,7 @@ export class CompatBackend implements Backend {
       const m = parseJson(data)
       this.out.text(m ? errorMessage(backendError(m).code, backendError(m).message) : errorMessage('backend_error', 'The avatar server sent something unexpected.'))
     } else {
-      this.out.text(JSON.stringify({ type: 'metrics', chunk_index: index, infer_ms: Math.round(performance.now() - at), encode_ms: 0 }))
+      this.out.text(serverMessage({ type: 'metrics', chunk_index: index, infer_ms: Math.round(performance.now() - at), encode_ms: 0 }))
       this.out.video(data)
     }
     this.next()
@@ -259,7 +244,7 @@ export class CompatBackend implements Backend {
     const old = this.peer
     this.peer = undefined
     this.opening?.close(1000, 'superseded')
-    this.out.text(JSON.stringify({ type: 'session.cancelled', session_id: this.id }))
+    this.out.text(serverMessage({ type: 'session.cancelled', session_id: this.id }))
     old?.close(1000, 'cancelled')
     // Re-init now, while the user speaks: chunks sent meanwhile wait in the queue. A second
     // cancel before this one is done replaces it (the older connection is closed, not kept).

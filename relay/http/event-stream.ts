@@ -1,4 +1,5 @@
-import { errorBody, type ErrorType } from './errors.ts'
+import type { ErrorType } from '../contract.ts'
+import { errorBody } from '../errors.ts'
 
 const encoder = new TextEncoder()
 

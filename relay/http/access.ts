@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { ApiError } from './errors.ts'
+import { ApiError } from '../errors.ts'
 
 /**
  * Requires `Authorization: Bearer <token>` when the operator set PARLEY_ACCESS_TOKEN.

@@ -4,8 +4,8 @@
  * in a shared one. A refusal is a 429 with Retry-After.
  */
 import type { Context, MiddlewareHandler } from 'hono'
-import { defaultAvatarLimits } from './avatar/session.ts'
-import { ApiError } from './errors.ts'
+import { defaultAvatarLimits } from '../avatar/backend.ts'
+import { ApiError } from '../errors.ts'
 
 export interface RateStore {
   /** Counts one request in the client's current window; how many so far, and when the window ends. */

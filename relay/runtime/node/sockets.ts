@@ -1,18 +1,14 @@
 /**
- * Avatar WebSockets on Node (the `ws` package): upgrades to /api/v1/avatar/:model are checked by
- * the relay's own rules (avatar/upgrade.ts), then bridged to the model's backend (avatar/session.ts).
+ * The relay's WebSockets on Node (the `ws` package): an upgrade is checked against the socket
+ * route table (sockets.ts), counted against the client's allowance, then handed to its route's
+ * session; `connectNode` opens the sockets to backends.
  */
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
-import { AvatarSession, type AvatarLimits, type BackendPeer, type Connect, type Peer } from './avatar/session.ts'
-import { AVATAR_PROTOCOL, avatarUpgrade } from './avatar/upgrade.ts'
-import type { RelayConfig } from './config.ts'
-import { admit, clientKeyOf, type RateStore } from './rate-limit.ts'
-import { ApiError } from './errors.ts'
-
-/** The largest message a browser may send: a reference image (4 MB) in base64, and some. */
-const MAX_MESSAGE_BYTES = 6 * 1024 * 1024
+import { ApiError, errorBody } from '../../errors.ts'
+import { admit, clientKeyOf, type Limits } from '../../limits/rate-limit.ts'
+import type { Connect, Peer, SocketMatch, SocketRoute, SocketTable } from '../../sockets.ts'
 
 const asBytes = (data: RawData): Uint8Array => (Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data)
 
@@ -47,42 +43,50 @@ export const connectNode: Connect = (url, headers) =>
   })
 
 function refuse(socket: Duplex, err: ApiError) {
-  const body = JSON.stringify({ error: { message: err.message, type: err.type, code: err.code } })
+  const body = JSON.stringify(errorBody(err.code, err.message, err.type))
   const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), connection: 'close', ...err.headers }
   socket.end(`HTTP/1.1 ${err.status} ${err.code}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`)
 }
 
-export function attachAvatarSockets(server: Server, config: RelayConfig, options: { log?(e: Record<string, unknown>): void; connect?: Connect; limits?: Partial<AvatarLimits>; rateStore?: RateStore } = {}) {
-  const check = avatarUpgrade(config)
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: MAX_MESSAGE_BYTES,
-    handleProtocols: (offered) => (offered.has(AVATAR_PROTOCOL) ? AVATAR_PROTOCOL : false),
-  })
+export interface NodeSocketOptions {
+  /** A session counts against the client's minute and holds one of its stream slots while open. */
+  limits: Limits
+  /** Whether X-Forwarded-For names the client (a trusted proxy sets it). */
+  trustProxy: boolean
+  log?(e: Record<string, unknown>): void
+}
+
+/** Serves the table's routes on `server`'s upgrades; `clients` are the open sockets (to end at shutdown). */
+export function attachSockets(server: Server, routes: SocketTable, options: NodeSocketOptions) {
+  // One server per route: each has its own largest message and subprotocol.
+  const servers = new Map<SocketRoute, WebSocketServer>()
+  const serverFor = (route: SocketRoute) => {
+    let wss = servers.get(route)
+    if (!wss) {
+      wss = new WebSocketServer({ noServer: true, maxPayload: route.maxMessageBytes, handleProtocols: (offered) => (offered.has(route.protocol) ? route.protocol : false) })
+      servers.set(route, wss)
+    }
+    return wss
+  }
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
     // Nothing a client sends may throw out of this listener: that would end the process.
     try {
       upgrade(req, socket, head)
     } catch (err) {
-      options.log?.({ level: 'error', msg: 'avatar upgrade failed', error: (err as Error).message })
+      options.log?.({ level: 'error', msg: 'socket upgrade failed', error: (err as Error).message })
       socket.destroy()
     }
   })
-  /** A session counts against the client's minute and holds one of its stream slots while open. */
-  function admitSession(req: IncomingMessage) {
-    if (!options.rateStore) return Promise.resolve({ release() {} })
-    const key = clientKeyOf(config.rateLimit.trustProxy, req.headers['x-forwarded-for']?.toString(), req.socket.remoteAddress)
-    return admit({ store: options.rateStore, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }, key, true)
-  }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const headers = new Headers()
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v)
-    const outcome = check(req.url ?? '/', headers)
+    const outcome = routes(req.url ?? '/', headers)
     if (outcome === null) return refuse(socket, new ApiError(404, 'not_found', 'There is no WebSocket at that path.'))
     if (outcome instanceof ApiError) return refuse(socket, outcome)
-    void admitSession(req).then(
+    const key = clientKeyOf(options.trustProxy, req.headers['x-forwarded-for']?.toString(), req.socket.remoteAddress)
+    void admit(options.limits, key, true).then(
       (admitted) => {
         if (admitted instanceof ApiError) return refuse(socket, admitted)
         accept(req, socket, head, outcome, admitted.release)
@@ -91,15 +95,24 @@ export function attachAvatarSockets(server: Server, config: RelayConfig, options
     )
   }
 
-  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, outcome: Exclude<ReturnType<typeof check>, ApiError | null>, release: () => void) {
+  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, match: SocketMatch, release: () => void) {
     if (socket.destroyed) return release()
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    serverFor(match.route).handleUpgrade(req, socket, head, (ws) => {
       ws.once('close', release)
-      const session = new AvatarSession(outcome, { connect: options.connect ?? connectNode, omnirtKey: config.avatar.omnirt?.apiKey, limits: options.limits, log: options.log }, peer(ws))
-      ws.on('message', (data, binary) => session.onClientMessage(binary ? asBytes(data) : asBytes(data).toString()))
-      ws.on('close', () => session.onClientClose())
-      ws.on('error', () => session.onClientClose())
+      const session = match.open(peer(ws))
+      ws.on('message', (data, binary) => session.message(binary ? asBytes(data) : asBytes(data).toString()))
+      ws.on('close', () => session.closed())
+      ws.on('error', () => session.closed())
     })
   }
-  return wss
+
+  return {
+    /** Every open socket, on every route. */
+    get clients() {
+      return [...servers.values()].flatMap((wss) => [...wss.clients])
+    },
+    close() {
+      for (const wss of servers.values()) wss.close()
+    },
+  }
 }

@@ -1,14 +1,12 @@
 /**
- * Avatar WebSockets on Cloudflare Workers: the same checks (avatar/upgrade.ts) and the same session
- * (avatar/session.ts) as on Node, over the Workers socket API — a WebSocketPair for the browser's
- * side, and a fetch with `Upgrade: websocket` for the backend's (it can carry the backend's
- * credentials, which `new WebSocket()` cannot).
+ * The relay's WebSockets on Cloudflare Workers: the same route table (sockets.ts) and sessions as
+ * on Node, over the Workers socket API — a WebSocketPair for the browser's side, and a fetch with
+ * `Upgrade: websocket` for the backend's (it can carry the backend's credentials, which
+ * `new WebSocket()` cannot).
  */
-import { AvatarSession, type AvatarLimits, type BackendPeer, type Connect, type Peer } from './avatar/session.ts'
-import { AVATAR_PROTOCOL, avatarUpgrade } from './avatar/upgrade.ts'
-import type { RelayConfig } from './config.ts'
-import { ApiError, errorBody } from './errors.ts'
-import { admit, type Limits } from './rate-limit.ts'
+import { ApiError, plainErrorResponse } from '../../errors.ts'
+import { admit, type Limits } from '../../limits/rate-limit.ts'
+import type { BackendPeer, Connect, Peer, SocketTable } from '../../sockets.ts'
 
 /** The Workers WebSocket, as much of it as the relay uses. */
 interface WorkersSocket {
@@ -23,14 +21,12 @@ interface WorkersSocket {
 declare const WebSocketPair: new () => { 0: WorkersSocket; 1: WorkersSocket }
 
 const OPEN = 1
-/** The largest message a browser may send: a reference image (4 MB) in base64, and some. */
-const MAX_MESSAGE_BYTES = 6 * 1024 * 1024
 const HANDSHAKE_MS = 5000
 
 const bytesOf = (data: string | ArrayBuffer) => (typeof data === 'string' ? data : new Uint8Array(data))
 /** Over the limit in bytes (as `ws` counts on Node); a string's UTF-8 size is measured only when it could be. */
-const tooBig = (data: string | ArrayBuffer) =>
-  typeof data === 'string' ? data.length > MAX_MESSAGE_BYTES || (data.length * 3 > MAX_MESSAGE_BYTES && new TextEncoder().encode(data).byteLength > MAX_MESSAGE_BYTES) : data.byteLength > MAX_MESSAGE_BYTES
+const tooBig = (data: string | ArrayBuffer, max: number) =>
+  typeof data === 'string' ? data.length > max || (data.length * 3 > max && new TextEncoder().encode(data).byteLength > max) : data.byteLength > max
 
 function peer(ws: WorkersSocket): Peer {
   return {
@@ -72,26 +68,19 @@ export const connectWorkers: Connect = async (url, headers) => {
   return backend
 }
 
-export interface WorkerSocketDeps {
-  limits: Limits
-  log(entry: Record<string, unknown>): void
-  avatarLimits?: Partial<AvatarLimits>
-  connect?: Connect
-}
-
 /**
- * Answers `WS /api/v1/avatar/:model` on Workers, or returns null for any other request. A session
- * counts against the client's minute and holds one of its stream slots until it closes.
+ * Answers an upgrade to one of the table's routes, or returns null for any other request. A
+ * session counts against the client's minute and holds one of its stream slots until it closes.
  */
-export function avatarSockets(config: RelayConfig, deps: WorkerSocketDeps) {
-  const check = avatarUpgrade(config)
+export function workerSockets(routes: SocketTable, limits: Limits) {
   return async (request: Request, clientKey: string, keepAlive: (work: Promise<unknown>) => void): Promise<Response | null> => {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return null
-    const outcome = check(request.url, request.headers)
-    if (outcome === null) return null
-    if (outcome instanceof ApiError) return refusal(outcome)
-    const admitted = await admit(deps.limits, clientKey, true)
-    if (admitted instanceof ApiError) return refusal(admitted)
+    const match = routes(request.url, request.headers)
+    if (match === null) return null
+    if (match instanceof ApiError) return plainErrorResponse(match)
+    const { route } = match
+    const admitted = await admit(limits, clientKey, true)
+    if (admitted instanceof ApiError) return plainErrorResponse(admitted)
 
     const pair = new WebSocketPair()
     const [browser, relay] = [pair[0], pair[1]]
@@ -105,21 +94,17 @@ export function avatarSockets(config: RelayConfig, deps: WorkerSocketDeps) {
       keepAlive(admitted.release())
     }
     const toBrowser = peer(relay)
-    const session = new AvatarSession(
-      outcome,
-      { connect: deps.connect ?? connectWorkers, omnirtKey: config.avatar.omnirt?.apiKey, limits: deps.avatarLimits, log: deps.log },
-      { ...toBrowser, close: (code, reason) => (releaseSlot(), toBrowser.close(code, reason)) },
-    )
+    const session = match.open({ ...toBrowser, close: (code, reason) => (releaseSlot(), toBrowser.close(code, reason)) })
     const end = () => {
-      session.onClientClose()
+      session.closed()
       releaseSlot()
     }
     relay.addEventListener('message', (e) => {
-      if (tooBig(e.data)) {
+      if (tooBig(e.data, route.maxMessageBytes)) {
         relay.close(1009, 'message too big')
         return end()
       }
-      session.onClientMessage(bytesOf(e.data))
+      session.message(bytesOf(e.data))
     })
     relay.addEventListener('close', (e) => {
       end()
@@ -139,11 +124,7 @@ export function avatarSockets(config: RelayConfig, deps: WorkerSocketDeps) {
       }
     })
     const offered = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim())
-    const headers = offered.includes(AVATAR_PROTOCOL) ? { 'sec-websocket-protocol': AVATAR_PROTOCOL } : undefined
+    const headers = offered.includes(route.protocol) ? { 'sec-websocket-protocol': route.protocol } : undefined
     return new Response(null, { status: 101, webSocket: browser, headers } as ResponseInit)
   }
-}
-
-function refusal(err: ApiError): Response {
-  return Response.json(errorBody(err.code, err.message, err.type), { status: err.status, headers: err.headers })
 }

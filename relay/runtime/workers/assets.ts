@@ -5,7 +5,7 @@
  * `x.wasm` that finds only `x.wasm.gz` gets those bytes as they are, with Content-Encoding: gzip
  * — the browser unpacks them.
  */
-import type { AssetSource } from './spa.ts'
+import type { AssetSource } from '../../http/spa.ts'
 
 const TYPES: Record<string, string> = { wasm: 'application/wasm', onnx: 'application/octet-stream', mjs: 'text/javascript; charset=utf-8', js: 'text/javascript; charset=utf-8' }
 

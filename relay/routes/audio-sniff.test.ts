@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { encodeWav } from '../web/lib/audio/wav.ts'
+import { encodeWav } from '../../web/lib/audio/wav.ts'
 import { sniffAudio, wavSeconds } from './audio-sniff.ts'
 
 describe('audio sniffing', () => {

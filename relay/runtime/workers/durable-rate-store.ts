@@ -7,7 +7,7 @@
  * runtime. Stream slots are named leases: a release frees the slot it took, and a slot whose
  * holder vanished (an isolate evicted mid-stream never says release) frees itself after `leaseMs`.
  */
-import type { RateStore } from './rate-limit.ts'
+import type { RateStore } from '../../limits/rate-limit.ts'
 
 /** The parts of a Durable Object namespace binding the store uses. */
 export interface DurableNamespace {

@@ -1,4 +1,4 @@
-import { ApiError } from './errors.ts'
+import { ApiError } from '../errors.ts'
 
 /**
  * Reads a request body of at most `maxBytes`. A declared length over the limit is refused before

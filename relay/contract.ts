@@ -1,0 +1,80 @@
+/**
+ * The relay's contract with its clients, as types only (DESIGN §4, ../shared/OMNIRT.md): what
+ * GET /api/config and GET /api/v1/avatar/models answer, the error shape, and the messages of
+ * WS /api/v1/avatar/:model. The relay builds these; the web app imports them with `import type`,
+ * so nothing here may hold runtime code or import anything.
+ */
+
+/** OpenAI's error `type` values, so OpenAI clients classify relay errors the way they expect. */
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'server_error'
+
+/** Every error answer (and a stream's `event: error` frame): OpenAI's shape. */
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; code: string; param: null }
+}
+
+/** GET /api/config: what the browser may know about this relay — capabilities only, never keys or upstream URLs. */
+export interface PublicConfig {
+  version: string
+  auth: { required: boolean }
+  llm: { available: boolean; models: readonly string[]; default: string | null }
+  tts: { available: boolean; provider: string | null; voices: readonly string[] }
+  asr: { available: boolean }
+  /** Remote avatar models configured on this relay; whether each is up: GET /api/v1/avatar/models. */
+  avatar: { models: readonly { id: string; backend: AvatarBackend }[] }
+  realtime: { available: boolean }
+}
+
+/** How the relay reaches a remote avatar model. */
+export type AvatarBackend = 'mock' | 'omnirt' | 'direct_ws'
+
+/** Whether one configured avatar model can be used now, and why (not). */
+export interface AvatarStatus {
+  id: string
+  backend: AvatarBackend
+  connected: boolean
+  reason: string
+}
+
+/** GET /api/v1/avatar/models. */
+export interface AvatarModels {
+  /** The ids of the models that are connected. */
+  models: string[]
+  statuses: AvatarStatus[]
+}
+
+/**
+ * WS /api/v1/avatar/:model, subprotocol `parley`. Besides these JSON text messages, the browser
+ * sends audio as binary `AUDI` + exactly `chunk_samples` 16-bit PCM samples, and the relay answers
+ * each with binary `VIDX` + a frame count + length-prefixed JPEG frames.
+ */
+export interface AvatarSessionInfo {
+  session_id: string
+  trace_id?: string
+  audio: { format: 'pcm_s16le'; sample_rate: number; channels: number; chunk_samples: number }
+  video: { encoding: 'jpeg-seq'; wire_magic: 'VIDX'; fps: number; width: number; height: number }
+}
+
+/** Browser → relay. */
+export type AvatarClientMessage =
+  | { type: 'session.create'; inputs: { image_b64: string; prompt?: string }; config: { seed?: number } }
+  | { type: 'session.cancel' }
+  | { type: 'session.close' }
+  | { type: 'ping' }
+
+/** Relay → browser. */
+export type AvatarServerMessage =
+  | ({ type: 'session.created' } & AvatarSessionInfo)
+  | { type: 'session.cancelled'; session_id: string }
+  | { type: 'session.closed'; session_id: string | null }
+  | { type: 'metrics'; chunk_index: number; infer_ms: number; encode_ms: number }
+  /** The browser fell behind: a reply's frames were dropped, not sent. */
+  | { type: 'video.dropped'; frames: number }
+  | { type: 'pong' }
+  | { type: 'error'; code: string; message: string }

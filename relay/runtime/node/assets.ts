@@ -1,0 +1,71 @@
+/**
+ * The built SPA and the self-hosted models from folders on disk, as the relay's asset source.
+ */
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { extname, join, normalize, resolve, sep } from 'node:path'
+import { Readable } from 'node:stream'
+import type { AssetSource } from '../../http/spa.ts'
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.bin': 'application/octet-stream',
+  '.wav': 'audio/wav',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+}
+
+/** Routes /models/… to the models folder and everything else to the built app. */
+export function withModels(app: AssetSource, models: AssetSource): AssetSource {
+  return {
+    fetch(request) {
+      const url = new URL(request.url)
+      if (!url.pathname.startsWith('/models/')) return app.fetch(request)
+      url.pathname = url.pathname.slice('/models'.length)
+      return models.fetch(new Request(url, request))
+    },
+  }
+}
+
+/** Files under `root`; content-hashed files under /assets/ are cached for good, the rest revalidated. */
+export function folderAssets(root: string): AssetSource {
+  const base = resolve(root)
+  return {
+    async fetch(request) {
+      let path: string
+      try {
+        path = decodeURIComponent(new URL(request.url).pathname)
+      } catch {
+        return new Response('Bad path', { status: 400 })
+      }
+      if (path.endsWith('/')) path += 'index.html'
+      const file = normalize(join(base, path))
+      if (!file.startsWith(base + sep) || path.includes('\0')) return new Response('Not found', { status: 404 })
+      const info = await stat(file).catch(() => undefined)
+      if (!info?.isFile()) return new Response('Not found', { status: 404 })
+      // Revalidation by ETag: a cached model or wasm file costs a 304, not a second download.
+      const etag = `"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}"`
+      const headers = {
+        'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'content-length': String(info.size),
+        'cache-control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        etag,
+        'x-content-type-options': 'nosniff',
+      }
+      if (request.headers.get('if-none-match') === etag) return new Response(null, { status: 304, headers: { etag, 'cache-control': headers['cache-control'] } })
+      if (request.method === 'HEAD') return new Response(null, { headers })
+      return new Response(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, { headers })
+    },
+  }
+}

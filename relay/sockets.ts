@@ -1,0 +1,79 @@
+/**
+ * WebSockets as the relay's socket routes see them, runtime-free: each runtime wraps its own
+ * sockets in these (runtime/node/sockets.ts, runtime/workers/sockets.ts) and serves the routes
+ * of one table (app.ts: `createSocketRoutes`).
+ */
+import type { RelayConfig } from './config.ts'
+import { ApiError } from './errors.ts'
+import { tokenFromHeaders, tokenProblem } from './http/access.ts'
+import { originCheck } from './http/origin-guard.ts'
+
+/** A WebSocket as the relay sees it, whatever the runtime. */
+export interface Peer {
+  send(data: string | Uint8Array): void
+  close(code?: number, reason?: string): void
+  readonly bufferedAmount: number
+}
+
+export interface BackendPeer extends Peer {
+  onMessage(handler: (data: string | Uint8Array) => void): void
+  onClose(handler: (code: number, reason: string) => void): void
+}
+
+/** Opens a WebSocket to a backend with the given headers (browsers cannot set them; the relay does). */
+export type Connect = (url: string, headers: Record<string, string>) => Promise<BackendPeer>
+
+/** What a route does with a browser's socket once it is accepted. */
+export interface SocketSession {
+  /** A message from the browser. */
+  message(data: string | Uint8Array): void
+  /** The browser's socket closed or failed. */
+  closed(): void
+}
+
+/** One WebSocket route: the paths it answers, and the session it opens on an accepted socket. */
+export interface SocketRoute {
+  /** The subprotocol it speaks, selected when the browser offers it. */
+  readonly protocol: string
+  /** The largest message a browser may send. */
+  readonly maxMessageBytes: number
+  /**
+   * null when the path is not this route's; otherwise what to open, asked only once the origin
+   * and the access token have passed (so a refused client learns nothing about the route).
+   */
+  match(path: string): (() => ApiError | ((client: Peer) => SocketSession)) | null
+}
+
+/** An upgrade that may go ahead: its route, and how to start its session. */
+export interface SocketMatch {
+  route: SocketRoute
+  open(client: Peer): SocketSession
+}
+
+/** Answers an upgrade request: the match, a refusal, or null when no socket lives at its path. */
+export type SocketTable = (url: string, headers: Headers) => SocketMatch | ApiError | null
+
+/**
+ * The relay's socket routes behind one check, under the same origin and access rules as every
+ * other /api/v1 route. Each runtime asks it, then accepts the socket its own way.
+ */
+export function socketTable(config: RelayConfig, routes: readonly SocketRoute[]): SocketTable {
+  const origin = originCheck({ allowedOrigins: config.allowedOrigins, listenHost: config.host })
+  return (url, headers) => {
+    let path: string
+    try {
+      path = new URL(url, 'http://relay').pathname
+    } catch {
+      return new ApiError(400, 'bad_request', 'That request path is not a URL path.')
+    }
+    for (const route of routes) {
+      const found = route.match(path)
+      if (!found) continue
+      const refused = origin(headers) ?? tokenProblem(config.accessToken, tokenFromHeaders(headers))
+      if (refused) return refused
+      const open = found()
+      return open instanceof ApiError ? open : { route, open }
+    }
+    return null
+  }
+}
