@@ -68,7 +68,7 @@ describe('resolvePlacements', () => {
   })
 
   it('a remote avatar that is up is the face; one that is down falls back and says why', () => {
-    const remoteAvatars = [{ id: 'quicktalk', backend: 'omnirt', connected: true, reason: 'proxy' }]
+    const remoteAvatars = [{ id: 'quicktalk', backend: 'omnirt' as const, connected: true, reason: 'proxy' }]
     expect(resolvePlacements({ ...facts({ remoteAvatar: 'quicktalk' }), remoteAvatars }).avatar).toMatchObject({ placement: 'omnirt', label: 'remote quicktalk' })
     const down = resolvePlacements({ ...facts({ remoteAvatar: 'quicktalk' }), remoteAvatars: [{ ...remoteAvatars[0]!, connected: false, reason: 'runtime_not_enabled' }] }).avatar
     expect(down.placement).toBe('local-canvas2d')

@@ -142,7 +142,7 @@ function voicePlacement(facts: SessionFacts): StagePlacement {
 function facePlacement({ settings, remoteAvatars, face }: SessionFacts): StagePlacement {
   const remote = settings.remoteAvatar ? remoteAvatars.find((m) => m.id === settings.remoteAvatar) : undefined
   if (remote?.connected) {
-    const backend = remote.backend === 'omnirt' || remote.backend === 'direct_ws' || remote.backend === 'mock' ? remote.backend : 'omnirt'
+    const backend = remote.backend
     return { placement: backend, label: `remote ${remote.id}`, reason: `your choice, through the relay (${remote.reason})` }
   }
   const fallback = settings.remoteAvatar ? ` (remote ${settings.remoteAvatar} unavailable${remote ? `: ${remote.reason}` : ''})` : ''
