@@ -28,7 +28,7 @@ export function createEspeakSynthesizer(options: { voice?: string; wordsPerMinut
         signal?.throwIfAborted()
         const rpc = await worker.load()
         signal?.throwIfAborted()
-        const res = (await rpc.request({ type: 'synthesize', text, voice: options.voice ?? 'en-us', wordsPerMinute: options.wordsPerMinute ?? 165 })) as Extract<EspeakEvent, { type: 'result' }>
+        const res = await rpc.request({ type: 'synthesize', text, voice: options.voice ?? 'en-us', wordsPerMinute: options.wordsPerMinute ?? 165 })
         return { samples: res.samples, sampleRate: res.sampleRate, phonemes: res.phonemes }
       }),
     dispose: () => worker.dispose(),
