@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react'
 import manifest from '../../models/manifest.json'
-import { espeakAvailable } from '../engines/tts/espeak-synthesizer.ts'
+import { espeakAvailable } from '../engines/tts/espeak/synthesizer.ts'
 import { AvatarStage } from '../features/avatar/AvatarStage.tsx'
 import { ConversationPanel } from '../features/conversation/ConversationPanel.tsx'
 import { downloadJson } from '../features/metrics/download-json.ts'

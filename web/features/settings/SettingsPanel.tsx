@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react'
-import { KOKORO_VOICES } from '../../engines/tts/kokoro-protocol.ts'
+import { KOKORO_VOICES } from '../../engines/tts/kokoro/protocol.ts'
 import { DEFAULT_PERSONA, type Settings } from '../../session/settings.ts'
 
 interface Props {

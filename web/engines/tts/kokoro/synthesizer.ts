@@ -1,10 +1,10 @@
-import type { AppError } from '../../lib/errors.ts'
-import { lazyWorker, oneAtATime } from '../../lib/lazy-worker.ts'
-import { WorkerRpc } from '../../lib/worker-rpc.ts'
-import type { LoadProgress } from '../asr/protocol.ts'
-import { startKokoroWorker } from './espeak-worker.ts'
-import type { KokoroDevice, KokoroEvent, KokoroRequest } from './kokoro-protocol.ts'
-import type { SpeechSynthesizer } from './tts.ts'
+import type { AppError } from '../../../lib/errors.ts'
+import { lazyWorker, oneAtATime } from '../../../lib/lazy-worker.ts'
+import { WorkerRpc } from '../../../lib/worker-rpc.ts'
+import type { LoadProgress } from '../../asr/protocol.ts'
+import { startKokoroWorker } from '../voice-workers.ts'
+import type { KokoroDevice, KokoroEvent, KokoroRequest } from './protocol.ts'
+import type { SpeechSynthesizer } from '../tts.ts'
 
 export interface KokoroOptions {
   modelId: string

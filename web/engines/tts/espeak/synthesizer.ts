@@ -1,8 +1,8 @@
-import { lazyWorker, oneAtATime } from '../../lib/lazy-worker.ts'
-import { WorkerRpc } from '../../lib/worker-rpc.ts'
-import type { EspeakEvent, EspeakRequest } from './espeak-protocol.ts'
-import { espeakIncluded, startEspeakWorker } from './espeak-worker.ts'
-import type { SpeechSynthesizer } from './tts.ts'
+import { lazyWorker, oneAtATime } from '../../../lib/lazy-worker.ts'
+import { WorkerRpc } from '../../../lib/worker-rpc.ts'
+import type { EspeakEvent, EspeakRequest } from './protocol.ts'
+import { espeakIncluded, startEspeakWorker } from '../voice-workers.ts'
+import type { SpeechSynthesizer } from '../tts.ts'
 
 /** Whether this build includes the on-device eSpeak NG voice (`PARLEY_ESPEAK=off` leaves it out). */
 export const espeakAvailable = espeakIncluded
