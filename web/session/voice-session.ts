@@ -1,24 +1,23 @@
-import type { Agent } from '../engines/agent/agent.ts'
 import type { Mood } from '../engines/avatar/pose.ts'
 import { espeakAvailable } from '../engines/tts/espeak/synthesizer.ts'
 import { Emitter } from '../lib/emitter.ts'
-import { AppError, isAbort } from '../lib/errors.ts'
 import { relaySocketUrl } from '../lib/relay-url.ts'
 import { Conversation, newId } from './conversation.ts'
-import { historyOf, type ConversationState, type Message } from './conversation-state.ts'
+import type { ConversationState, Message } from './conversation-state.ts'
 import { Face, type FaceState } from './face.ts'
 import { Facts } from './facts.ts'
 import { remoteAvatar, resolvePlacements, type Placements } from './placement.ts'
 import { buildSessionExport, shownError, type SessionExport, type ShownError } from './session-log.ts'
 import type { Settings } from './settings.ts'
-import { Speaker, type Synthesizer } from './speaker.ts'
-import { addProgress, agentBuilder, recognizerBuilder, synthesizerBuilder, type FileProgress, type StageBuilder, type StageContext } from './stages.ts'
+import { Speaker } from './speaker.ts'
+import { StageSet, type StageLoads } from './stage-set.ts'
 import type { InterruptCause, StageName, StreamMap } from './streams.ts'
 import { recordTurns } from './turn-recorder.ts'
 import { TurnStore } from './turn-store.ts'
 import { TurnLog, type TurnRecord } from './turn-log.ts'
 import { initialTurn, nextTurn, type TurnEvent, type TurnPhase, type TurnState } from './turn-taking.ts'
 import { VoiceInput, type VoiceState } from './voice-input.ts'
+import { writeAnswer } from './write-answer.ts'
 
 export type StageMood = 'ready' | 'listening' | 'hearing' | 'thinking' | 'answering'
 
@@ -41,9 +40,9 @@ export interface SessionSnapshot {
   placements: Placements
   relay: Facts['relay']
   /** Model download progress per file, while a stage loads. */
-  progress: { asr: FileProgress[]; tts: FileProgress[] }
-  /** Where a model really runs once loaded (WebGPU can fall back to WASM). */
-  loaded: { asr?: 'webgpu' | 'wasm' | 'fallback'; tts?: 'webgpu' | 'wasm' | 'fallback' }
+  progress: StageLoads['progress']
+  /** Where a model really runs once loaded (WebGPU can fall back to WASM; 'fallback': a stand-in took over). */
+  loaded: StageLoads['loaded']
   /** Problems to show the user, until dismissed. */
   errors: SessionError[]
   turns: readonly TurnRecord[]
@@ -75,11 +74,7 @@ export class VoiceSession {
   private readonly facts: Facts
   private turnState: TurnState = initialTurn
   private turn: Turn | null = null
-  private agent: Agent | null = null
-  private readonly built = new Map<StageName, { key: string; stage: object | null }>()
-  private progress: SessionSnapshot['progress'] = { asr: [], tts: [] }
-  private progressFiles: Record<'asr' | 'tts', Record<string, FileProgress>> = { asr: {}, tts: {} }
-  private loaded: SessionSnapshot['loaded'] = {}
+  private readonly stages: StageSet
   private errors: SessionError[] = []
   private readonly shown: ShownError[] = []
   private errorId = 0
@@ -91,6 +86,7 @@ export class VoiceSession {
 
   constructor(private settings: Settings) {
     const changed = () => this.changed()
+    this.stages = new StageSet(changed, (stage, err) => this.fail(stage, err))
     this.conversation = new Conversation(changed)
     this.voice = new VoiceInput(this.bus, voiceOptions(settings), changed, (err) => this.fail('asr', err))
     this.speaker = new Speaker(this.bus, (err) => this.fail('tts', err))
@@ -216,7 +212,7 @@ export class VoiceSession {
     this.speaker.dispose()
     this.face.dispose()
     this.facts.dispose()
-    for (const { stage } of this.built.values()) (stage as { dispose?(): void } | null)?.dispose?.()
+    this.stages.dispose()
     this.bus.clear()
   }
 
@@ -243,7 +239,9 @@ export class VoiceSession {
     this.turn = turn
     const { signal } = turn.abort
     this.bus.emit('turn.started', { turnId: turn.turnId, userId, assistantId, text, source, at: performance.now(), signal })
-    void this.answer(turn, history)
+    void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal }, history, this.settings.persona, this.conversation, this.bus).then(
+      ({ error }) => error !== undefined && this.shown.push(shownError('agent', error)),
+    )
   }
 
   /**
@@ -262,33 +260,6 @@ export class VoiceSession {
     this.bus.emit('turn.interrupted', { turnId: turn.turnId, cause, heard, kept })
   }
 
-  /** The agent stage: streams the answer as `avatar.text`, honouring the turn's abort. */
-  private async answer(turn: Turn, history: readonly Message[]) {
-    const { signal } = turn.abort
-    const { turnId, assistantId } = turn
-    signal.addEventListener('abort', () => this.bus.emit('stage.stopped', { stage: 'agent', turnId, at: performance.now() }), { once: true })
-    try {
-      const agent = this.agent
-      if (!agent) throw new AppError('not_ready', 'Parley is still finding out who answers. Try again in a moment.')
-      for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: this.settings.persona, signal })) {
-        if (signal.aborted) break
-        this.conversation.dispatch({ type: 'delta', id: assistantId, text: delta })
-        this.bus.emit('avatar.text', { turnId, delta })
-      }
-      signal.throwIfAborted()
-      this.conversation.dispatch({ type: 'finished', id: assistantId })
-      this.bus.emit('turn.written', { turnId, ok: true })
-    } catch (error) {
-      if (signal.aborted || isAbort(error)) this.conversation.dispatch({ type: 'stopped', id: assistantId })
-      else {
-        const userId = this.log.turns.findLast((t) => t.turnId === turnId)?.userId ?? ''
-        this.conversation.dispatch({ type: 'failed', userId, assistantId, error })
-        this.shown.push(shownError('agent', error))
-      }
-      this.bus.emit('turn.written', { turnId, ok: false })
-    }
-  }
-
   // ——— stages ———
 
   /** Decides every stage's placement again and rebuilds the stages whose inputs changed. */
@@ -297,51 +268,11 @@ export class VoiceSession {
     if (!this.facts) return
     const facts = this.facts.snapshot(espeakAvailable, this.face.state)
     this.placements = resolvePlacements(facts)
-    this.agent = this.stage('agent', agentBuilder, facts)
-    this.voice.recognizer = this.stage('asr', recognizerBuilder, facts)
-    this.speaker.synth = this.stage('tts', synthesizerBuilder, facts) as Synthesizer | null
+    this.stages.update(this.placements, facts)
+    this.voice.recognizer = this.stages.recognizer
+    this.speaker.synth = this.stages.synth
     this.face.configure(this.faceTarget())
     this.changed()
-  }
-
-  private stage<T extends object>(name: 'agent' | 'asr' | 'tts', builder: StageBuilder<T>, facts: ReturnType<Facts['snapshot']>): T | null {
-    const placement = this.placements[name]
-    const key = builder.key({ placement, facts })
-    const current = this.built.get(name)
-    if (current?.key === key) return current.stage as T | null
-    ;(current?.stage as { dispose?(): void } | null | undefined)?.dispose?.()
-    if (name !== 'agent') {
-      this.progressFiles[name] = {}
-      this.progress = { ...this.progress, [name]: [] }
-      this.loaded = { ...this.loaded, [name]: undefined }
-    }
-    const ctx: StageContext = {
-      placement,
-      facts,
-      onProgress: (info) => {
-        if (name === 'agent' || this.built.get(name)?.key !== key) return
-        this.progressFiles[name] = addProgress(this.progressFiles[name], info)
-        this.progress = { ...this.progress, [name]: Object.values(this.progressFiles[name]) }
-        this.changed()
-      },
-      onReady: (info) => {
-        if (name === 'agent' || this.built.get(name)?.key !== key) return
-        this.loaded = { ...this.loaded, [name]: info.device }
-        this.changed()
-      },
-      onCrash: (err) => this.fail(name, err),
-      onFallback: (err) => {
-        if (name === 'agent' || this.built.get(name)?.key !== key) return
-        // The model's progress bars stop meaning anything: the stand-in needs no download.
-        this.progressFiles[name] = {}
-        this.progress = { ...this.progress, [name]: [] }
-        this.loaded = { ...this.loaded, [name]: 'fallback' }
-        this.fail(name, err)
-      },
-    }
-    const stage = builder.build(ctx)
-    this.built.set(name, { key, stage })
-    return stage
   }
 
   private faceTarget() {
@@ -398,8 +329,8 @@ export class VoiceSession {
       face: this.face.state,
       placements: this.placements,
       relay: this.facts.relay,
-      progress: this.progress,
-      loaded: this.loaded,
+      progress: this.stages.loads.progress,
+      loaded: this.stages.loads.loaded,
       errors: this.errors,
       turns: [...this.log.turns],
       avatars: this.facts.avatars,

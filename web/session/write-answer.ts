@@ -1,0 +1,40 @@
+import type { Agent } from '../engines/agent/agent.ts'
+import type { Emitter } from '../lib/emitter.ts'
+import { AppError, isAbort } from '../lib/errors.ts'
+import type { Conversation } from './conversation.ts'
+import { historyOf, type Message } from './conversation-state.ts'
+import type { StreamMap } from './streams.ts'
+
+export interface AnswerTurn {
+  turnId: string
+  userId: string
+  assistantId: string
+  signal: AbortSignal
+}
+
+/**
+ * The agent stage of one turn: streams the answer into the transcript and as `avatar.text`, then
+ * `turn.written`. Honours the turn's abort (the request is cancelled all the way upstream) and
+ * says so with `stage.stopped`; a failure keeps the question, marked, for a retry.
+ */
+export async function writeAnswer(agent: Agent | null, turn: AnswerTurn, history: readonly Message[], persona: string, conversation: Conversation, bus: Emitter<StreamMap>): Promise<{ error?: unknown }> {
+  const { turnId, userId, assistantId, signal } = turn
+  signal.addEventListener('abort', () => bus.emit('stage.stopped', { stage: 'agent', turnId, at: performance.now() }), { once: true })
+  try {
+    if (!agent) throw new AppError('not_ready', 'Parley is still finding out who answers. Try again in a moment.')
+    for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: persona, signal })) {
+      if (signal.aborted) break
+      conversation.dispatch({ type: 'delta', id: assistantId, text: delta })
+      bus.emit('avatar.text', { turnId, delta })
+    }
+    signal.throwIfAborted()
+    conversation.dispatch({ type: 'finished', id: assistantId })
+    bus.emit('turn.written', { turnId, ok: true })
+    return {}
+  } catch (error) {
+    const stopped = signal.aborted || isAbort(error)
+    conversation.dispatch(stopped ? { type: 'stopped', id: assistantId } : { type: 'failed', userId, assistantId, error })
+    bus.emit('turn.written', { turnId, ok: false })
+    return stopped ? {} : { error }
+  }
+}
