@@ -52,9 +52,10 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
   const limitRequest = rateLimit(limits)
   const limitStream = rateLimit(limits, true)
   const api = new Hono()
+    // CORS on the whole API, /api/config included: a page on a static host reads it first.
+    .use('*', cors(config.allowedOrigins))
     .route('/', metaRoutes(config, RELAY_VERSION))
     .use('/v1/*', guardOrigin({ allowedOrigins: config.allowedOrigins, listenHost: config.host }))
-    .use('/v1/*', cors(config.allowedOrigins))
     .use('/v1/*', requireAccessToken(config.accessToken))
     // Streams (chat, speech) also hold a slot while they run; everything counts against the minute.
     .use('/v1/*', (c, next) => (c.req.method === 'POST' && STREAMING.test(c.req.path) ? limitStream : limitRequest)(c, next))

@@ -175,6 +175,16 @@ describe('other websites cannot use the relay through a visitor’s browser', ()
       expect(denied.headers.get('access-control-allow-origin')).toBeNull()
       // The API's answers carry nosniff; the page's also a strict CSP.
       expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+      // A page on a static host asks /api/config first: it gets CORS too (and never a key).
+      for (const path of ['/api/config', '/api/health']) {
+        const meta = await listed.api(path, { headers: { origin: 'https://app.example.com' } })
+        expect(meta.status).toBe(200)
+        expect(meta.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+        await meta.text()
+        const other = await listed.api(path, { headers: { origin: 'https://evil.example' } })
+        expect(other.headers.get('access-control-allow-origin')).toBeNull()
+        await other.text()
+      }
     } finally {
       await listed.close()
     }
