@@ -34,7 +34,7 @@ async function watchVoice(page: Page) {
 test('with no voice on the relay, eSpeak NG speaks the answer on the device', async ({ page }) => {
   const speechRequests: string[] = []
   page.on('request', (r) => r.url().includes('/audio/speech') && speechRequests.push(r.url()))
-  await page.goto(offlineUrl())
+  await page.goto(`${offlineUrl()}/?debug`) // ?debug: the timings are shown
   await expect(page.locator('.stage__placement')).toContainText('voice: eSpeak NG · on device')
   await watchVoice(page)
   await page.getByTestId('composer').fill('hello')

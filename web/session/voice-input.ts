@@ -43,6 +43,8 @@ export class VoiceInput {
   private listening = new AbortController()
   private crashes: number[] = []
   recognizer: (SpeechRecognizer & { load?(): Promise<void> }) | null = null
+  /** An on-device model will load ONNX Runtime's WebGPU build anyway: the VAD runs on it too (one runtime, fetched once). */
+  sharedRuntime = false
 
   constructor(
     private readonly bus: Emitter<StreamMap>,
@@ -168,7 +170,7 @@ export class VoiceInput {
 
   /** Starts a VAD worker with the current settings and wires its events. */
   private async launchVad(): Promise<VadClient> {
-    const vad = await startVad({ redemptionMs: this.options.endOfSpeechMs }, !this.options.pushToTalk)
+    const vad = await startVad({ redemptionMs: this.options.endOfSpeechMs }, !this.options.pushToTalk, this.sharedRuntime ? 'shared' : 'wasm')
     vad.on('speech-start', () => {
       this.set({ status: 'hearing' })
       this.bus.emit('speech.started', { at: performance.now() })

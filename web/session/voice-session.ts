@@ -270,6 +270,8 @@ export class VoiceSession {
     this.placements = resolvePlacements(facts)
     this.stages.update(this.placements, facts)
     this.voice.recognizer = this.stages.recognizer
+    const onDevice = (p: string | null) => p === 'local-webgpu' || p === 'local-wasm'
+    this.voice.sharedRuntime = onDevice(this.placements.asr.placement) || this.placements.tts.engine === 'kokoro'
     this.speaker.synth = this.stages.synth
     this.face.configure(this.faceTarget())
     this.changed()

@@ -5,29 +5,40 @@
  * WebAssembly is found through the runtime's own `new URL(…, import.meta.url)`, which Vite turns
  * into a served asset.
  *
- * The plain WASM build (14 MB), not the WebGPU one transformers.js loads (27 MB, asyncify): on
- * that one Silero took ~1.6× the time a frame in Chromium (the bench page's VAD loop) and ~8× in
- * Node, and a user whose recognition runs on the relay would download 12 MB more (npm run bench --
- * download). Sharing it would save 14 MB only for users who also load an on-device model.
+ * Two builds of the one runtime: the plain WASM one (14 MB) and the WebGPU one transformers.js
+ * loads (27 MB, asyncify). The VAD runs on whichever the user downloads anyway: the WebGPU build
+ * when an on-device model (recognition, Kokoro) will load it too — one runtime, fetched once — and
+ * the plain one otherwise, so a user whose recognition runs on the relay is spared 12 MB (measured
+ * by `npm run bench -- download`; Silero takes ~1.6× a frame on the WebGPU build, ~1.9 ms of a
+ * 32 ms frame).
  */
-import * as ort from 'onnxruntime-web/wasm'
+import type * as OrtModule from 'onnxruntime-web/wasm'
 
-export { ort }
-export type OrtSession = ort.InferenceSession
-export type OrtTensor = ort.Tensor
+export type Ort = typeof OrtModule
+export type OrtSession = OrtModule.InferenceSession
+export type OrtTensor = OrtModule.Tensor
+export type OrtBuild = 'wasm' | 'shared'
 
-let configured = false
-let queue: Promise<unknown> = Promise.resolve()
+const builds = new Map<OrtBuild, Promise<Ort>>()
 
-function configure() {
-  if (configured) return
-  configured = true
-  ort.env.wasm.numThreads = 1
+/** The runtime, in the build asked for (each loaded once, on first use). */
+export function loadOrt(build: OrtBuild = 'wasm'): Promise<Ort> {
+  let loading = builds.get(build)
+  if (!loading) {
+    loading = (build === 'shared' ? (import('onnxruntime-web/webgpu') as Promise<Ort>) : import('onnxruntime-web/wasm')).then((ort) => {
+      ort.env.wasm.numThreads = 1
+      return ort
+    })
+    builds.set(build, loading)
+  }
+  return loading
 }
 
-/** Creates a WASM session from model bytes. */
-export function createWasmSession(model: Uint8Array): Promise<OrtSession> {
-  configure()
+let queue: Promise<unknown> = Promise.resolve()
+
+/** Creates a WASM session from model bytes, on the given build of the runtime. */
+export async function createWasmSession(model: Uint8Array, build: OrtBuild = 'wasm'): Promise<{ ort: Ort; session: OrtSession }> {
+  const ort = await loadOrt(build)
   const next = queue.then(() =>
     ort.InferenceSession.create(model, {
       executionProviders: ['wasm'],
@@ -37,5 +48,5 @@ export function createWasmSession(model: Uint8Array): Promise<OrtSession> {
     }),
   )
   queue = next.catch(() => {})
-  return next
+  return { ort, session: await next }
 }

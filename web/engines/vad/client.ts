@@ -5,11 +5,11 @@ import type { SegmenterOptions } from './speech-segmenter.ts'
 export type VadClient = Awaited<ReturnType<typeof startVad>>
 
 /** Starts the VAD worker and loads Silero into it (resolves once it is warmed up). */
-export async function startVad(options: Partial<SegmenterOptions> = {}, autoDetect = true) {
+export async function startVad(options: Partial<SegmenterOptions> = {}, autoDetect = true, runtime: 'wasm' | 'shared' = 'wasm') {
   const worker = new Worker(new URL('./vad.worker.ts', import.meta.url), { type: 'module', name: 'parley-vad' })
   const rpc = new WorkerRpc<VadRequest, VadEvent>(worker, 'speech detector')
   try {
-    await rpc.request({ type: 'load', modelUrl: SILERO_MODEL_PATH, options, autoDetect })
+    await rpc.request({ type: 'load', modelUrl: SILERO_MODEL_PATH, options, autoDetect, runtime })
   } catch (err) {
     rpc.terminate()
     throw err

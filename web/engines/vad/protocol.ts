@@ -7,7 +7,8 @@ export const SILERO_MODEL_PATH = '/vendor/silero-vad/silero_vad_v5.onnx'
 /** Main thread → VAD worker. */
 export type VadRequest =
   /** `autoDetect: false` is push-to-talk mode: speech starts and ends only with the key. */
-  | { type: 'load'; id: number; modelUrl: string; options: Partial<SegmenterOptions>; autoDetect: boolean }
+  /** `runtime`: the ONNX Runtime build (runtime/ort.ts): 'shared' when an on-device model loads it anyway. */
+  | { type: 'load'; id: number; modelUrl: string; options: Partial<SegmenterOptions>; autoDetect: boolean; runtime?: 'wasm' | 'shared' }
   /** The capture worklet's end of a MessageChannel: 512-sample frames arrive on it. */
   | { type: 'attach'; id: number; port: MessagePort }
   /** Changes options in place (the stream's time and a segment in progress are kept). */

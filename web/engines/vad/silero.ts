@@ -1,4 +1,4 @@
-import { createWasmSession, ort, type OrtSession, type OrtTensor } from '../runtime/ort.ts'
+import { createWasmSession, type Ort, type OrtBuild, type OrtSession, type OrtTensor } from '../runtime/ort.ts'
 
 /** Silero VAD v5: 512 new samples a frame at 16 kHz, plus the previous frame's last 64 samples. */
 export const SILERO_FRAME = 512
@@ -15,18 +15,22 @@ export class SileroVad {
   private readonly sr: OrtTensor
   private state: OrtTensor
 
-  private constructor(private readonly session: OrtSession) {
+  private constructor(
+    private readonly ort: Ort,
+    private readonly session: OrtSession,
+  ) {
     this.inputTensor = new ort.Tensor('float32', this.input, [1, this.input.length])
     this.sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), [])
     this.state = new ort.Tensor('float32', new Float32Array(STATE_SIZE), [2, 1, 128])
   }
 
-  static async load(model: Uint8Array): Promise<SileroVad> {
-    const session = await createWasmSession(model)
+  /** `build`: which build of ONNX Runtime to run on (runtime/ort.ts says why there are two). */
+  static async load(model: Uint8Array, build: OrtBuild = 'wasm'): Promise<SileroVad> {
+    const { ort, session } = await createWasmSession(model, build)
     for (const name of ['input', 'state', 'sr']) {
       if (!session.inputNames.includes(name)) throw new Error(`Not a Silero VAD v5 model: it has no "${name}" input (inputs: ${session.inputNames.join(', ')})`)
     }
-    return new SileroVad(session)
+    return new SileroVad(ort, session)
   }
 
   /** Probability (0…1) that the frame holds speech. Frames must be fed in order. */
@@ -44,7 +48,7 @@ export class SileroVad {
   reset() {
     this.input.fill(0)
     this.state.dispose()
-    this.state = new ort.Tensor('float32', new Float32Array(STATE_SIZE), [2, 1, 128])
+    this.state = new this.ort.Tensor('float32', new Float32Array(STATE_SIZE), [2, 1, 128])
   }
 
   async release() {

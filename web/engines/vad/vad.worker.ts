@@ -61,7 +61,7 @@ serveRequests<VadRequest>(self, async (req) => {
     case 'load': {
       const res = await fetch(req.modelUrl)
       if (!res.ok) throw Object.assign(new Error(`The speech detection model could not be loaded from ${req.modelUrl} (HTTP ${res.status}).`), { code: 'model_missing' })
-      vad = await SileroVad.load(new Uint8Array(await res.arrayBuffer()))
+      vad = await SileroVad.load(new Uint8Array(await res.arrayBuffer()), req.runtime ?? 'wasm')
       segmenter = new SpeechSegmenter(req.options)
       autoDetect = req.autoDetect
       // Warm-up: the first run compiles kernels; do it before saying ready.
