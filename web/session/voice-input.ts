@@ -70,24 +70,22 @@ export class VoiceInput {
     this.set({ status: 'starting' })
     // The speech model loads while the microphone starts; speech that comes first waits for it.
     this.recognizer?.load?.().catch((err: unknown) => this.generation === gen && this.fail(err))
-    // The microphone opens while the VAD loads, so a denied microphone is said at once. Frames
-    // wait in their MessagePort until the VAD takes it: the first words are not lost.
-    const vadStart = this.launchVad()
-    vadStart.catch(() => {})
+    let vad: VadClient | undefined
     let mic: Microphone | undefined
     try {
+      // The VAD first: the microphone's first words must find it listening.
+      vad = await this.launchVad()
+      if (this.generation !== gen) return vad.stop()
       mic = await openMicrophone({ deviceId: this.options.deviceId ?? undefined, onLevel: (l) => this.level.set(l.rms) })
-      const frames = mic.framePort()
-      const vad = await vadStart
       if (this.generation !== gen) {
         vad.stop()
         return void (await mic.stop())
       }
-      await vad.attach(frames)
+      await vad.attach(mic.framePort())
       this.live = { mic, vad }
       this.set({ status: 'listening', muted: false })
     } catch (err) {
-      void vadStart.then((vad) => vad.stop(), () => {})
+      vad?.stop()
       await mic?.stop().catch(() => {})
       if (this.generation === gen) {
         // This start is over: a model that fails to load for it later is no news to this user.
