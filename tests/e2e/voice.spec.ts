@@ -102,7 +102,8 @@ test.describe('speaking to Parley (fake microphone → capture worklet → Siler
       await expect(page.getByTestId('message-user')).toHaveCount(1)
       const [start, end] = await page.getByTestId('message-user').evaluate((e) => [Number(e.getAttribute('data-speech-start')), Number(e.getAttribute('data-speech-end'))])
       expect(end! - start!).toBeGreaterThan(1200)
-      expect(end! - start!).toBeLessThan(2200)
+      // Held 1.5 s; a busy machine delivers the key events late, hence the margin.
+      expect(end! - start!).toBeLessThan(2600)
     } finally {
       await browser.close()
     }
@@ -114,7 +115,8 @@ test.describe('speaking to Parley (fake microphone → capture worklet → Siler
       const page = await browser.newPage()
       await page.goto(relayUrl())
       await page.getByTestId('mic-toggle').click()
-      await expect(page.getByTestId('error-banner')).toContainText('Microphone access is blocked')
+      // The microphone is asked for once the speech detector has loaded (seconds on a busy machine).
+      await expect(page.getByTestId('error-banner')).toContainText('Microphone access is blocked', { timeout: 20_000 })
       await expect(page.getByTestId('error-banner')).toContainText('keep typing')
       await expect(page.getByTestId('voice')).toHaveAttribute('data-status', 'off')
       await page.getByTestId('composer').fill('Typing instead')

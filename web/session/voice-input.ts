@@ -68,8 +68,6 @@ export class VoiceInput {
     if (this.live) return
     const gen = ++this.generation
     this.set({ status: 'starting' })
-    // The speech model loads while the microphone starts; speech that comes first waits for it.
-    this.recognizer?.load?.().catch((err: unknown) => this.generation === gen && this.fail(err))
     let vad: VadClient | undefined
     let mic: Microphone | undefined
     try {
@@ -84,6 +82,9 @@ export class VoiceInput {
       await vad.attach(mic.framePort())
       this.live = { mic, vad }
       this.set({ status: 'listening', muted: false })
+      // The speech model loads once the microphone is open (a denied one needs no model, and says so
+      // alone); speech that comes first waits for it.
+      this.recognizer?.load?.().catch((err: unknown) => this.generation === gen && this.fail(err))
     } catch (err) {
       vad?.stop()
       await mic?.stop().catch(() => {})
