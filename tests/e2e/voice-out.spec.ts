@@ -84,7 +84,9 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
       expect(t.speechStart!).toBeLessThan(t.speechEnd!)
       expect(t.speechEnd!).toBeLessThanOrEqual(t.asrFinal!)
       expect(t.asrFinal!).toBeLessThanOrEqual(t.llmFirstToken!)
-      expect(t.ttsFirstAudio!).toBeLessThanOrEqual(t.playbackStart!)
+      // playbackStart is the speakers' clock mapped to page time (its output timestamp), ttsFirstAudio a
+      // callback's time: on a loaded machine the two can cross by a few hundred ms.
+      expect(t.ttsFirstAudio!).toBeLessThanOrEqual(t.playbackStart! + 500)
       // The answer started after the question ended.
       expect(t.playbackStart!).toBeGreaterThan(t.speechEnd!)
       expect(t.firstFrame).toBeNull()
@@ -155,10 +157,11 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
       await expect(page.locator('.app')).toHaveAttribute('data-turn', 'listening', { timeout: 20_000 })
       // The "ah!" was heard as the start of speech — the answer paused — and then judged no words.
       const phases = await page.evaluate(() => (window as unknown as { phases: string[] }).phases)
-      const speaking = phases.indexOf('speaking')
-      expect(speaking, phases.join(' → ')).toBeGreaterThan(0)
-      expect(phases.slice(speaking), phases.join(' → ')).toEqual(expect.arrayContaining(['user-speaking']))
-      expect(phases.lastIndexOf('speaking'), phases.join(' → ')).toBeGreaterThan(phases.indexOf('user-speaking', speaking))
+      // (On a slow machine the "ah!" can come before the first word is heard: paused while thinking.)
+      const answering = phases.indexOf('thinking')
+      expect(answering, phases.join(' → ')).toBeGreaterThan(0)
+      expect(phases.slice(answering), phases.join(' → ')).toEqual(expect.arrayContaining(['user-speaking']))
+      expect(phases.lastIndexOf('speaking'), phases.join(' → ')).toBeGreaterThan(phases.indexOf('user-speaking', answering))
       // Not interrupted: one question, the whole answer, and the model was asked only once.
       await expect(page.getByTestId('message-user')).toHaveCount(1)
       await expect(answer).not.toContainText('Interrupted')
