@@ -34,7 +34,7 @@ describe('GET /api/v1/avatar/models', () => {
   let directUrl: string
   let relay: RunningRelay
   beforeAll(async () => {
-    omnirt = await startFakeOmniRt({ apiKey: KEY, models: ['quicktalk'], offline: [{ id: 'wav2lip', reason: 'runtime_not_enabled' }] })
+    omnirt = await startFakeOmniRt({ apiKey: KEY, serving: { quicktalk: 'runtime' } })
     direct = createServer((_, res) => res.end('ok'))
     await new Promise<void>((r) => direct.listen(0, '127.0.0.1', r))
     directUrl = `ws://127.0.0.1:${(direct.address() as AddressInfo).port}/ws`
