@@ -27,7 +27,9 @@ beforeAll(async () => {
       PORT: '0',
       OMNIRT_ENDPOINT: omnirt.url,
       OMNIRT_API_KEY: KEY,
+      AVATAR_MODELS: 'quicktalk,soulx-flashtalk-14b,wav2lip,demo',
       AVATAR_QUICKTALK_BACKEND: 'omnirt',
+      AVATAR_SOULX_FLASHTALK_14B_BACKEND: 'omnirt',
       AVATAR_WAV2LIP_WS_URL: `${direct.url.replace('http', 'ws')}/v1/audio2video/wav2lip`,
       AVATAR_DEMO_BACKEND: 'mock',
     }),
@@ -179,5 +181,23 @@ describe('closing cleanly', () => {
     await s.until(() => direct.sessions.every((x) => x.closed))
     expect(direct.sessions.map((x) => x.messages.at(-1)?.type)).toEqual(['close', 'close'])
     expect(direct.tracebacks()).toEqual([])
+  })
+})
+
+describe('real model ids', () => {
+  it('a model named in AVATAR_MODELS with a "-" is served under its own id, and OmniRT’s listing is read for it', async () => {
+    const s = await avatarSocket(ws('soulx-flashtalk-14b'))
+    s.send(create)
+    // OmniRT's default for it: no lookahead (this fake's chunks are set to 2560).
+    expect(await s.waitFor('session.created')).toMatchObject({ audio: { chunk_samples: 2560 }, lookahead_chunks: 0 })
+    expect(omnirt.sessions[0]!.messages[0]).toMatchObject({ type: 'session.create', model: 'soulx-flashtalk-14b' })
+    s.close()
+    const { statuses } = await (await fetch(`${relay.url}/api/v1/avatar/models`)).json()
+    expect(statuses).toEqual(
+      expect.arrayContaining([
+        { id: 'soulx-flashtalk-14b', backend: 'omnirt', connected: false, reason: 'fallback_runtime' },
+        { id: 'quicktalk', backend: 'omnirt', connected: false, reason: 'runtime_not_enabled' },
+      ]),
+    )
   })
 })
