@@ -12,7 +12,7 @@ export default defineConfig(({ mode }) => ({
   plugins: [react(), vendorAssets()],
   resolve: {
     // eSpeak NG is GPL-3.0: an optional, separate worker asset. PARLEY_ESPEAK=off builds without it.
-    alias: process.env.PARLEY_ESPEAK === 'off' ? [{ find: /^\.\/espeak-worker\.ts$/, replacement: fileURLToPath(new URL('web/engines/tts/espeak-worker.off.ts', import.meta.url)) }] : [],
+    alias: process.env.PARLEY_ESPEAK === 'off' ? [{ find: /^\.\.\/voice-workers\.ts$/, replacement: fileURLToPath(new URL('web/engines/tts/voice-workers.off.ts', import.meta.url)) }] : [],
   },
   worker: { format: 'es' },
   // Their WebAssembly and workers must stay where they are, not be pre-bundled.

@@ -9,19 +9,11 @@ const nodeModules = fileURLToPath(new URL('../node_modules/', import.meta.url))
 /**
  * Files that ship inside npm packages and must be served by the app itself (no CDN), at these
  * URL paths: served from node_modules by the dev server and copied into dist/ by the build.
- * (ONNX Runtime's WebAssembly needs no entry: Vite emits it from the runtime's own import.)
+ * (ONNX Runtime's WebAssembly needs no entry: Vite emits it from the runtime's own import, and
+ * package.json's `overrides` give transformers.js the same onnxruntime-web as the VAD.)
  */
 export const VENDOR_FILES: Record<string, string> = {
   'vendor/silero-vad/silero_vad_v5.onnx': '@ricky0123/vad-web/dist/silero_vad_v5.onnx',
-  // transformers.js brings its own ONNX Runtime build and would fetch its files from a CDN.
-  'vendor/ort-transformers/ort-wasm-simd-threaded.asyncify.mjs': `${transformersOrt()}/dist/ort-wasm-simd-threaded.asyncify.mjs`,
-  'vendor/ort-transformers/ort-wasm-simd-threaded.asyncify.wasm': `${transformersOrt()}/dist/ort-wasm-simd-threaded.asyncify.wasm`,
-}
-
-/** The onnxruntime-web that transformers.js uses: its own nested copy, or the top-level one. */
-function transformersOrt(): string {
-  const nested = '@huggingface/transformers/node_modules/onnxruntime-web'
-  return existsSync(`${nodeModules}${nested}`) ? nested : 'onnxruntime-web'
 }
 
 const TYPES: Record<string, string> = {

@@ -131,7 +131,7 @@ export const answer: Benchmark = {
         try {
           const page = await withMic.newPage()
           await page.goto(url)
-          await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
+          await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay', showTimings: true })))
           await page.reload()
           await page.getByTestId('mic-toggle').click()
           await page.waitForFunction(() => document.querySelectorAll('[data-testid="message-assistant"]:is([data-status="done"], [data-status="stopped"])').length >= 3, null, { timeout: 40_000 }).catch(async (err: unknown) => {

@@ -10,7 +10,7 @@ import { AudioVisemes } from '../../web/engines/avatar/audio-visemes.ts'
 import type { Viseme } from '../../web/engines/avatar/bundle.ts'
 import { JAW } from '../../web/engines/avatar/pose.ts'
 import { spansFromPhonemes, VisemeTrack } from '../../web/engines/avatar/visemes.ts'
-import { estimateTimings } from '../../web/engines/tts/phoneme-estimate.ts'
+import { estimateTimings } from '../../web/engines/tts/espeak/phoneme-estimate.ts'
 import { decodeWav } from '../../web/lib/audio/wav.ts'
 import { root } from './harness.ts'
 

@@ -23,7 +23,7 @@ test.beforeEach(async ({ page }) => {
   await fakeLlm.reset()
   await page.goto(relayUrl())
   // These tests are about the written conversation: answers are not spoken (voice-out.spec.ts).
-  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ speakAnswers: false })))
+  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ speakAnswers: false, showTimings: true })))
   await page.reload()
   await expect(page.getByTestId('agent-badge')).toContainText('LLM · fake-model')
 })

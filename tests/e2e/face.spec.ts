@@ -56,6 +56,8 @@ async function mouthAt(page: Page, avatar: string, ms: number, shape: string) {
 
 for (const prefer of ['webgpu', 'canvas2d'] as const) {
   test(`${prefer}: the mouth follows a known viseme track — open on "a" and "o", closed on "m", shaped like the bundle's own mouths`, async ({ page }) => {
+    // SwiftShader renders every WebGPU snapshot in software: slow on a busy machine, not wrong.
+    if (prefer === 'webgpu') test.setTimeout(120_000)
     await openLab(page)
     for (const avatar of AVATARS) {
       const status = await start(page, avatar, prefer)

@@ -77,7 +77,7 @@ test('when the server dies mid-answer, the local face takes over and the page sa
 
 test('in the app: a remote avatar chosen in Settings draws the answer, and the session log has its first frame', async ({ page }) => {
   await page.goto(relay.url)
-  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ remoteAvatar: 'quicktalk' })))
+  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ remoteAvatar: 'quicktalk', showTimings: true })))
   await page.reload()
   await expect(page.locator('.stage__placement')).toContainText('face: remote quicktalk, through the relay')
   await page.getByRole('button', { name: 'Settings' }).click()

@@ -10,7 +10,7 @@ test.afterAll(() => voice.close())
 async function withRelayAsr(browser: Browser): Promise<Page> {
   const page = await browser.newPage()
   await page.goto(voice.url)
-  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
+  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay', showTimings: true })))
   await page.reload()
   return page
 }

@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react'
 import manifest from '../../models/manifest.json'
-import { espeakAvailable } from '../engines/tts/espeak-synthesizer.ts'
+import { espeakAvailable } from '../engines/tts/espeak/synthesizer.ts'
 import { AvatarStage } from '../features/avatar/AvatarStage.tsx'
 import { ConversationPanel } from '../features/conversation/ConversationPanel.tsx'
 import { downloadJson } from '../features/metrics/download-json.ts'
@@ -19,6 +19,9 @@ const SPEECH_MODELS = manifest.models.filter((m) => m.task === 'automatic-speech
 
 const ASSISTANT_NAME = 'Parley'
 
+/** `?debug` shows the developer data (timings) whatever the settings say. */
+const DEBUG = new URLSearchParams(location.search).has('debug')
+
 /** Layout and composition: the session does the work, the features show it. */
 export function App({ session }: { session: VoiceSession }) {
   const [settings, updateSettings] = useSettings()
@@ -30,11 +33,13 @@ export function App({ session }: { session: VoiceSession }) {
   const relay = s.relay
   const agent = s.placements.agent
   const remote = s.placements.avatar.placement && ['omnirt', 'direct_ws', 'mock'].includes(s.placements.avatar.placement) ? settings.remoteAvatar : null
+  const timings = settings.showTimings || DEBUG
+  const exportLog = () => downloadJson(`parley-session-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`, session.exportLog())
   const notice = relay === null && !noticeDismissed ? { error: session.relayError, retry: () => session.refreshRelay() } : undefined
 
   return (
     <div className="app" data-turn={s.phase}>
-      <Topbar agent={agent} canClear={s.conversation.messages.length > 0} onClear={() => session.clear()} onSettings={() => setSettingsOpen(true)} />
+      <Topbar agent={agent} canClear={s.conversation.messages.length > 0} onClear={() => session.clear()} onSettings={() => setSettingsOpen(true)} onExport={s.turns.length ? exportLog : undefined} />
 
       <main className="layout">
         <AvatarStage
@@ -54,13 +59,11 @@ export function App({ session }: { session: VoiceSession }) {
           onSend={(text) => session.send(text)}
           onStop={() => session.stop()}
           belowMessage={(m) => {
-            const turn = m.role === 'assistant' ? s.turns.find((t) => t.assistantId === m.id) : undefined
+            const turn = timings && m.role === 'assistant' ? s.turns.find((t) => t.assistantId === m.id) : undefined
             return turn && m.status !== 'streaming' ? <LatencyWaterfall turn={turn} /> : null
           }}
           footer={
-            s.turns.length ? (
-              <SessionSummary turns={s.turns} onExport={() => downloadJson(`parley-session-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`, session.exportLog())} />
-            ) : null
+            timings && s.turns.length ? <SessionSummary turns={s.turns} onExport={exportLog} /> : null
           }
           assistantName={ASSISTANT_NAME}
           notice={notice}

@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'react'
 import type { StagePlacement } from '../session/placement.ts'
 
 interface Props {
@@ -5,11 +6,30 @@ interface Props {
   canClear: boolean
   onClear(): void
   onSettings(): void
+  /** The session log as a file, once there is a turn to export. */
+  onExport?(): void
 }
 
 /** The brand, who answers, and the app's two actions. */
-export function Topbar({ agent, canClear, onClear, onSettings }: Props) {
+export function Topbar({ agent, canClear, onClear, onSettings, onExport }: Props) {
   const viaRelay = agent.placement === 'relay'
+  // On a phone the actions fold into a menu (CSS shows the toggle below 640 px).
+  const [open, setOpen] = useState(false)
+  const nav = useRef<HTMLElement>(null)
+  useEffect(() => {
+    if (!open) return
+    const close = (e: Event) => (e instanceof KeyboardEvent ? e.key === 'Escape' : !nav.current?.parentElement?.contains(e.target as Node)) && setOpen(false)
+    document.addEventListener('pointerdown', close)
+    document.addEventListener('keydown', close)
+    return () => {
+      document.removeEventListener('pointerdown', close)
+      document.removeEventListener('keydown', close)
+    }
+  }, [open])
+  const act = (run: () => void) => () => {
+    setOpen(false)
+    run()
+  }
   return (
     <header className="topbar">
       <div className="brand">
@@ -25,13 +45,21 @@ export function Topbar({ agent, canClear, onClear, onSettings }: Props) {
         title={viaRelay ? 'Answers come from this model, through the relay.' : 'No language model is connected: a built-in guide answers, inside this page.'}
       >
         <span className="badge__dot" />
-        {viaRelay ? `LLM · ${agent.label}` : 'Offline guide · no LLM connected'}
+        <span className="badge__text">{viaRelay ? `LLM · ${agent.label}` : 'Offline guide · no LLM connected'}</span>
       </div>
-      <nav className="topbar__actions">
-        <button type="button" className="ghost-button" onClick={onClear} disabled={!canClear}>
+      <button type="button" className="icon-button topbar__menu" aria-label="Menu" aria-haspopup="true" aria-expanded={open} aria-controls="app-actions" data-testid="menu" onClick={() => setOpen((o) => !o)}>
+        <svg viewBox="0 0 24 24" aria-hidden><path d="M4 7h16M4 12h16M4 17h16" /></svg>
+      </button>
+      <nav className={`topbar__actions${open ? ' topbar__actions--open' : ''}`} id="app-actions" ref={nav} aria-label="Conversation">
+        <button type="button" className="ghost-button" onClick={act(onClear)} disabled={!canClear}>
           New conversation
         </button>
-        <button type="button" className="ghost-button" data-testid="open-settings" onClick={onSettings}>
+        {onExport && (
+          <button type="button" className="ghost-button" data-testid="menu-export" onClick={act(onExport)}>
+            Export session
+          </button>
+        )}
+        <button type="button" className="ghost-button" data-testid="open-settings" onClick={act(onSettings)}>
           Settings
         </button>
       </nav>

@@ -2,8 +2,8 @@
 // the real engines — VAD worker, ASR worker — on audio handed in by the bench, and reports timings.
 import { createLocalRecognizer } from '../engines/asr/local-recognizer.ts'
 import { Playback } from '../engines/playback/playback.ts'
-import { createEspeakSynthesizer } from '../engines/tts/espeak-synthesizer.ts'
-import { createKokoroSynthesizer } from '../engines/tts/kokoro-synthesizer.ts'
+import { createEspeakSynthesizer } from '../engines/tts/espeak/synthesizer.ts'
+import { createKokoroSynthesizer } from '../engines/tts/kokoro/synthesizer.ts'
 import { initialTurn, nextTurn } from '../session/turn-taking.ts'
 import { startVad } from '../engines/vad/client.ts'
 import type { VadEvent } from '../engines/vad/protocol.ts'

@@ -4,7 +4,7 @@ import { startAvatar, type AvatarClient } from '../engines/avatar/client.ts'
 import type { Mood } from '../engines/avatar/pose.ts'
 import type { RendererKind } from '../engines/avatar/protocol.ts'
 import { Playback } from '../engines/playback/playback.ts'
-import { createEspeakSynthesizer } from '../engines/tts/espeak-synthesizer.ts'
+import { createEspeakSynthesizer } from '../engines/tts/espeak/synthesizer.ts'
 import type { PhonemeTiming } from '../engines/tts/phonemes.ts'
 import { relaySocketUrl } from '../lib/relay-url.ts'
 

@@ -27,10 +27,20 @@ type Handler<E> = (event: E) => void
 const REPLIES = new Set(['ready', 'result'])
 
 /**
+ * The event that answers a request of type `T`: the convention above, in types, unless the
+ * protocol names another reply in `Replies` (the avatar's `avatar` request is answered by `ready`).
+ */
+export type ReplyOf<Ev extends WorkerEvent, T extends string, Replies = object> = T extends keyof Replies
+  ? Extract<Ev, { type: Replies[T] }>
+  : T extends 'load'
+    ? Extract<Ev, { type: 'ready' }>
+    : Extract<Ev, { type: 'result' }>
+
+/**
  * The main thread's side of a worker protocol: a pending map keyed by request id, typed events,
  * and a crash turned into an AppError for every request still waiting.
  */
-export class WorkerRpc<Req extends WorkerRequest, Ev extends WorkerEvent> {
+export class WorkerRpc<Req extends WorkerRequest, Ev extends WorkerEvent, Replies = object> {
   private nextId = 1
   private readonly pending = new Map<number, { resolve(ev: Ev): void; reject(err: AppError): void }>()
   private readonly handlers = new Map<string, Set<Handler<never>>>()
@@ -48,10 +58,10 @@ export class WorkerRpc<Req extends WorkerRequest, Ev extends WorkerEvent> {
     worker.addEventListener('messageerror', () => this.crash('a message could not be read'))
   }
 
-  request(message: DistributiveOmit<Req, 'id'>, transfer: Transferable[] = []): Promise<Ev> {
+  request<M extends DistributiveOmit<Req, 'id'>>(message: M, transfer: Transferable[] = []): Promise<ReplyOf<Ev, M['type'], Replies>> {
     const id = this.nextId++
-    return new Promise<Ev>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
+    return new Promise<ReplyOf<Ev, M['type'], Replies>>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (ev: Ev) => void, reject })
       try {
         this.worker.postMessage({ ...message, id }, transfer)
       } catch (err) {

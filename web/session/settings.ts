@@ -37,6 +37,8 @@ export interface Settings {
   avatar: string
   /** A heavy avatar model on a GPU server, through the relay; null: the local face only. */
   remoteAvatar: string | null
+  /** Show each answer's latency waterfall and the session's medians (developer data; `?debug` turns it on too). */
+  showTimings: boolean
 }
 
 export const DEFAULT_PERSONA =
@@ -65,6 +67,7 @@ export const defaultSettings: Settings = {
   avatar: 'mira',
   remoteAvatar: null,
   volume: 1,
+  showTimings: false,
 }
 
 const PLACEMENTS = new Set(['auto', 'on-device', 'relay'])
@@ -93,6 +96,7 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       volume: typeof raw.volume === 'number' && raw.volume >= 0 && raw.volume <= 1 ? raw.volume : 1,
       avatar: typeof raw.avatar === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(raw.avatar) ? raw.avatar : defaultSettings.avatar,
       remoteAvatar: typeof raw.remoteAvatar === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(raw.remoteAvatar) ? raw.remoteAvatar : null,
+      showTimings: raw.showTimings === true,
     }
   } catch {
     return defaultSettings

@@ -1,6 +1,6 @@
 import type { Agent } from '../engines/agent/agent.ts'
 import type { Mood } from '../engines/avatar/pose.ts'
-import { espeakAvailable } from '../engines/tts/espeak-synthesizer.ts'
+import { espeakAvailable } from '../engines/tts/espeak/synthesizer.ts'
 import { Emitter } from '../lib/emitter.ts'
 import { AppError, isAbort } from '../lib/errors.ts'
 import { relaySocketUrl } from '../lib/relay-url.ts'

@@ -35,7 +35,7 @@ export function createLocalRecognizer(options: LocalRecognizerOptions): SpeechRe
       return rpc
     },
     async load(rpc) {
-      const ready = (await rpc.request({ type: 'load', modelId: options.modelId, device: options.device, dtype, allowRemote: options.allowRemote })) as Extract<AsrEvent, { type: 'ready' }>
+      const ready = await rpc.request({ type: 'load', modelId: options.modelId, device: options.device, dtype, allowRemote: options.allowRemote })
       options.onReady?.({ device: ready.device, dtype: ready.dtype, loadMs: ready.loadMs })
     },
     onCrash: options.onCrash,
@@ -49,7 +49,7 @@ export function createLocalRecognizer(options: LocalRecognizerOptions): SpeechRe
       const current = await worker.load()
       const off = current.on('partial', (e) => onPartial?.(e.text))
       try {
-        const res = (await current.request({ type: 'transcribe', audio }, [audio.buffer])) as Extract<AsrEvent, { type: 'result' }>
+        const res = await current.request({ type: 'transcribe', audio }, [audio.buffer])
         return { text: res.text, ms: res.ms }
       } finally {
         off()

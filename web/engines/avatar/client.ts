@@ -7,7 +7,7 @@ import type { AppError } from '../../lib/errors.ts'
 import { WorkerRpc } from '../../lib/worker-rpc.ts'
 import type { PhonemeTiming } from '../tts/phonemes.ts'
 import type { Mood } from './pose.ts'
-import type { AvatarEvent, AvatarRequest, AvatarStats, PlaybackClock, RendererKind } from './protocol.ts'
+import type { AvatarEvent, AvatarReplies, AvatarRequest, AvatarStats, PlaybackClock, RendererKind } from './protocol.ts'
 
 export interface AvatarStatus {
   renderer: RendererKind
@@ -51,7 +51,7 @@ export interface AvatarClientOptions {
 
 export function startAvatar(container: HTMLElement, options: AvatarClientOptions): AvatarClient {
   const worker = new Worker(new URL('./avatar.worker.ts', import.meta.url), { type: 'module', name: 'parley-avatar' })
-  const rpc = new WorkerRpc<AvatarRequest, AvatarEvent>(worker, 'avatar renderer')
+  const rpc = new WorkerRpc<AvatarRequest, AvatarEvent, AvatarReplies>(worker, 'avatar renderer')
   const make = (kind: RendererKind) => {
     const c = document.createElement('canvas')
     c.className = 'avatar-canvas'
@@ -69,8 +69,7 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
   const pixels = () => Math.max(64, Math.round((options.size ?? container.clientWidth ?? 512) * Math.min(3, window.devicePixelRatio || 1)))
   let size = pixels()
   const quiet = (p: Promise<unknown>) => void p.catch(() => {})
-  const status = (e: AvatarEvent): AvatarStatus => {
-    const r = e as Extract<AvatarEvent, { type: 'ready' }>
+  const status = (r: Extract<AvatarEvent, { type: 'ready' }>): AvatarStatus => {
     // Which canvas to show, the worker says ('showing') as it draws.
     container.dataset.renderer = r.renderer
     return { renderer: r.renderer, name: r.name, why: r.why }
@@ -112,8 +111,8 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
     flush: () => quiet(rpc.request({ type: 'flush' })),
     speechEnd: () => quiet(rpc.request({ type: 'speech-end' })),
     setRemote: async (remote) => void (await rpc.request({ type: 'remote', remote })),
-    snapshot: async () => ((await rpc.request({ type: 'snapshot' })) as Extract<AvatarEvent, { type: 'result' }>).snapshot!,
-    stats: async () => ((await rpc.request({ type: 'stats' })) as Extract<AvatarEvent, { type: 'result' }>).stats!,
+    snapshot: async () => (await rpc.request({ type: 'snapshot' })).snapshot!,
+    stats: async () => (await rpc.request({ type: 'stats' })).stats!,
     loseDevice: async () => void (await rpc.request({ type: 'lose-device' })),
     dispose() {
       resize.disconnect()

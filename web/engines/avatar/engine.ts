@@ -18,6 +18,18 @@ export interface SpeechChunk {
   audio16k?: Float32Array
 }
 
+/**
+ * What follows the reply's speech, sentence by sentence: the local face and a remote model alike,
+ * so the worker hands each sentence to every follower without asking which kind it is.
+ */
+export interface SpeechFollower {
+  speech(chunk: SpeechChunk): void
+  /** The reply has no more sentences. */
+  finish(): void
+  /** Barge-in or a new reply: drop what was to be said. */
+  flush(): void
+}
+
 export interface AvatarEngine {
   load(): Promise<void>
   loadAvatar(avatar: LoadedAvatar): Promise<void>

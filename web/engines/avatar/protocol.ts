@@ -53,6 +53,11 @@ export interface AvatarStats {
   audioHops: number
 }
 
+/** Replies that are not the usual `ready` after `load` / `result` after the rest. */
+export interface AvatarReplies {
+  avatar: 'ready'
+}
+
 /** Avatar worker → main thread. */
 export type AvatarEvent =
   | { type: 'ready'; id: number; renderer: RendererKind; name: string; why?: string }

@@ -4,7 +4,7 @@
  * thread; and its load failures turned into errors that name the model and the fix.
  */
 import { env } from '@huggingface/transformers'
-import { MODELS_PATH, TRANSFORMERS_ORT_PATH } from './model-paths.ts'
+import { MODELS_PATH } from './model-paths.ts'
 
 export function configureTransformers(allowRemote: boolean) {
   env.allowLocalModels = true
@@ -13,10 +13,9 @@ export function configureTransformers(allowRemote: boolean) {
   env.allowRemoteModels = allowRemote
   const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown; numThreads?: number } }
   if (onnx.wasm) {
-    onnx.wasm.wasmPaths = {
-      mjs: new URL(`${TRANSFORMERS_ORT_PATH}ort-wasm-simd-threaded.asyncify.mjs`, self.location.origin).href,
-      wasm: new URL(`${TRANSFORMERS_ORT_PATH}ort-wasm-simd-threaded.asyncify.wasm`, self.location.origin).href,
-    }
+    // transformers.js points ORT at a CDN when it is imported. Without a path, ORT loads the file
+    // Vite emitted from ORT's own import: one file, served once, for every model worker.
+    onnx.wasm.wasmPaths = undefined
     // One thread: pages are not cross-origin isolated.
     onnx.wasm.numThreads = 1
   }

@@ -1,5 +1,5 @@
 import { WorkerRpc } from '../../lib/worker-rpc.ts'
-import { SILERO_MODEL_PATH, type VadEvent, type VadRequest, type VadStats } from './protocol.ts'
+import { SILERO_MODEL_PATH, type VadEvent, type VadRequest } from './protocol.ts'
 import type { SegmenterOptions } from './speech-segmenter.ts'
 
 export type VadClient = Awaited<ReturnType<typeof startVad>>
@@ -20,7 +20,7 @@ export async function startVad(options: Partial<SegmenterOptions> = {}, autoDete
     configure: (o: Partial<SegmenterOptions>, autoDetect?: boolean) => rpc.request({ type: 'configure', options: o, autoDetect }),
     pushToTalk: (pressed: boolean) => void rpc.request({ type: 'push-to-talk', pressed }).catch(() => {}),
     reset: () => rpc.request({ type: 'reset' }),
-    stats: async () => ((await rpc.request({ type: 'stats' })) as Extract<VadEvent, { type: 'result' }>).stats as VadStats,
+    stats: async () => (await rpc.request({ type: 'stats' })).stats!,
     stop: () => rpc.terminate(),
   }
 }

@@ -79,9 +79,9 @@ export function AvatarStage({ name, mood, placement, voiceLevel, face, remote, m
             The remote avatar “{remote}” is unavailable ({remoteState.why}); the local face takes over. Parley tries again with the next answer.
           </div>
         ) : null}
-      </div>
-      <div className="stage__placement" title="Where the answers come from, and how the face is drawn">
-        {placement} · {faceLabel}
+        <div className="stage__placement" title={`Where the answers come from, and how the face is drawn: ${placement} · ${faceLabel}`}>
+          {placement} · {faceLabel}
+        </div>
       </div>
     </section>
   )

@@ -14,6 +14,8 @@ interface Props {
 export function Composer({ busy, disabled = false, onSend, onStop, placeholder, prefill }: Props) {
   const [text, setText] = useState('')
   const box = useRef<HTMLTextAreaElement>(null)
+  /** When the last message was sent: Send turns into Stop under the pointer, and a double click must not stop the answer it asked for. */
+  const sentAt = useRef(0)
 
   useEffect(() => {
     if (!prefill) return
@@ -31,8 +33,13 @@ export function Composer({ busy, disabled = false, onSend, onStop, placeholder, 
 
   const send = () => {
     if (!text.trim() || disabled) return
+    sentAt.current = performance.now()
     onSend(text)
     setText('')
+  }
+  const stop = () => {
+    if (performance.now() - sentAt.current < 350) return
+    onStop()
   }
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -66,13 +73,13 @@ export function Composer({ busy, disabled = false, onSend, onStop, placeholder, 
         onKeyDown={onKeyDown}
         autoFocus
       />
-      {busy ? (
-        <button type="button" className="composer__button composer__button--stop" data-testid="stop" onClick={onStop} title="Stop the answer (Esc)">
+      {busy && !text.trim() ? (
+        <button type="button" className="composer__button composer__button--stop" data-testid="stop" onClick={stop} title="Stop the answer (Esc)">
           <svg viewBox="0 0 24 24" aria-hidden><rect x="7" y="7" width="10" height="10" rx="2" /></svg>
           <span>Stop</span>
         </button>
       ) : (
-        <button type="submit" className="composer__button" data-testid="send" disabled={!text.trim() || disabled} title="Send (Enter)">
+        <button type="submit" className="composer__button" data-testid="send" disabled={!text.trim() || disabled} title={busy ? 'Send now: the answer being written stops (Enter)' : 'Send (Enter)'}>
           <svg viewBox="0 0 24 24" aria-hidden><path d="M4 12l16-8-6 16-2.5-6.5L4 12z" /></svg>
           <span>Send</span>
         </button>

@@ -37,7 +37,7 @@ export function Transcript({ messages, assistantName, onRetry, suggestions, onSu
   }
 
   return (
-    <div className="transcript" data-testid="transcript" role="log" aria-live="polite" aria-relevant="additions text">
+    <div className="transcript" data-testid="transcript" role="log" aria-live="polite" aria-relevant="additions text" aria-label="Conversation transcript" tabIndex={0}>
       {messages.map((m, i) => (
         <div
           key={m.id}

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react'
-import { KOKORO_VOICES } from '../../engines/tts/kokoro-protocol.ts'
+import { KOKORO_VOICES } from '../../engines/tts/kokoro/protocol.ts'
 import { DEFAULT_PERSONA, type Settings } from '../../session/settings.ts'
 
 interface Props {
@@ -218,6 +218,11 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             </select>
           </label>
         </fieldset>
+
+        <label className="check">
+          <input type="checkbox" checked={settings.showTimings} data-testid="show-timings" onChange={(e) => onChange({ showTimings: e.target.checked })} />
+          Show timings: each answer's latency, stage by stage, and the session's medians (for developers; Export works either way)
+        </label>
 
         <label className="field">
           <span className="field__label">Access token {tokenRequired ? <em className="tag">required</em> : null}</span>

@@ -25,10 +25,12 @@ interface Props {
   onStart(): void
   onStop(): void
   onMute(muted: boolean): void
+  /** Push-to-talk held or released (the hold button: touch, mouse or pen). */
+  onPress(pressed: boolean): void
 }
 
 /** The microphone button, level meter, mute and the recognition placement badge. */
-export function VoiceControls({ status, level, muted, pushToTalk, placement, detection, partial, progress, onStart, onStop, onMute }: Props) {
+export function VoiceControls({ status, level, muted, pushToTalk, placement, detection, partial, progress, onStart, onStop, onMute, onPress }: Props) {
   const loading = progress.filter((p) => !p.done)
   const on = status !== 'off'
   const hint = on && status === 'listening' && pushToTalk ? 'Hold Space to talk' : STATUS[status]
@@ -66,7 +68,7 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, det
           </ul>
         )}
         {partial && <div className="voice__partial">{partial}</div>}
-        <div className="placement-badges">
+        <div className="placement-badges" role="group" aria-label="Where speech is detected and recognised" tabIndex={0}>
           <span className="placement-badge" data-testid="vad-placement" title={`Speech detection (${detection.label}): ${detection.reason}`}>
             detection: on device · WASM
           </span>
@@ -77,6 +79,24 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, det
           )}
         </div>
       </div>
+      {on && pushToTalk && !muted && (
+        <button
+          type="button"
+          className="ghost-button voice__hold"
+          data-testid="hold-to-talk"
+          aria-label="Hold to talk"
+          onPointerDown={(e) => {
+            e.currentTarget.setPointerCapture(e.pointerId)
+            onPress(true)
+          }}
+          onPointerUp={() => onPress(false)}
+          onPointerCancel={() => onPress(false)}
+          onLostPointerCapture={() => onPress(false)}
+          onContextMenu={(e) => e.preventDefault()}
+        >
+          Hold to talk
+        </button>
+      )}
       {on && (
         <button type="button" className="ghost-button voice__mute" data-testid="mute" aria-pressed={muted} onClick={() => onMute(!muted)}>
           {muted ? 'Unmute' : 'Mute'}

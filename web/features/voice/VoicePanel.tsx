@@ -49,6 +49,7 @@ export function VoicePanel({ snapshot: s, session, relayAsr, asrChoice, onUseRel
         onStart={() => void session.startListening()}
         onStop={() => void session.stopListening()}
         onMute={session.setMuted}
+        onPress={session.pushToTalk}
       />
     </>
   )

@@ -1,6 +1,6 @@
-import type { WorkerErrorEvent } from '../../lib/worker-rpc.ts'
-import type { LoadProgress } from '../asr/protocol.ts'
-import type { PhonemeTiming } from './phonemes.ts'
+import type { WorkerErrorEvent } from '../../../lib/worker-rpc.ts'
+import type { LoadProgress } from '../../asr/protocol.ts'
+import type { PhonemeTiming } from '../phonemes.ts'
 
 export type KokoroDevice = 'webgpu' | 'wasm'
 

@@ -1,10 +1,10 @@
-import type { AppError } from '../../lib/errors.ts'
-import { lazyWorker, oneAtATime } from '../../lib/lazy-worker.ts'
-import { WorkerRpc } from '../../lib/worker-rpc.ts'
-import type { LoadProgress } from '../asr/protocol.ts'
-import { startKokoroWorker } from './espeak-worker.ts'
-import type { KokoroDevice, KokoroEvent, KokoroRequest } from './kokoro-protocol.ts'
-import type { SpeechSynthesizer } from './tts.ts'
+import type { AppError } from '../../../lib/errors.ts'
+import { lazyWorker, oneAtATime } from '../../../lib/lazy-worker.ts'
+import { WorkerRpc } from '../../../lib/worker-rpc.ts'
+import type { LoadProgress } from '../../asr/protocol.ts'
+import { startKokoroWorker } from '../voice-workers.ts'
+import type { KokoroDevice, KokoroEvent, KokoroRequest } from './protocol.ts'
+import type { SpeechSynthesizer } from '../tts.ts'
 
 export interface KokoroOptions {
   modelId: string
@@ -31,7 +31,7 @@ export function createKokoroSynthesizer(options: KokoroOptions): SpeechSynthesiz
       return rpc
     },
     async load(rpc) {
-      const r = (await rpc.request({ type: 'load', modelId: options.modelId, device: options.device, allowRemote: options.allowRemote, voice: options.voice })) as Extract<KokoroEvent, { type: 'ready' }>
+      const r = await rpc.request({ type: 'load', modelId: options.modelId, device: options.device, allowRemote: options.allowRemote, voice: options.voice })
       options.onReady?.({ device: r.device, dtype: r.dtype, loadMs: r.loadMs })
     },
     onCrash: options.onCrash,
@@ -47,7 +47,7 @@ export function createKokoroSynthesizer(options: KokoroOptions): SpeechSynthesiz
         signal?.throwIfAborted()
         const rpc = await worker.load()
         signal?.throwIfAborted()
-        const res = (await rpc.request({ type: 'synthesize', text, voice: options.voice, speed: options.speed ?? 1 })) as Extract<KokoroEvent, { type: 'result' }>
+        const res = await rpc.request({ type: 'synthesize', text, voice: options.voice, speed: options.speed ?? 1 })
         return { samples: res.samples, sampleRate: res.sampleRate, phonemes: res.phonemes }
       }),
     dispose: () => worker.dispose(),

@@ -3,10 +3,10 @@
 import ESpeakNg from 'espeak-ng'
 import { readFileSync } from 'node:fs'
 import { expect, it } from 'vitest'
-import { DownSampler } from '../../lib/audio/resampler.ts'
-import { decodeWav } from '../../lib/audio/wav.ts'
-import { SileroVad, SILERO_FRAME } from '../vad/silero.ts'
-import { SpeechSegmenter } from '../vad/speech-segmenter.ts'
+import { DownSampler } from '../../../lib/audio/resampler.ts'
+import { decodeWav } from '../../../lib/audio/wav.ts'
+import { SileroVad, SILERO_FRAME } from '../../vad/silero.ts'
+import { SpeechSegmenter } from '../../vad/speech-segmenter.ts'
 
 it('eSpeak NG speech is detected as speech by Silero VAD', async () => {
   const espeak = await ESpeakNg({ arguments: ['-v', 'en-us', '-w', 'out.wav', '--', 'Hello, I am speaking from inside WebAssembly on this device.'] })
@@ -16,7 +16,7 @@ it('eSpeak NG speech is detected as speech by Silero VAD', async () => {
   expect(seconds).toBeGreaterThan(2)
 
   const audio = new DownSampler(sampleRate, 16000).process(samples)
-  const vad = await SileroVad.load(new Uint8Array(readFileSync(new URL('../../../node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx', import.meta.url))))
+  const vad = await SileroVad.load(new Uint8Array(readFileSync(new URL('../../../../node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx', import.meta.url))))
   const seg = new SpeechSegmenter()
   const ends = []
   for (let i = 0; i + SILERO_FRAME <= audio.length; i += SILERO_FRAME) {

@@ -1,5 +1,5 @@
-import type { WorkerErrorEvent } from '../../lib/worker-rpc.ts'
-import type { PhonemeTiming } from './phonemes.ts'
+import type { WorkerErrorEvent } from '../../../lib/worker-rpc.ts'
+import type { PhonemeTiming } from '../phonemes.ts'
 
 export type EspeakRequest = { type: 'load'; id: number } | { type: 'synthesize'; id: number; text: string; voice: string; wordsPerMinute: number }
 

@@ -1,8 +1,8 @@
-import { lazyWorker, oneAtATime } from '../../lib/lazy-worker.ts'
-import { WorkerRpc } from '../../lib/worker-rpc.ts'
-import type { EspeakEvent, EspeakRequest } from './espeak-protocol.ts'
-import { espeakIncluded, startEspeakWorker } from './espeak-worker.ts'
-import type { SpeechSynthesizer } from './tts.ts'
+import { lazyWorker, oneAtATime } from '../../../lib/lazy-worker.ts'
+import { WorkerRpc } from '../../../lib/worker-rpc.ts'
+import type { EspeakEvent, EspeakRequest } from './protocol.ts'
+import { espeakIncluded, startEspeakWorker } from '../voice-workers.ts'
+import type { SpeechSynthesizer } from '../tts.ts'
 
 /** Whether this build includes the on-device eSpeak NG voice (`PARLEY_ESPEAK=off` leaves it out). */
 export const espeakAvailable = espeakIncluded
@@ -28,7 +28,7 @@ export function createEspeakSynthesizer(options: { voice?: string; wordsPerMinut
         signal?.throwIfAborted()
         const rpc = await worker.load()
         signal?.throwIfAborted()
-        const res = (await rpc.request({ type: 'synthesize', text, voice: options.voice ?? 'en-us', wordsPerMinute: options.wordsPerMinute ?? 165 })) as Extract<EspeakEvent, { type: 'result' }>
+        const res = await rpc.request({ type: 'synthesize', text, voice: options.voice ?? 'en-us', wordsPerMinute: options.wordsPerMinute ?? 165 })
         return { samples: res.samples, sampleRate: res.sampleRate, phonemes: res.phonemes }
       }),
     dispose: () => worker.dispose(),

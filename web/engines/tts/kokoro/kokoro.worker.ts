@@ -4,12 +4,12 @@
 // waveform and, in its timestamped export, each token's duration: the phoneme timings lip-sync
 // follows. One model, loaded once; one sentence at a time.
 import { AutoTokenizer, StyleTextToSpeech2Model, Tensor, type PreTrainedTokenizer } from '@huggingface/transformers'
-import { serveRequests } from '../../lib/worker-rpc.ts'
-import { HUB, MODELS_PATH } from '../runtime/model-paths.ts'
-import { configureTransformers, modelLoadError, webgpuAdapter } from '../runtime/transformers.ts'
-import { runEspeak } from './espeak-program.ts'
-import type { KokoroEvent, KokoroRequest } from './kokoro-protocol.ts'
-import { timingsFromDurations, withPunctuation } from './phonemes.ts'
+import { serveRequests } from '../../../lib/worker-rpc.ts'
+import { HUB, MODELS_PATH } from '../../runtime/model-paths.ts'
+import { configureTransformers, modelLoadError, webgpuAdapter } from '../../runtime/transformers.ts'
+import { runEspeak } from '../espeak/program.ts'
+import type { KokoroEvent, KokoroRequest } from './protocol.ts'
+import { timingsFromDurations, withPunctuation } from '../phonemes.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 

@@ -5,7 +5,7 @@
  * given a share of its clause by its kind (stressed and long vowels longest, stops shortest).
  * An estimate, judged against eSpeak NG's true timings in the lip-sync benchmark.
  */
-import type { PhonemeTiming } from './phonemes.ts'
+import type { PhonemeTiming } from '../phonemes.ts'
 
 const FRAME_MS = 10
 /** Quiet this long (or longer) between sounds may be a clause's pause. */

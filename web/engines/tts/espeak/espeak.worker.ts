@@ -1,10 +1,10 @@
 /// <reference lib="webworker" />
 // On-device speech with eSpeak NG compiled to WebAssembly (GPL-3.0: this worker and its wasm are
 // a separate, optional asset — see the README; `PARLEY_ESPEAK=off` builds Parley without it).
-import { decodeWav } from '../../lib/audio/wav.ts'
-import { serveRequests } from '../../lib/worker-rpc.ts'
-import type { EspeakEvent, EspeakRequest } from './espeak-protocol.ts'
-import { runEspeak } from './espeak-program.ts'
+import { decodeWav } from '../../../lib/audio/wav.ts'
+import { serveRequests } from '../../../lib/worker-rpc.ts'
+import type { EspeakEvent, EspeakRequest } from './protocol.ts'
+import { runEspeak } from './program.ts'
 import { estimateTimings } from './phoneme-estimate.ts'
 
 declare const self: DedicatedWorkerGlobalScope
