@@ -21,6 +21,8 @@ export interface Watched {
   seen: Seen[]
   /** The reply handed to playback → its first remote frame drawn (ms). */
   firstFrameMs: number | null
+  /** The reply handed to playback → its voice first heard (ms). */
+  audibleMs: number | null
   stats: Record<string, unknown>
   delayMs: number
 }
@@ -29,7 +31,9 @@ export interface Watched {
  * Plays `seconds` of the stepped voice as one reply and watches it. `windowMs`: the span one
  * frame stands for (chunk duration / frames per chunk). Runs entirely in the page.
  */
-export function watchReply(page: Page, seconds: number, windowMs: number, everyMs = 90): Promise<Watched> {
+export async function watchReply(page: Page, seconds: number, windowMs: number, everyMs = 90): Promise<Watched> {
+  // Run through tsx (the bench), the function below carries esbuild's __name helper: give the page one.
+  await page.evaluate('window.__name = window.__name || ((f) => f)')
   return page.evaluate(
     async ([seconds, windowMs, everyMs]) => {
       type Lab = Record<string, (...a: unknown[]) => unknown>
@@ -67,8 +71,9 @@ export function watchReply(page: Page, seconds: number, windowMs: number, everyM
         seen.push({ heardMs, source: s.source, grey, shiftMs })
       }
       await playing
-      const reply = lab.lastReply!() as { startAt?: number; firstFrameAt?: number; audioDelayMs: number }
-      return { seen, firstFrameMs: reply.firstFrameAt && reply.startAt ? reply.firstFrameAt - reply.startAt : null, stats: (await lab.stats!()) as Record<string, unknown>, delayMs: reply.audioDelayMs }
+      const reply = lab.lastReply!() as { startAt?: number; audibleAt?: number; firstFrameAt?: number; audioDelayMs: number }
+      const since = (at?: number) => (at && reply.startAt ? at - reply.startAt : null)
+      return { seen, firstFrameMs: since(reply.firstFrameAt), audibleMs: since(reply.audibleAt), stats: (await lab.stats!()) as Record<string, unknown>, delayMs: reply.audioDelayMs }
     },
     [seconds, windowMs, everyMs] as const,
   )

@@ -20,6 +20,7 @@ let remoteState: { state: string; why?: string } = { state: 'off' }
 let firstFrameAt: number | undefined
 /** When the last reply was handed to playback (epoch ms), and how long its voice waited for the face. */
 let replyStartAt: number | undefined
+let audibleAt: number | undefined
 let audioDelayMs = 0
 
 async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind; size?: number; remote?: string; maxDelayMs?: number } = {}) {
@@ -55,6 +56,7 @@ function player(): Playback {
     clock: (c) => face?.clock(c),
     lastSentence: () => face?.speechEnd(),
     ended: () => onEnded?.(),
+    audible: (at) => (audibleAt = performance.timeOrigin + at),
   })
   playback.setAudioDelay(audioDelayMs)
   return playback
@@ -67,7 +69,7 @@ async function play(samples: Float32Array, sampleRate: number, phonemes?: Phonem
   p.reset()
   const done = new Promise<void>((resolve) => (onEnded = resolve))
   face?.flush()
-  firstFrameAt = undefined
+  firstFrameAt = audibleAt = undefined
   replyStartAt = performance.timeOrigin + performance.now()
   p.enqueue({ text: 'lab', samples, sampleRate, phonemes })
   p.finish()
@@ -91,8 +93,8 @@ const lab = {
   renderer: () => host.dataset.renderer,
   remoteState: () => remoteState,
   firstFrameAt: () => firstFrameAt,
-  /** The last reply: handed to playback (epoch ms) → its first remote frame drawn, and the voice's delay. */
-  lastReply: () => ({ startAt: replyStartAt, firstFrameAt, audioDelayMs }),
+  /** The last reply: handed to playback, first heard, its first remote frame drawn (epoch ms), and the voice's delay. */
+  lastReply: () => ({ startAt: replyStartAt, audibleAt, firstFrameAt, audioDelayMs }),
   /** Which canvas is visible. */
   visibleCanvas: () => [...host.querySelectorAll('canvas')].find((c) => (c as HTMLElement).style.visibility === 'visible')?.dataset.renderer,
 }
