@@ -4,10 +4,11 @@
  * at 91d2c50) and what each audio chunk renders to.
  *
  * Frame counts follow the runtime being played: `frames: 'one'` is OmniRT's own
- * `FakeRealtimeAvatarRuntime` (one JPEG a chunk), `'chunk'` a real model (chunk duration × fps).
- * A lookahead is honoured as QuickTalk's streaming features do it: the first `lookahead` replies
- * of a session carry no frames, and after that each reply carries the frames of the chunk
- * `lookahead` chunks before it (so the end of an answer comes only with padding chunks after it).
+ * `FakeRealtimeAvatarRuntime` (one JPEG for every chunk, its own, whatever session.created says
+ * about a lookahead — as the real server does for `quicktalk`), `'chunk'` a real model (chunk
+ * duration × fps) that honours its lookahead as QuickTalk's streaming features do: the first
+ * `lookahead` replies of a session carry no frames, and after that each reply carries the frames
+ * of the chunk `lookahead` chunks before it (so the end of an answer comes only with padding).
  *
  * What a frame shows is a test device, not OmniRT's: its grey level is the loudness of the audio
  * it was made from (`greyOfPcm`), so a browser test can read off a picture which moment of the
@@ -84,7 +85,8 @@ export class RuntimeSession {
   render(pcm: Int16Array): Uint8Array[] {
     const { lookahead, width, height, chunkSamples, fps, sampleRate } = this.spec
     this.history.push(pcm)
-    if (this.history.length <= lookahead) return []
+    if (this.mode === 'one') this.history.splice(0, this.history.length - 1)
+    else if (this.history.length <= lookahead) return []
     const source = this.history.shift()!
     const count = this.mode === 'one' ? 1 : Math.max(1, Math.round((chunkSamples / sampleRate) * fps))
     return Array.from({ length: count }, (_, i) => {

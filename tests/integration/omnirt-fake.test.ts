@@ -42,7 +42,8 @@ describe('the fake OmniRT, native route', () => {
     s.send(create())
     s.audio(2560)
     await s.until(() => s.videos().length === 2)
-    expect(seen(s)).toEqual(['session.created', 'metrics', 'VIDX×0', 'session.cancelled', 'error:session_cancelled', 'session.created', 'metrics', 'VIDX×0'])
+    // OmniRT's fake runtime: one frame for every chunk, though session.created says lookahead_chunks 1 for quicktalk.
+    expect(seen(s)).toEqual(['session.created', 'metrics', 'VIDX×1', 'session.cancelled', 'error:session_cancelled', 'session.created', 'metrics', 'VIDX×1'])
     const metrics = s.texts().filter((m) => m.type === 'metrics')
     // chunk_index counts from 1, in each session.
     expect(metrics.map((m) => m.chunk_index)).toEqual([1, 1])
@@ -62,7 +63,7 @@ describe('the fake OmniRT, native route', () => {
     s.send({ type: 'session.cancel' })
     s.send({ type: 'ping' })
     await s.waitFor('pong')
-    expect(seen(s)).toEqual(['session.created', 'metrics', 'VIDX×0', 'metrics', 'VIDX×1', 'metrics', 'VIDX×1', 'session.cancelled', 'pong'])
+    expect(seen(s)).toEqual(['session.created', 'metrics', 'VIDX×1', 'metrics', 'VIDX×1', 'metrics', 'VIDX×1', 'session.cancelled', 'pong'])
     s.close()
   })
 
@@ -151,7 +152,8 @@ describe('the fake OmniRT, native route', () => {
 
 describe('the fake OmniRT, compat route', () => {
   it('init/init_ok with lookahead_chunks, one VIDX per chunk, close/close_ok; some errors have no code', async () => {
-    const s = await avatarSocket(`${omnirt.url.replace('http', 'ws')}/v1/audio2video/quicktalk`, { protocols: [] })
+    const real = await startFakeOmniRt({ frames: 'chunk' })
+    const s = await avatarSocket(`${real.url.replace('http', 'ws')}/v1/audio2video/quicktalk`, { protocols: [] })
     s.audio(2560)
     s.send({ type: 'init', ref_image: IMAGE })
     s.audio(2560)
@@ -161,6 +163,7 @@ describe('the fake OmniRT, compat route', () => {
     expect(s.texts()[0]!.message).toBe("No active session. Send 'init' first.")
     expect(s.texts()[1]).toMatchObject({ model: 'quicktalk', chunk_samples: 2560, slice_len: 4, lookahead_chunks: 1 })
     s.close()
+    await real.close()
     await expect(avatarSocket(`${omnirt.url.replace('http', 'ws')}/v1/audio2video/nosuch`, { protocols: [] })).rejects.toMatchObject({ status: 403 })
   })
 })
