@@ -3,46 +3,31 @@
 // picture is shown with the audio it was made from; a backend slower than the allowed wait shows
 // 'syncing' instead of old pictures; and a conversation of interrupted answers keeps its video.
 import { expect, test } from '@playwright/test'
-import { loadConfig } from '../../relay/config.ts'
-import { startRelay, type RunningRelay } from '../../relay/node.ts'
 import { startFakeOmniRt, type FakeOmniRt } from '../fakes/omnirt-upstream.ts'
-import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
 import { openRemoteLab, shiftsInFrames, watchReply } from './remote-sync.ts'
-import { E2E_KEY, fakeLlm } from './stack.ts'
+import { fakeLlm, startVoiceRelay } from './stack.ts'
 
 test.setTimeout(120_000)
 let flashtalk: FakeOmniRt
 let quicktalk: FakeOmniRt
-let speech: FakeSpeech
-let relay: RunningRelay
+let relay: Awaited<ReturnType<typeof startVoiceRelay>>
 
 test.beforeAll(async () => {
   // FlashTalk-like: 1.12 s chunks of 28 frames, each taking a second to render: a backend with a 1 s latency.
   flashtalk = await startFakeOmniRt({ chunkSamples: 17920, frames: 'chunk', lookahead: 0, renderMs: 1000 })
-  quicktalk = await startFakeOmniRt({ serving: { quicktalk: 'runtime' }, chunkSamples: 2560, frames: 'chunk', lookahead: 1 })
-  speech = await startFakeSpeech({ apiKey: E2E_KEY })
-  relay = await startRelay(
-    loadConfig({
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LLM_BASE_URL: `${process.env.E2E_FAKE_URL}/v1`,
-      LLM_API_KEY: E2E_KEY,
-      LLM_MODEL: 'fake-model',
-      TTS_BASE_URL: speech.baseUrl,
-      TTS_API_KEY: E2E_KEY,
-      OMNIRT_ENDPOINT: quicktalk.url,
-      AVATAR_MODELS: 'soulx-flashtalk-14b,quicktalk',
-      AVATAR_QUICKTALK_BACKEND: 'omnirt',
-      AVATAR_SOULX_FLASHTALK_14B_WS_URL: `${flashtalk.url.replace('http', 'ws')}/v1/audio2video/flashtalk`,
-    }),
-    { log: () => {} },
-  )
+  // QuickTalk-like, 100 ms to render each 160 ms chunk: an answer cut short has chunks in flight.
+  quicktalk = await startFakeOmniRt({ serving: { quicktalk: 'runtime' }, chunkSamples: 2560, frames: 'chunk', lookahead: 1, renderMs: 100 })
+  relay = await startVoiceRelay({
+    OMNIRT_ENDPOINT: quicktalk.url,
+    AVATAR_MODELS: 'soulx-flashtalk-14b,quicktalk',
+    AVATAR_QUICKTALK_BACKEND: 'omnirt',
+    AVATAR_SOULX_FLASHTALK_14B_WS_URL: `${flashtalk.url.replace('http', 'ws')}/v1/audio2video/flashtalk`,
+  })
 })
 test.afterAll(async () => {
   await relay.close()
   await flashtalk.close()
   await quicktalk.close()
-  await speech.close()
 })
 
 test('with a 1 s-latency backend the voice waits for the frames: every picture is within a frame of the voice', async ({ page }) => {
