@@ -69,7 +69,7 @@ serveRequests<AvatarRequest>(self, async (req) => {
       // The sound is resampled only when something uses it: the remote model, or lip-sync without timings.
       const needed = req.audio && (face.remote.ready || !req.phonemes?.length)
       const audio16k = needed ? (req.audio!.sampleRate === 16000 ? req.audio!.samples : new DownSampler(req.audio!.sampleRate, 16000).process(req.audio!.samples)) : undefined
-      for (const f of face.followers) f.speech({ startMs: req.startMs, phonemes: req.phonemes, audio16k, audio: req.audio })
+      for (const f of face.followers) f.speech({ startMs: req.startMs, phonemes: req.phonemes, audio16k, audio: req.audio, at: req.at })
       return emit({ type: 'result', id: req.id })
     }
     case 'speech-end':

@@ -109,7 +109,7 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
     clock: (clock) => quiet(rpc.request({ type: 'clock', clock })),
     speech(startMs, content) {
       const audio = content.samples && content.sampleRate ? { samples: content.samples.slice(), sampleRate: content.sampleRate } : undefined
-      quiet(rpc.request({ type: 'speech', startMs, phonemes: content.phonemes, audio }, audio ? [audio.samples.buffer] : []))
+      quiet(rpc.request({ type: 'speech', startMs, phonemes: content.phonemes, audio, at: performance.timeOrigin + performance.now() }, audio ? [audio.samples.buffer] : []))
     },
     flush: () => quiet(rpc.request({ type: 'flush' })),
     speechEnd: () => quiet(rpc.request({ type: 'speech-end' })),

@@ -31,9 +31,9 @@ export type AvatarRequest =
   | { type: 'clock'; id: number; clock: PlaybackClock }
   /**
    * A sentence scheduled `startMs` into the reply: its phoneme timings when the voice gives them,
-   * else its audio (lip-sync from the sound).
+   * else its audio (lip-sync from the sound); `at`: when playback scheduled it (epoch ms).
    */
-  | { type: 'speech'; id: number; startMs: number; phonemes?: PhonemeTiming[]; audio?: { samples: Float32Array; sampleRate: number } }
+  | { type: 'speech'; id: number; startMs: number; phonemes?: PhonemeTiming[]; audio?: { samples: Float32Array; sampleRate: number }; at?: number }
   /** Barge-in: forget what was to be said. */
   | { type: 'flush'; id: number }
   /** The reply has no more sentences (a remote avatar gets its last, padded chunk). */

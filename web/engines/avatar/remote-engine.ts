@@ -139,14 +139,17 @@ export class RemoteEngine {
     })
   }
 
-  /** A sentence's audio (at `sampleRate`), `startMs` into the reply: silence fills any gap before it. */
-  speech(startMs: number, audio: Float32Array) {
-    if (this.ready) this.send(startMs, audio)
+  /**
+   * A sentence's audio (at `sampleRate`), `startMs` into the reply, scheduled for playback at
+   * `at` (performance time; now when not said): silence fills any gap before it.
+   */
+  speech(startMs: number, audio: Float32Array, at?: number) {
+    if (this.ready) this.send(startMs, audio, at)
   }
 
-  private send(startMs: number, audio: Float32Array) {
+  private send(startMs: number, audio: Float32Array, at = performance.now()) {
     const rate = this.sampleRate
-    this.frames.sentence(startMs, startMs + (audio.length / rate) * 1000, performance.now())
+    this.frames.sentence(startMs, startMs + (audio.length / rate) * 1000, Math.min(at, performance.now()))
     const rest = this.pending.subarray(this.offset)
     const start = Math.round((startMs * rate) / 1000)
     const have = this.sent + rest.length

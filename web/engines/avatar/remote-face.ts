@@ -57,8 +57,10 @@ export class RemoteFace implements SpeechFollower {
     const e = this.engine
     if (!e?.ready) return
     const rate = e.sampleRate
-    if (rate === 16000 && chunk.audio16k) return e.speech(chunk.startMs, chunk.audio16k)
-    if (chunk.audio) e.speech(chunk.startMs, resample(chunk.audio.samples, chunk.audio.sampleRate, rate))
+    // Lateness counts from when playback scheduled the sentence (a busy worker gets it later).
+    const at = chunk.at === undefined ? undefined : chunk.at - performance.timeOrigin
+    if (rate === 16000 && chunk.audio16k) return e.speech(chunk.startMs, chunk.audio16k, at)
+    if (chunk.audio) e.speech(chunk.startMs, resample(chunk.audio.samples, chunk.audio.sampleRate, rate), at)
   }
 
   finish() {
