@@ -246,8 +246,18 @@ function ttsConfig(e: z.infer<typeof envSchema>): TtsConfig | undefined | string
 }
 
 const AVATAR_BACKENDS = new Set(['mock', 'omnirt', 'direct_ws'])
+/** Real model ids are lower case and may hold '.', '_' and '-' (OmniRT's default is soulx-flashtalk-14b). */
+const AVATAR_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
-/** Reads the avatar settings; returns the config, or the problems naming each variable. */
+/** A model id as variable names spell it: upper case, every '-' or '.' as '_' (soulx-flashtalk-14b → SOULX_FLASHTALK_14B). */
+export const avatarEnvName = (id: string) => id.toUpperCase().replace(/[^A-Z0-9]/g, '_')
+
+/**
+ * Reads the avatar settings; returns the config, or the problems naming each variable. Models
+ * are named by AVATAR_MODELS (ids as the backend knows them, '-' and '.' allowed), each set up
+ * with AVATAR_<NAME>_BACKEND / _WS_URL under its variable name; without AVATAR_MODELS, each
+ * AVATAR_<MODEL>_BACKEND names a model `<model>` (lower-cased).
+ */
 export function avatarConfig(env: Env): AvatarConfig | string[] {
   const problems: string[] = []
   const text = (name: string) => env[name]?.trim() || undefined
@@ -262,14 +272,24 @@ export function avatarConfig(env: Env): AvatarConfig | string[] {
       problems.push(`OMNIRT_ENDPOINT: expected an http:// or https:// URL, e.g. http://gpu-host:9000 (got ${JSON.stringify(endpoint)})`)
     }
   }
-  const ids = new Set<string>()
+  const names = new Set<string>()
   for (const key of Object.keys(env)) {
     const m = /^AVATAR_([A-Z0-9_]+)_(BACKEND|WS_URL)$/.exec(key)
-    if (m && text(key)) ids.add(m[1]!)
+    if (m && text(key)) names.add(m[1]!)
   }
+  const ids = new Map<string, string>()
+  const listed = text('AVATAR_MODELS')
+  if (listed) {
+    for (const id of listed.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const name = avatarEnvName(id)
+      if (!AVATAR_ID.test(id)) problems.push(`AVATAR_MODELS: "${id}" is not a model id (lower-case letters, digits, '.', '_' and '-'; at most 64)`)
+      else if (ids.has(name)) problems.push(`AVATAR_MODELS: "${ids.get(name)}" and "${id}" would share the settings AVATAR_${name}_*; keep one`)
+      else ids.set(name, id)
+    }
+    for (const name of [...names].sort()) if (!ids.has(name)) problems.push(`AVATAR_${name}_${text(`AVATAR_${name}_BACKEND`) ? 'BACKEND' : 'WS_URL'}: no model in AVATAR_MODELS (${[...ids.values()].join(', ')}) has the name ${name}; add its id there`)
+  } else for (const name of names) ids.set(name, name.toLowerCase())
   const models: AvatarModel[] = []
-  for (const name of [...ids].sort()) {
-    const id = name.toLowerCase()
+  for (const [name, id] of [...ids].sort(([a], [b]) => a.localeCompare(b))) {
     const wsUrl = text(`AVATAR_${name}_WS_URL`)
     const backend = text(`AVATAR_${name}_BACKEND`) ?? (wsUrl ? 'direct_ws' : undefined)
     if (!backend || !AVATAR_BACKENDS.has(backend)) {

@@ -59,6 +59,13 @@ export interface AvatarSessionInfo {
   trace_id?: string
   audio: { format: 'pcm_s16le'; sample_rate: number; channels: number; chunk_samples: number }
   video: { encoding: 'jpeg-seq'; wire_magic: 'VIDX'; fps: number; width: number; height: number }
+  /**
+   * The model's lookahead, in chunks: the r-th reply after session.created (or after a cancel)
+   * carries the frames of chunk r − lookahead_chunks, so the first ones carry none of the
+   * answer's and its last frames come only after that many more (padding) chunks. Frame counts
+   * vary by model (one a chunk, or chunk duration × fps): place them on their chunk's audio.
+   */
+  lookahead_chunks: number
 }
 
 /** Browser → relay. */
@@ -73,7 +80,13 @@ export type AvatarServerMessage =
   | ({ type: 'session.created' } & AvatarSessionInfo)
   | { type: 'session.cancelled'; session_id: string }
   | { type: 'session.closed'; session_id: string | null }
-  | { type: 'metrics'; chunk_index: number; infer_ms: number; encode_ms: number }
+  /**
+   * Before each VIDX reply: `chunk_index` counts the chunks answered since session.created (or
+   * the last cancel) from 1; `infer_ms`/`encode_ms` are the backend's render time where it says;
+   * `backend_ms` is the relay's own measure, the chunk sent to the backend → its reply back;
+   * `first_frame_ms`, on the first reply with frames after a (re)start, the first chunk sent → it.
+   */
+  | { type: 'metrics'; chunk_index: number; infer_ms: number; encode_ms: number; backend_ms: number; first_frame_ms?: number }
   /** The browser fell behind: a reply's frames were dropped, not sent. */
   | { type: 'video.dropped'; frames: number }
   | { type: 'pong' }

@@ -1,8 +1,9 @@
 /**
  * What an avatar session and its backends share: the interface every backend implements
- * (remote-backends.ts, mock-backend.ts) and the limits they run under.
+ * (native-backend.ts, compat-backend.ts, mock-backend.ts), the limits they run under, and the
+ * metrics every one of them reports the same way.
  */
-import type { AvatarClientMessage, AvatarSessionInfo } from '../contract.ts'
+import type { AvatarClientMessage, AvatarServerMessage, AvatarSessionInfo } from '../contract.ts'
 
 export interface AvatarLimits {
   /** No message from the browser for this long ends the session. */
@@ -36,3 +37,53 @@ export interface Backend {
 }
 
 export const newId = () => `avt_${Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')}`
+
+type Metrics = Extract<AvatarServerMessage, { type: 'metrics' }>
+
+/**
+ * The relay's own account of a backend's chunks, the same for every backend: answers counted
+ * from 1 after each (re)start, each chunk's time at the backend, and how long the first frames
+ * of a fresh session took — what a browser needs to hold its voice back for the video.
+ */
+export class ChunkMeter {
+  private sentAt: number[] = []
+  private index = 0
+  private firstSentAt: number | undefined
+  private framed = false
+
+  sent() {
+    const now = performance.now()
+    this.sentAt.push(now)
+    this.firstSentAt ??= now
+  }
+
+  /** The oldest chunk's reply came (with `frames` frames); the metrics that go before it. */
+  answered(frames: number, render: { infer_ms?: unknown; encode_ms?: unknown } = {}): Metrics {
+    const now = performance.now()
+    const backendMs = Math.round(now - (this.sentAt.shift() ?? now))
+    const m: Metrics = { type: 'metrics', chunk_index: ++this.index, infer_ms: finite(render.infer_ms) ?? backendMs, encode_ms: finite(render.encode_ms) ?? 0, backend_ms: backendMs }
+    if (frames > 0 && !this.framed) {
+      this.framed = true
+      m.first_frame_ms = Math.round(now - (this.firstSentAt ?? now))
+    }
+    return m
+  }
+
+  /** The oldest chunk was answered with an error. */
+  failed() {
+    this.sentAt.shift()
+  }
+
+  /** A cancel: what was sent is forgotten, and the next chunk starts the count again. */
+  restart() {
+    this.sentAt = []
+    this.index = 0
+    this.firstSentAt = undefined
+    this.framed = false
+  }
+}
+
+const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v * 10) / 10 : undefined)
+
+/** A VIDX reply's frame count. */
+export const frameCount = (data: Uint8Array) => (data.length >= 8 ? new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(4, true) : 0)

@@ -3,7 +3,7 @@
  * demos and tests without a GPU server. No image codec: it scales the JPEG's DC quantiser.
  */
 import type { AvatarSessionInfo } from '../contract.ts'
-import { newId, type Backend, type BackendOutput, type Create } from './backend.ts'
+import { ChunkMeter, newId, type Backend, type BackendOutput, type Create } from './backend.ts'
 import { decodeBase64, imageType, serverMessage, videoMessage, WireError } from './wire.ts'
 
 /** The mock's chunk: 160 ms of 16 kHz audio, four frames at 25 fps. */
@@ -13,7 +13,7 @@ const MOCK_FPS = 25
 export class MockBackend implements Backend {
   private image: Uint8Array | undefined
   private tables: number[] = []
-  private chunks = 0
+  private readonly meter = new ChunkMeter()
   private readonly id = newId()
 
   constructor(private readonly out: BackendOutput) {}
@@ -29,6 +29,7 @@ export class MockBackend implements Backend {
       session_id: this.id,
       audio: { format: 'pcm_s16le', sample_rate: 16000, channels: 1, chunk_samples: MOCK_CHUNK },
       video: { encoding: 'jpeg-seq', wire_magic: 'VIDX', fps: MOCK_FPS, width: size.width, height: size.height },
+      lookahead_chunks: 0,
     }
   }
 
@@ -38,9 +39,9 @@ export class MockBackend implements Backend {
     for (const s of pcm) sum += s * s
     const level = Math.min(1, (Math.sqrt(sum / pcm.length) / 32768) * 6)
     const frames = Array.from({ length: (MOCK_CHUNK / 16000) * MOCK_FPS }, (_, i) => this.frame(1 + 0.35 * level * Math.sin((Math.PI * (i + 1)) / 5)))
-    const index = this.chunks++
+    this.meter.sent()
     queueMicrotask(() => {
-      this.out.text(serverMessage({ type: 'metrics', chunk_index: index, infer_ms: 0, encode_ms: 0 }))
+      this.out.text(serverMessage(this.meter.answered(frames.length, { infer_ms: 0 })))
       this.out.video(videoMessage(frames))
     })
   }
@@ -53,7 +54,7 @@ export class MockBackend implements Backend {
   }
 
   async cancel() {
-    this.chunks = 0
+    this.meter.restart()
     this.out.text(serverMessage({ type: 'session.cancelled', session_id: this.id }))
   }
 

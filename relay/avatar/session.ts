@@ -6,10 +6,11 @@
  */
 import type { AvatarSessionInfo } from '../contract.ts'
 import type { Connect, Peer } from '../sockets.ts'
-import { defaultAvatarLimits, type AvatarLimits, type Backend, type BackendOutput } from './backend.ts'
+import { defaultAvatarLimits, frameCount, type AvatarLimits, type Backend, type BackendOutput } from './backend.ts'
 import type { AvatarModel } from './config.ts'
 import { MockBackend } from './mock-backend.ts'
-import { CompatBackend, NativeBackend } from './remote-backends.ts'
+import { CompatBackend } from './compat-backend.ts'
+import { NativeBackend } from './native-backend.ts'
 import { checkAudio, errorMessage, parseClientMessage, serverMessage, WireError } from './wire.ts'
 
 export interface SessionDeps {
@@ -98,7 +99,7 @@ export class AvatarSession {
         // A browser that does not keep up loses frames, not the relay's memory; it is told how many,
         // so its frame numbering and its count of answered chunks stay right.
         if (this.client.bufferedAmount > this.limits.maxClientBufferBytes) {
-          const frames = data.length >= 8 ? new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(4, true) : 0
+          const frames = frameCount(data)
           this.droppedFrames += frames
           return this.client.send(serverMessage({ type: 'video.dropped', frames }))
         }

@@ -7,6 +7,11 @@ import type { AvatarModels, AvatarStatus } from '../contract.ts'
 import type { AvatarConfig } from './config.ts'
 
 const TIMEOUT_MS = 1000
+/**
+ * Native model ids OmniRT lists under another name: its FlashTalk routes render
+ * `soulx-flashtalk-14b` and its listing calls that runtime `flashtalk` (routes/avatar.py).
+ */
+const LISTED_AS: Record<string, string> = { 'soulx-flashtalk-14b': 'flashtalk' }
 
 interface Listing {
   models?: unknown
@@ -52,8 +57,9 @@ export async function avatarStatuses(config: AvatarConfig, fetchUpstream: typeof
         return { id: m.id, backend: m.backend, connected: up, reason: up ? 'direct_ws' : 'direct_ws_unavailable' }
       }
       if (!listing) return { id: m.id, backend: m.backend, connected: false, reason: 'omnirt_unavailable' }
-      const listed = Array.isArray(listing.models) && listing.models.some((x) => typeof x === 'string' && x.toLowerCase() === m.id)
-      const status = listing.statuses?.find((s) => typeof s.id === 'string' && s.id.toLowerCase() === m.id)
+      const id = LISTED_AS[m.id] ?? m.id
+      const listed = Array.isArray(listing.models) && listing.models.some((x) => typeof x === 'string' && x.toLowerCase() === id)
+      const status = listing.statuses?.find((s) => typeof s.id === 'string' && s.id.toLowerCase() === id)
       const connected = listed || status?.connected === true
       return { id: m.id, backend: m.backend, connected, reason: connected ? 'omnirt' : typeof status?.reason === 'string' ? status.reason.slice(0, 80) : 'not_listed' }
     }),

@@ -1,79 +1,86 @@
 // A heavy avatar through the relay, in real Chromium: frames from a fake OmniRT (native protocol,
-// auth required) reach the avatar worker through WS /api/v1/avatar/:model and are shown on the
-// playback clock; a server that dies mid-answer hands the face back to the local renderer.
-import { expect, test, type Page } from '@playwright/test'
+// its key on HTTP) reach the avatar worker through WS /api/v1/avatar/:model and are shown with the
+// voice they were made from, whatever the model's frame count and lookahead; one session serves
+// reply after reply; a server that dies mid-answer hands the face back to the local renderer.
+import { expect, test } from '@playwright/test'
 import { loadConfig } from '../../relay/config.ts'
 import { startRelay, type RunningRelay } from '../../relay/node.ts'
-import { greyOf, startFakeOmniRt, type FakeOmniRt } from '../fakes/omnirt-upstream.ts'
+import { startFakeOmniRt, type FakeOmniRt } from '../fakes/omnirt-upstream.ts'
+import { openRemoteLab, shiftsInFrames, watchReply } from './remote-sync.ts'
 
-type Lab = Record<string, (...a: never[]) => unknown>
 const KEY = 'omnirt-e2e-key-7d2c'
 let omnirt: FakeOmniRt
+let oneFrame: FakeOmniRt
 let relay: RunningRelay
 
 test.beforeAll(async () => {
-  omnirt = await startFakeOmniRt({ apiKey: KEY, models: ['quicktalk'], chunkSamples: 2560, fps: 25 })
-  relay = await startRelay(loadConfig({ HOST: '127.0.0.1', PORT: '0', OMNIRT_ENDPOINT: omnirt.url, OMNIRT_API_KEY: KEY, AVATAR_QUICKTALK_BACKEND: 'omnirt' }), { log: () => {} })
+  // QuickTalk-like: 160 ms chunks, chunk × fps frames, a one-chunk lookahead.
+  omnirt = await startFakeOmniRt({ apiKey: KEY, serving: { quicktalk: 'runtime' }, chunkSamples: 2560, fps: 25, frames: 'chunk', lookahead: 1 })
+  // OmniRT's own fake runtime: one frame a chunk.
+  oneFrame = await startFakeOmniRt({ chunkSamples: 2560, frames: 'one', lookahead: 0 })
+  relay = await startRelay(
+    loadConfig({ HOST: '127.0.0.1', PORT: '0', OMNIRT_ENDPOINT: omnirt.url, OMNIRT_API_KEY: KEY, AVATAR_QUICKTALK_BACKEND: 'omnirt', AVATAR_FAKERUNTIME_WS_URL: `${oneFrame.url.replace('http', 'ws')}/v1/audio2video/wav2lip` }),
+    { log: () => {} },
+  )
 })
 test.afterAll(async () => {
   await relay.close()
   await omnirt.close()
+  await oneFrame.close()
 })
-test.beforeEach(() => omnirt.reset())
+test.beforeEach(() => {
+  omnirt.reset()
+  oneFrame.reset()
+})
 
-/** Plays `seconds` of a voice through the lab's playback, taking snapshots as it goes. */
-function playAndWatch(page: Page, seconds: number, onStep?: string) {
-  return page.evaluate(
-    async ([seconds, step]) => {
-      const lab = (window as unknown as { parleyLab: Lab }).parleyLab
-      const rate = 24000
-      const samples = new Float32Array(rate * seconds).map((_, i) => 0.3 * Math.sin(i / 7))
-      const playing = lab.play!(samples as never, rate as never) as Promise<void>
-      const seen: { audioMs: number; source: string; grey: number }[] = []
-      for (let i = 0; i < seconds * 6; i++) {
-        await new Promise((r) => setTimeout(r, 150))
-        if (step && i === 3) await fetch(step, { method: 'POST' }).catch(() => {})
-        const s = (await lab.snapshot!()) as { audioMs: number; source: string; width: number; height: number; pixels: Uint8ClampedArray }
-        const c = ((s.height / 2) * s.width + s.width / 2) * 4
-        seen.push({ audioMs: s.audioMs, source: s.source, grey: s.pixels[c]! })
-      }
-      await playing
-      return seen
-    },
-    [seconds, onStep ?? ''] as const,
-  )
-}
-
-test("the remote model's frames come through the relay and are shown on the playback clock", async ({ page }) => {
-  await page.goto(`${relay.url}/lab/avatar.html?manual`)
-  await page.waitForSelector('body[data-ready="true"]')
-  await page.evaluate(() => (window as unknown as { parleyLab: Lab }).parleyLab.start!({ avatar: 'mira', prefer: 'canvas2d', size: 256, remote: 'quicktalk' } as never))
-  await expect.poll(() => page.evaluate(() => ((window as unknown as { parleyLab: Lab }).parleyLab.remoteState!() as { state: string }).state)).toBe('ready')
+test("the remote model's frames are shown with the voice they were made from, to the end of the reply", async ({ page }) => {
+  await openRemoteLab(page, relay.url, 'quicktalk')
   // The relay added OmniRT's key; the browser never had it.
   expect(omnirt.sessions[0]!.headers.authorization).toBe(`Bearer ${KEY}`)
-  const seen = await playAndWatch(page, 2)
-  const remote = seen.filter((s) => s.source === 'remote')
-  expect(remote.length).toBeGreaterThan(seen.length * 0.7)
-  // Each shown frame is the one for that moment of the audio (or, at most, the one before it).
-  for (const s of remote) {
-    const expected = Math.floor((s.audioMs * 25) / 1000)
-    expect([greyOf(expected), greyOf(expected - 1)], `at ${s.audioMs.toFixed(0)} ms`).toContain(s.grey)
+  const w = await watchReply(page, 2, 40)
+  const remote = w.seen.filter((s) => s.source === 'remote')
+  expect(remote.length, JSON.stringify(w.seen)).toBeGreaterThan(w.seen.length * 0.7)
+  // Each picture is of the voice heard at that moment, within a frame.
+  for (const shift of shiftsInFrames(w, 40)) expect(Math.abs(shift), JSON.stringify(w.seen)).toBeLessThanOrEqual(1)
+  // The last chunk's frames came: the model's lookahead was flushed with a padding chunk.
+  expect(remote.some((s) => s.heardMs > 1700 && s.shiftMs !== null)).toBe(true)
+  // Warm-up (lookahead + 1 chunks), then 2 s in 160 ms chunks (the last padded), then one silent chunk.
+  expect(omnirt.sessions[0]!.chunks).toBe(2 + 13 + 1)
+  expect(await page.evaluate(() => (window as unknown as { parleyLab: Record<string, () => unknown> }).parleyLab.visibleCanvas!())).toBe('canvas2d')
+})
+
+test("one frame a chunk (OmniRT's fake runtime): the whole reply is remote, each frame held for its chunk", async ({ page }) => {
+  await openRemoteLab(page, relay.url, 'fakeruntime')
+  const w = await watchReply(page, 2, 160)
+  const remote = w.seen.filter((s) => s.source === 'remote')
+  expect(remote.length, JSON.stringify(w.seen)).toBeGreaterThan(w.seen.length * 0.7)
+  expect(remote.filter((s) => s.heardMs > 1200).length).toBeGreaterThan(0)
+  const shifts = shiftsInFrames(w, 160)
+  for (const shift of shifts) expect(Math.abs(shift), JSON.stringify(w.seen)).toBeLessThanOrEqual(1)
+  expect(shifts.filter((s) => s === 0).length).toBeGreaterThan(shifts.length * 0.7)
+})
+
+test('reply after reply on one session: each shows remote video, and a reply that finished needs no cancel', async ({ page }) => {
+  await openRemoteLab(page, relay.url, 'quicktalk')
+  for (let reply = 0; reply < 4; reply++) {
+    const w = await watchReply(page, 0.8, 40)
+    expect(w.firstFrameMs, `reply ${reply}`).not.toBeNull()
+    expect(w.seen.filter((s) => s.source === 'remote').length, `reply ${reply}: ${JSON.stringify(w.seen)}`).toBeGreaterThan(0)
   }
-  expect(await page.evaluate(() => (window as unknown as { parleyLab: Lab }).parleyLab.visibleCanvas!())).toBe('canvas2d')
+  expect(omnirt.sessions).toHaveLength(1)
+  expect(omnirt.sessions[0]!.messages.map((m) => m.type)).toEqual(['session.create'])
+  expect(omnirt.tracebacks()).toEqual([])
 })
 
 test('when the server dies mid-answer, the local face takes over and the page says why', async ({ page }) => {
-  await page.goto(`${relay.url}/lab/avatar.html?manual`)
-  await page.waitForSelector('body[data-ready="true"]')
-  await page.evaluate(() => (window as unknown as { parleyLab: Lab }).parleyLab.start!({ avatar: 'mira', prefer: 'canvas2d', size: 256, remote: 'quicktalk' } as never))
-  await expect.poll(() => page.evaluate(() => ((window as unknown as { parleyLab: Lab }).parleyLab.remoteState!() as { state: string }).state)).toBe('ready')
-  const playing = playAndWatch(page, 2)
-  await page.waitForTimeout(700)
+  await openRemoteLab(page, relay.url, 'quicktalk')
+  const watching = watchReply(page, 2, 40)
+  await page.waitForTimeout(900)
   omnirt.kill()
-  const seen = await playing
-  expect(seen.slice(0, 3).some((s) => s.source === 'remote')).toBe(true)
-  expect(seen.at(-1)!.source).toBe('local')
-  const state = (await page.evaluate(() => (window as unknown as { parleyLab: Lab }).parleyLab.remoteState!())) as { state: string; why: string }
+  const w = await watching
+  expect(w.seen.slice(0, 4).some((s) => s.source === 'remote')).toBe(true)
+  expect(w.seen.at(-1)!.source).toBe('local')
+  const state = (await page.evaluate(() => (window as unknown as { parleyLab: Record<string, () => unknown> }).parleyLab.remoteState!())) as { state: string; why: string }
   expect(state).toMatchObject({ state: 'failed', why: expect.stringMatching(/avatar server closed|connection closed|session ended/) })
   await expect(page.locator('#status')).toContainText('the local face draws')
 })
@@ -86,17 +93,22 @@ test('in the app: a remote avatar chosen in Settings draws the answer, and the s
   await page.getByRole('button', { name: 'Settings' }).click()
   await expect(page.getByTestId('remote-avatar')).toHaveValue('quicktalk')
   await page.keyboard.press('Escape')
-  await page.getByTestId('composer').fill('What is Parley?')
-  await page.getByTestId('composer').press('Enter')
-  await expect(page.getByTestId('message-assistant').first()).toHaveAttribute('data-status', 'done', { timeout: 20_000 })
-  await expect.poll(() => omnirt.sessions.reduce((n, s) => n + s.chunks, 0), { timeout: 20_000 }).toBeGreaterThan(2)
+  for (const question of ['What is Parley?', 'And what else?']) {
+    await page.getByTestId('composer').fill(question)
+    await page.getByTestId('composer').press('Enter')
+    await expect(page.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 20_000 })
+  }
+  await expect.poll(() => omnirt.sessions.reduce((n, s) => n + s.chunks, 0), { timeout: 20_000 }).toBeGreaterThan(4)
   // One session for the page, opened when it loaded (the model's start-up is not on the answer's path).
   expect(omnirt.sessions).toHaveLength(1)
   await page.waitForTimeout(1000)
   const download = page.waitForEvent('download')
   await page.getByTestId('export').click()
   const log = JSON.parse(Buffer.concat(await (await (await download).createReadStream()).toArray()).toString('utf8')) as { turns: { timestamps: Record<string, number | null> }[] }
-  const t = log.turns[0]!.timestamps
-  expect(t.firstFrame).toBeGreaterThan(0)
-  expect(t.firstFrame!).toBeGreaterThan(t.ttsFirstAudio!)
+  expect(log.turns).toHaveLength(2)
+  for (const turn of log.turns) {
+    const t = turn.timestamps
+    expect(t.firstFrame).toBeGreaterThan(0)
+    expect(t.firstFrame!).toBeGreaterThan(t.ttsFirstAudio!)
+  }
 })

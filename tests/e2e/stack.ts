@@ -39,9 +39,9 @@ export const fakeLlm = {
 
 /**
  * A relay of the test's own with every cloud stage: the shared fake LLM and transcriber, and a
- * fake text-to-speech server (whose requests the test can read).
+ * fake text-to-speech server (whose requests the test can read); `extra` settings on top.
  */
-export async function startVoiceRelay(): Promise<{ url: string; speech: FakeSpeech; close(): Promise<void> }> {
+export async function startVoiceRelay(extra: Record<string, string> = {}): Promise<{ url: string; speech: FakeSpeech; close(): Promise<void> }> {
   const speech = await startFakeSpeech({ apiKey: E2E_KEY })
   const relay = await startRelay(
     loadConfig({
@@ -54,6 +54,7 @@ export async function startVoiceRelay(): Promise<{ url: string; speech: FakeSpee
       ASR_API_KEY: E2E_KEY,
       TTS_BASE_URL: speech.baseUrl,
       TTS_API_KEY: E2E_KEY,
+      ...extra,
     }),
     { log: () => {} },
   )

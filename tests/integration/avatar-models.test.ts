@@ -28,13 +28,37 @@ describe('avatar settings', () => {
   })
 })
 
+describe('avatar settings for real model ids', () => {
+  it('AVATAR_MODELS names ids with "-" or "."; each is set up under its variable name, and mistakes are named', () => {
+    expect(avatarConfig({ OMNIRT_ENDPOINT: 'http://gpu:9000', AVATAR_MODELS: 'soulx-flashtalk-14b, quicktalk,musetalk.v15', AVATAR_SOULX_FLASHTALK_14B_BACKEND: 'omnirt', AVATAR_QUICKTALK_BACKEND: 'omnirt', AVATAR_MUSETALK_V15_WS_URL: 'ws://10.0.0.5:8765/ws' })).toEqual({
+      omnirt: { endpoint: 'http://gpu:9000', apiKey: undefined },
+      models: [
+        { id: 'musetalk.v15', backend: 'direct_ws', wsUrl: 'ws://10.0.0.5:8765/ws' },
+        { id: 'quicktalk', backend: 'omnirt', wsUrl: 'ws://gpu:9000/v1/avatar/realtime' },
+        { id: 'soulx-flashtalk-14b', backend: 'omnirt', wsUrl: 'ws://gpu:9000/v1/avatar/realtime' },
+      ],
+    })
+    expect(avatarConfig({ AVATAR_MODELS: 'Flash Talk,a-b,a.b,quick', AVATAR_A_B_BACKEND: 'mock', AVATAR_WAV2LIP_BACKEND: 'mock' })).toEqual([
+      `AVATAR_MODELS: "Flash Talk" is not a model id (lower-case letters, digits, '.', '_' and '-'; at most 64)`,
+      'AVATAR_MODELS: "a-b" and "a.b" would share the settings AVATAR_A_B_*; keep one',
+      'AVATAR_WAV2LIP_BACKEND: no model in AVATAR_MODELS (a-b, quick) has the name WAV2LIP; add its id there',
+      'AVATAR_QUICK_BACKEND: expected mock, omnirt or direct_ws (got "")',
+    ])
+  })
+
+  it('stops the relay at start-up with the same messages', () => {
+    expect(() => loadConfig({ AVATAR_MODELS: 'soulx-flashtalk-14b' })).toThrow(/AVATAR_SOULX_FLASHTALK_14B_BACKEND: expected mock, omnirt or direct_ws/)
+    expect(() => loadConfig({ AVATAR_MODELS: 'soulx-flashtalk-14b', OMNIRT_ENDPOINT: 'http://gpu:9000', AVATAR_SOULX_FLASHTALK_14B_BACKEND: 'omnirt' })).not.toThrow()
+  })
+})
+
 describe('GET /api/v1/avatar/models', () => {
   let omnirt: FakeOmniRt
   let direct: ReturnType<typeof createServer>
   let directUrl: string
   let relay: RunningRelay
   beforeAll(async () => {
-    omnirt = await startFakeOmniRt({ apiKey: KEY, models: ['quicktalk'], offline: [{ id: 'wav2lip', reason: 'runtime_not_enabled' }] })
+    omnirt = await startFakeOmniRt({ apiKey: KEY, serving: { quicktalk: 'runtime' } })
     direct = createServer((_, res) => res.end('ok'))
     await new Promise<void>((r) => direct.listen(0, '127.0.0.1', r))
     directUrl = `ws://127.0.0.1:${(direct.address() as AddressInfo).port}/ws`

@@ -177,8 +177,8 @@ describe('relay on workerd', () => {
     let compat: FakeOmniRt
     let relayWs = ''
     beforeAll(async () => {
-      omnirt = await startFakeOmniRt({ apiKey: KEY, models: ['quicktalk'], chunkSamples: 2560 })
-      compat = await startFakeOmniRt({ models: ['wav2lip'], chunkSamples: 3200, omitChunkSamples: true })
+      omnirt = await startFakeOmniRt({ apiKey: KEY, serving: { quicktalk: 'runtime' }, chunkSamples: 2560, frames: 'chunk' })
+      compat = await startFakeOmniRt({ chunkSamples: 3200, omitChunkSamples: true, frames: 'chunk', lookahead: 1 })
       const url = await worker({ OMNIRT_ENDPOINT: omnirt.url, OMNIRT_API_KEY: KEY, AVATAR_QUICKTALK_BACKEND: 'omnirt', AVATAR_WAV2LIP_WS_URL: `${compat.url.replace('http', 'ws')}/v1/audio2video/wav2lip`, AVATAR_DEMO_BACKEND: 'mock', PARLEY_ACCESS_TOKEN: 'tok-av', PARLEY_MAX_STREAMS: '1' })
       relayWs = `${url.replace('http', 'ws')}/api/v1/avatar`
     })
@@ -205,6 +205,31 @@ describe('relay on workerd', () => {
       s.send({ type: 'session.cancel' })
       expect(await s.waitFor('session.cancelled')).toBeTruthy()
       s.close()
+    })
+
+    it('a barge-in re-creates the OmniRT session on the same socket, the next answer has frames, and closing waits for session.closed', async () => {
+      const s = await open('quicktalk')
+      s.send(create)
+      await s.waitFor('session.created')
+      const upstream = omnirt.sessions.at(-1)!
+      for (let reply = 0; reply < 2; reply++) {
+        s.audio(2560)
+        s.audio(2560)
+        await s.until(() => s.videos().length === 2 * (reply + 1))
+        if (reply === 0) {
+          s.send({ type: 'session.cancel' })
+          await s.waitFor('session.cancelled')
+        }
+      }
+      expect(s.videos().map((v) => v.frames)).toEqual([0, 4, 0, 4])
+      expect(s.texts().filter((m) => m.type === 'metrics').map((m) => m.chunk_index)).toEqual([1, 2, 1, 2])
+      expect(upstream.created).toHaveLength(2)
+      s.send({ type: 'session.close' })
+      await s.waitFor('session.closed')
+      await s.until(() => upstream.closed)
+      expect(upstream.messages.at(-1)).toMatchObject({ type: 'session.close' })
+      expect(upstream.tracebacks).toEqual([])
+      await s.until(() => Boolean(s.closed()))
     })
 
     it('a session outlives the backend handshake’s 5 s deadline', async () => {

@@ -18,8 +18,12 @@ let onEnded: (() => void) | undefined
 
 let remoteState: { state: string; why?: string } = { state: 'off' }
 let firstFrameAt: number | undefined
+/** When the last reply was handed to playback (epoch ms), and how long its voice waited for the face. */
+let replyStartAt: number | undefined
+let audibleAt: number | undefined
+let audioDelayMs = 0
 
-async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind; size?: number; remote?: string } = {}) {
+async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind; size?: number; remote?: string; maxDelayMs?: number } = {}) {
   face?.dispose()
   playback?.close()
   playback = undefined
@@ -34,10 +38,14 @@ async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind;
       status.textContent = `Remote avatar: ${state}${why ? ` — ${why}; the local face draws` : ''}`
     },
     onFirstFrame: (at) => (firstFrameAt = at),
+    onAudioDelay: (ms) => {
+      audioDelayMs = ms
+      playback?.setAudioDelay(ms)
+    },
   })
   const s = await face.ready
   status.textContent = `${s.name}: drawn with ${s.renderer}${s.why ? ` — ${s.why}` : ''}`
-  if (options.remote) await face.setRemote({ url: relaySocketUrl(`/api/v1/avatar/${options.remote}`), protocols: ['parley'] })
+  if (options.remote) await face.setRemote({ url: relaySocketUrl(`/api/v1/avatar/${options.remote}`), protocols: ['parley'], maxDelayMs: options.maxDelayMs })
   return s
 }
 
@@ -48,7 +56,9 @@ function player(): Playback {
     clock: (c) => face?.clock(c),
     lastSentence: () => face?.speechEnd(),
     ended: () => onEnded?.(),
+    audible: (at) => (audibleAt = performance.timeOrigin + at),
   })
+  playback.setAudioDelay(audioDelayMs)
   return playback
 }
 
@@ -59,6 +69,8 @@ async function play(samples: Float32Array, sampleRate: number, phonemes?: Phonem
   p.reset()
   const done = new Promise<void>((resolve) => (onEnded = resolve))
   face?.flush()
+  firstFrameAt = audibleAt = undefined
+  replyStartAt = performance.timeOrigin + performance.now()
   p.enqueue({ text: 'lab', samples, sampleRate, phonemes })
   p.finish()
   await done
@@ -81,6 +93,8 @@ const lab = {
   renderer: () => host.dataset.renderer,
   remoteState: () => remoteState,
   firstFrameAt: () => firstFrameAt,
+  /** The last reply: handed to playback, first heard, its first remote frame drawn (epoch ms), and the voice's delay. */
+  lastReply: () => ({ startAt: replyStartAt, audibleAt, firstFrameAt, audioDelayMs }),
   /** Which canvas is visible. */
   visibleCanvas: () => [...host.querySelectorAll('canvas')].find((c) => (c as HTMLElement).style.visibility === 'visible')?.dataset.renderer,
 }

@@ -71,6 +71,9 @@ Object.assign(window, {
     events: () => seen,
     messages: () => current().getSnapshot().conversation.messages,
     log: () => current().exportLog(),
+    /** The face worker's counters (remote frames drawn, the voice's delay…). */
+    faceStats: () => current().face.avatar?.stats(),
+    faceState: () => current().getSnapshot().face,
   },
 })
 

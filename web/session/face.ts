@@ -1,18 +1,19 @@
 import { startAvatar, type AvatarClient, type AvatarStatus } from '../engines/avatar/client.ts'
 import type { Mood } from '../engines/avatar/pose.ts'
+import type { RemoteAvatarState } from '../engines/avatar/protocol.ts'
 import type { Emitter } from '../lib/emitter.ts'
 import type { StreamMap } from './streams.ts'
 
 export interface FaceState {
   status?: AvatarStatus
   error?: string
-  remote: { state: 'off' | 'connecting' | 'ready' | 'failed'; why?: string }
+  remote: { state: RemoteAvatarState; why?: string }
 }
 
 export interface FaceTarget {
   avatarUrl: string
   /** A remote model's socket through the relay, or null for the local face only. */
-  remote: { id: string; url: string; protocols: string[] } | null
+  remote: { id: string; url: string; protocols: string[]; maxDelayMs?: number } | null
 }
 
 /**
@@ -38,6 +39,8 @@ export class Face {
     this.off = [
       bus.on('turn.started', (t) => {
         this.turnId = t.turnId
+        // A new reply: the face forgets the last one (a remote session goes on; nothing in flight is cancelled).
+        this.client?.flush()
         t.signal.addEventListener('abort', () => this.stopped(t.turnId), { once: true })
       }),
       bus.on('avatar.audio', ({ chunk, startMs }) =>
@@ -57,6 +60,8 @@ export class Face {
       onFallback: (s) => this.set({ status: { ...s, name: this.state.status?.name ?? '' } }),
       onCrash: (err) => this.set({ error: err.message, status: undefined }),
       onRemote: (state, why) => this.set({ remote: { state, why } }),
+      // The voice waits for a remote face's frames (the speaker applies it); the worker knows it already.
+      onAudioDelay: (delayMs) => this.bus.emit('avatar.delay', { delayMs }),
       onFrame: (f) => this.bus.emit('avatar.video', { turnId: this.turnId, at: f.at, audioMs: f.audioMs, source: f.source }),
       onFirstFrame: (at) => this.turnId && this.bus.emit('turn.mark', { turnId: this.turnId, stage: 'firstFrame', at: at - performance.timeOrigin }),
     })
@@ -74,6 +79,7 @@ export class Face {
       if (this.client !== c) return
       this.client = null
       this.state = { remote: { state: 'off' } }
+      this.bus.emit('avatar.delay', { delayMs: 0 })
       c.dispose()
     }
   }
@@ -113,7 +119,7 @@ export class Face {
     const remote = t.remote ? `${t.remote.url}|${t.remote.protocols.join(',')}` : null
     if (this.shown.remote !== remote) {
       this.shown.remote = remote
-      void c.setRemote(t.remote ? { url: t.remote.url, protocols: t.remote.protocols } : null).catch(() => {})
+      void c.setRemote(t.remote ? { url: t.remote.url, protocols: t.remote.protocols, maxDelayMs: t.remote.maxDelayMs } : null).catch(() => {})
     }
   }
 

@@ -37,6 +37,8 @@ export interface Settings {
   avatar: string
   /** A heavy avatar model on a GPU server, through the relay; null: the local face only. */
   remoteAvatar: string | null
+  /** The longest the voice waits for the remote model's frames (ms, 0…3000), so lips and voice go together. */
+  remoteAvatarMaxDelayMs: number
   /** Show each answer's latency waterfall and the session's medians (developer data; `?debug` turns it on too). */
   showTimings: boolean
 }
@@ -66,6 +68,7 @@ export const defaultSettings: Settings = {
   kokoroVoice: 'af_heart',
   avatar: 'mira',
   remoteAvatar: null,
+  remoteAvatarMaxDelayMs: 1500,
   volume: 1,
   showTimings: false,
 }
@@ -96,6 +99,7 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       volume: typeof raw.volume === 'number' && raw.volume >= 0 && raw.volume <= 1 ? raw.volume : 1,
       avatar: typeof raw.avatar === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(raw.avatar) ? raw.avatar : defaultSettings.avatar,
       remoteAvatar: typeof raw.remoteAvatar === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(raw.remoteAvatar) ? raw.remoteAvatar : null,
+      remoteAvatarMaxDelayMs: typeof raw.remoteAvatarMaxDelayMs === 'number' && raw.remoteAvatarMaxDelayMs >= 0 && raw.remoteAvatarMaxDelayMs <= 3000 ? raw.remoteAvatarMaxDelayMs : defaultSettings.remoteAvatarMaxDelayMs,
       showTimings: raw.showTimings === true,
     }
   } catch {

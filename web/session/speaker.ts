@@ -19,6 +19,8 @@ export class Speaker {
   private playback: Playback | null = null
   private reply: { turnId: string; spoken: SpokenReply | null; signal: AbortSignal } | null = null
   private volume = 1
+  /** How long a reply's voice waits for the face (a remote face's frames). */
+  private audioDelayMs = 0
   private readonly off: (() => void)[]
 
   constructor(
@@ -36,6 +38,10 @@ export class Speaker {
       bus.on('speech.ended', () => this.playback?.duck(false)),
       bus.on('speech.misfire', () => this.playback?.duck(false)),
       bus.on('speech.off', () => this.playback?.duck(false)),
+      bus.on('avatar.delay', ({ delayMs }) => {
+        this.audioDelayMs = delayMs
+        this.playback?.setAudioDelay(delayMs)
+      }),
     ]
   }
 
@@ -135,6 +141,7 @@ export class Speaker {
       clock: (clock) => this.bus.emit('avatar.clock', { turnId: turnId(), clock }),
     })
     this.playback.setVolume(this.volume)
+    this.playback.setAudioDelay(this.audioDelayMs)
     return this.playback
   }
 }

@@ -54,6 +54,11 @@ export interface StreamMap {
   'avatar.audio.end': { turnId: string }
   /** The reply's audio clock (where the listener is), on every change of course and 4 times a second. */
   'avatar.clock': { turnId: string | null; clock: ReplyClock }
+  /**
+   * How long the voice waits before a reply is heard, so that a remote face's frames (which take
+   * that long to come) are shown with the audio they were made from; 0 for the local face.
+   */
+  'avatar.delay': { delayMs: number }
   /** A frame the face drew: `audioMs` into the reply it was drawn for (epoch ms `at`). */
   'avatar.video': { turnId: string | null; at: number; audioMs: number; source: 'local' | 'remote' }
 

@@ -285,7 +285,7 @@ export class VoiceSession {
     const token = s.accessToken
     return {
       avatarUrl: `/avatars/${avatar}/`,
-      remote: remote ? { id: remote.id, url: relaySocketUrl(`/api/v1/avatar/${remote.id}`), protocols: ['parley', ...(token ? [`parley-token.${token}`] : [])] } : null,
+      remote: remote ? { id: remote.id, url: relaySocketUrl(`/api/v1/avatar/${remote.id}`), protocols: ['parley', ...(token ? [`parley-token.${token}`] : [])], maxDelayMs: s.remoteAvatarMaxDelayMs } : null,
     }
   }
 

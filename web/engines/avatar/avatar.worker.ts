@@ -31,9 +31,11 @@ function makeFace(req: Extract<AvatarRequest, { type: 'load' }>): Face {
   const remote = new RemoteFace(canvases.flat, () => local.referenceImage(), () => loop!.audioNow(), {
     state: (state, why) => emit({ type: 'remote-state', state, why }),
     firstFrame: (at) => emit({ type: 'first-frame', at }),
+    delay: (ms) => emit({ type: 'remote-delay', ms }),
   })
   loop = new FrameLoop(local, remote, emit)
-  return { local, remote, loop, followers: [local, remote] }
+  // The remote model first: its audio goes out at once, before the local face's lip-sync analysis.
+  return { local, remote, loop, followers: [remote, local] }
 }
 
 const loaded = () => {
@@ -67,7 +69,7 @@ serveRequests<AvatarRequest>(self, async (req) => {
       // The sound is resampled only when something uses it: the remote model, or lip-sync without timings.
       const needed = req.audio && (face.remote.ready || !req.phonemes?.length)
       const audio16k = needed ? (req.audio!.sampleRate === 16000 ? req.audio!.samples : new DownSampler(req.audio!.sampleRate, 16000).process(req.audio!.samples)) : undefined
-      for (const f of face.followers) f.speech({ startMs: req.startMs, phonemes: req.phonemes, audio16k })
+      for (const f of face.followers) f.speech({ startMs: req.startMs, phonemes: req.phonemes, audio16k, audio: req.audio, at: req.at })
       return emit({ type: 'result', id: req.id })
     }
     case 'speech-end':
@@ -84,10 +86,11 @@ serveRequests<AvatarRequest>(self, async (req) => {
       const f = loaded()
       const at = performance.timeOrigin + performance.now()
       const audioMs = f.loop.audioNow()
-      if (f.remote.ready && f.remote.draw(audioMs)) {
+      const remote = f.remote.ready ? (f.remote.draw(audioMs) ?? (f.remote.frames > 0 ? 'held' : null)) : null
+      if (remote) {
         const { width, height } = f.local.canvases.flat
         const pixels = (f.local.canvases.flat.getContext('2d') as OffscreenCanvasRenderingContext2D).getImageData(0, 0, width, height).data
-        return emit({ type: 'result', id: req.id, snapshot: { width, height, pixels, audioMs, at, source: 'remote' } }, [pixels.buffer])
+        return emit({ type: 'result', id: req.id, snapshot: { width, height, pixels, audioMs, at, source: remote } }, [pixels.buffer])
       }
       const shot = await f.local.snapshot(performance.now(), audioMs, f.loop.mood)
       return emit({ type: 'result', id: req.id, snapshot: { ...shot, audioMs, at, source: 'local' } }, [shot.pixels.buffer])
@@ -96,7 +99,7 @@ serveRequests<AvatarRequest>(self, async (req) => {
       return emit({
         type: 'result',
         id: req.id,
-        stats: { renderer: face?.local.engine?.renderer?.kind ?? 'canvas2d', remoteFrames: face?.remote.frames ?? 0, remoteFirstFrameMs: face?.remote.firstFrameMs, ...(face?.local.stats() ?? { frames: 0, frameMs: 0, audioMsPer10ms: 0, audioHops: 0 }) },
+        stats: { renderer: face?.local.engine?.renderer?.kind ?? 'canvas2d', remoteFrames: face?.remote.frames ?? 0, ...face?.remote.measures, ...(face?.local.stats() ?? { frames: 0, frameMs: 0, audioMsPer10ms: 0, audioHops: 0 }) },
       })
     case 'lose-device':
       face?.local.loseDevice()

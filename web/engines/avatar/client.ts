@@ -7,7 +7,7 @@ import type { AppError } from '../../lib/errors.ts'
 import { WorkerRpc } from '../../lib/worker-rpc.ts'
 import type { PhonemeTiming } from '../tts/phonemes.ts'
 import type { Mood } from './pose.ts'
-import type { AvatarEvent, AvatarReplies, AvatarRequest, AvatarStats, PlaybackClock, RendererKind } from './protocol.ts'
+import type { AvatarEvent, AvatarReplies, AvatarRequest, AvatarStats, FrameSource, PlaybackClock, RemoteAvatarState, RendererKind } from './protocol.ts'
 
 export interface AvatarStatus {
   renderer: RendererKind
@@ -26,9 +26,9 @@ export interface AvatarClient {
   /** The reply has no more sentences. */
   speechEnd(): void
   /** Frames from a remote model through the relay, or null for the local face only. */
-  setRemote(remote: { url: string; protocols: string[] } | null): Promise<void>
+  setRemote(remote: { url: string; protocols: string[]; maxDelayMs?: number } | null): Promise<void>
   /** The current frame, drawn for `audioMs` into the reply as the clock stood at wall time `at` (epoch ms). */
-  snapshot(): Promise<{ width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: 'local' | 'remote' }>
+  snapshot(): Promise<{ width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: FrameSource }>
   stats(): Promise<AvatarStats>
   loseDevice(): Promise<void>
   dispose(): void
@@ -42,7 +42,9 @@ export interface AvatarClientOptions {
   onFallback?(status: AvatarStatus): void
   onCrash?(err: AppError): void
   /** The remote avatar connected, failed (and why: the local face draws meanwhile) or was turned off. */
-  onRemote?(state: 'connecting' | 'ready' | 'failed' | 'off', why?: string): void
+  onRemote?(state: RemoteAvatarState, why?: string): void
+  /** How long the reply's voice should wait for the remote frames (ms; 0 for the local face). */
+  onAudioDelay?(ms: number): void
   /** A reply's first remote frame was drawn (epoch ms). */
   onFirstFrame?(at: number): void
   /** Every frame drawn (epoch ms; local or remote). */
@@ -87,6 +89,7 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
   rpc.on('crash', (err) => options.onCrash?.(err))
   rpc.on('showing', (e) => show(e.canvas))
   rpc.on('remote-state', (e) => options.onRemote?.(e.state, e.why))
+  rpc.on('remote-delay', (e) => options.onAudioDelay?.(e.ms))
   rpc.on('first-frame', (e) => options.onFirstFrame?.(e.at))
   rpc.on('frame', (e) => options.onFrame?.(e))
 
@@ -106,7 +109,7 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
     clock: (clock) => quiet(rpc.request({ type: 'clock', clock })),
     speech(startMs, content) {
       const audio = content.samples && content.sampleRate ? { samples: content.samples.slice(), sampleRate: content.sampleRate } : undefined
-      quiet(rpc.request({ type: 'speech', startMs, phonemes: content.phonemes, audio }, audio ? [audio.samples.buffer] : []))
+      quiet(rpc.request({ type: 'speech', startMs, phonemes: content.phonemes, audio, at: performance.timeOrigin + performance.now() }, audio ? [audio.samples.buffer] : []))
     },
     flush: () => quiet(rpc.request({ type: 'flush' })),
     speechEnd: () => quiet(rpc.request({ type: 'speech-end' })),

@@ -16,6 +16,10 @@ export interface SpeechChunk {
   phonemes?: PhonemeTiming[]
   /** 16 kHz mono, for lip-sync from the sound when there are no phonemes. */
   audio16k?: Float32Array
+  /** The sound as the voice made it (a remote model may take another rate than 16 kHz). */
+  audio?: { samples: Float32Array; sampleRate: number }
+  /** When playback scheduled it (epoch ms): the voice is heard a set time after that. */
+  at?: number
 }
 
 /**

@@ -50,12 +50,15 @@ export class FrameLoop {
     this.lastFrame = ts
     const audioMs = this.audioNow() + (this.clock.playing ? LEAD_MS : 0)
     if (this.remote.ready) {
-      if (this.remote.draw(audioMs)) {
+      const drawn = this.remote.draw(audioMs)
+      if (drawn === 'remote') {
         this.emit({ type: 'frame', at: wallNow(), audioMs, source: 'remote' })
         return this.show('canvas2d')
       }
-      // Between replies the last remote frame holds; before any, the local face.
-      if (this.showing === 'canvas2d' && this.remote.frames > 0 && !this.clock.playing) return
+      // Late frames: the picture stays as it is (the state says 'syncing'), no frame from before replaces it.
+      if (drawn === 'syncing') return
+      // Between replies, and while the voice waits for its frames, the last remote frame holds; before any, the local face.
+      if (this.showing === 'canvas2d' && this.remote.frames > 0) return
     }
     this.local.compose(ts, audioMs, this.mood)
     this.emit({ type: 'frame', at: wallNow(), audioMs, source: 'local' })

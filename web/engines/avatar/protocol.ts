@@ -3,6 +3,13 @@ import type { PhonemeTiming } from '../tts/phonemes.ts'
 import type { Mood } from './pose.ts'
 
 export type RendererKind = 'webgpu' | 'canvas2d'
+export type RemoteAvatarState = 'connecting' | 'ready' | 'syncing' | 'failed' | 'off'
+/**
+ * What a snapshot shows: the local face; a remote frame for the moment; the last remote frame,
+ * held (between replies, or while the voice waits for its frames); or the picture left as it was
+ * while the remote frames for the moment are late.
+ */
+export type FrameSource = 'local' | 'remote' | 'held' | 'syncing'
 
 /**
  * Where the reply's audio is: `audioMs` into the reply at the moment `at` (ms since the epoch, so
@@ -24,15 +31,16 @@ export type AvatarRequest =
   | { type: 'clock'; id: number; clock: PlaybackClock }
   /**
    * A sentence scheduled `startMs` into the reply: its phoneme timings when the voice gives them,
-   * else its audio (lip-sync from the sound).
+   * else its audio (lip-sync from the sound); `at`: when playback scheduled it (epoch ms).
    */
-  | { type: 'speech'; id: number; startMs: number; phonemes?: PhonemeTiming[]; audio?: { samples: Float32Array; sampleRate: number } }
+  | { type: 'speech'; id: number; startMs: number; phonemes?: PhonemeTiming[]; audio?: { samples: Float32Array; sampleRate: number }; at?: number }
   /** Barge-in: forget what was to be said. */
   | { type: 'flush'; id: number }
   /** The reply has no more sentences (a remote avatar gets its last, padded chunk). */
   | { type: 'speech-end'; id: number }
   /** Frames from a model on a GPU server through the relay (`WS /api/v1/avatar/:model`), or none. */
-  | { type: 'remote'; id: number; remote: { url: string; protocols: string[] } | null }
+  /** `maxDelayMs`: the longest the reply's voice may be held back for the remote frames. */
+  | { type: 'remote'; id: number; remote: { url: string; protocols: string[]; maxDelayMs?: number } | null }
   /** The current frame's pixels (RGBA), drawn for the clock as it stands. */
   | { type: 'snapshot'; id: number }
   | { type: 'stats'; id: number }
@@ -48,6 +56,11 @@ export interface AvatarStats {
   remoteFrames: number
   /** The last reply's first audio chunk sent → its first remote frame drawn (ms). */
   remoteFirstFrameMs?: number
+  /** How long the voice is held back for the remote frames (ms). */
+  remoteDelayMs?: number
+  /** The relay's measures at the backend: a fresh session's first frames, the last chunk's render (ms). */
+  remoteBackendFirstFrameMs?: number
+  remoteBackendRenderMs?: number
   /** Mean cost of audio lip-sync per 10 ms of audio. */
   audioMsPer10ms: number
   audioHops: number
@@ -61,13 +74,18 @@ export interface AvatarReplies {
 /** Avatar worker → main thread. */
 export type AvatarEvent =
   | { type: 'ready'; id: number; renderer: RendererKind; name: string; why?: string }
-  | { type: 'result'; id: number; snapshot?: { width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: 'local' | 'remote' }; stats?: AvatarStats }
+  | { type: 'result'; id: number; snapshot?: { width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: FrameSource }; stats?: AvatarStats }
   /** The renderer changed on its own (the GPU device was lost): the stage shows the other canvas. */
   | { type: 'fallback'; from: RendererKind; to: RendererKind; why: string }
   /** Which canvas has the picture now (remote frames are drawn on the 2D one). */
   | { type: 'showing'; canvas: RendererKind }
-  /** The remote avatar's state; `failed` says why, and the local face draws meanwhile. */
-  | { type: 'remote-state'; state: 'connecting' | 'ready' | 'failed' | 'off'; why?: string }
+  /**
+   * The remote avatar's state; `failed` says why, and the local face draws meanwhile; `syncing`:
+   * the frames for this moment are late, and none from before is drawn in their place.
+   */
+  | { type: 'remote-state'; state: RemoteAvatarState; why?: string }
+  /** How long the reply's voice should wait for the remote frames (ms; 0: no remote, or on time). */
+  | { type: 'remote-delay'; ms: number }
   /** The first remote frame of a reply was drawn (epoch ms). */
   | { type: 'first-frame'; at: number }
   /** A frame was drawn (epoch ms), for `audioMs` into the reply: the session's avatar.video stream. Pixels stay here. */

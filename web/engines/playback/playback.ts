@@ -54,6 +54,8 @@ export class Playback {
   private paused = false
   /** Context time the reply's first sentence started. */
   private replyStart: number | undefined
+  /** A sentence starts no sooner than this after it is queued (s): time for a remote face's frames. */
+  private delay = 0
 
   constructor(private readonly events: PlaybackEvents = {}) {
     this.context = new AudioContext({ latencyHint: 'interactive' })
@@ -79,8 +81,17 @@ export class Playback {
   private started = false
 
   /**
-   * Queues a sentence right after the previous one, or now: a start time already past plays at
-   * once from its first sample, so no safety margin is needed.
+   * Holds the voice back by `ms` (a remote face's frames take that long to come): a sentence
+   * queued when nothing is playing starts that much later, one queued behind another still
+   * right after it. The clock then reads negative until the reply is heard.
+   */
+  setAudioDelay(ms: number) {
+    this.delay = Math.max(0, ms) / 1000
+  }
+
+  /**
+   * Queues a sentence right after the previous one, or now (or after the audio delay): a start
+   * time already past plays at once from its first sample, so no safety margin is needed.
    */
   enqueue(spoken: Spoken) {
     const buffer = this.context.createBuffer(1, spoken.samples.length, spoken.sampleRate)
@@ -88,7 +99,7 @@ export class Playback {
     const source = this.context.createBufferSource()
     source.buffer = buffer
     source.connect(this.gain)
-    const start = Math.max(this.context.currentTime, this.queue.at(-1)?.end ?? 0)
+    const start = Math.max(this.context.currentTime + this.delay, this.queue.at(-1)?.end ?? 0)
     this.replyStart ??= start
     const item: Scheduled = { ...spoken, source, start, end: start + buffer.duration }
     source.onended = () => this.onEnded(item)
@@ -177,7 +188,9 @@ export class Playback {
     const at = performance.timeOrigin + performance.now()
     if (this.replyStart === undefined) return { at, audioMs: 0, playing: false }
     const latencyMs = ((this.context.outputLatency || 0) + (this.context.baseLatency || 0)) * 1000
-    const audioMs = Math.max(0, (this.context.currentTime - this.replyStart) * 1000 - latencyMs)
+    const raw = (this.context.currentTime - this.replyStart) * 1000 - latencyMs
+    // While a held-back voice has not begun, the clock says how far off it is (the face waits).
+    const audioMs = this.delay > 0 ? raw : Math.max(0, raw)
     return { at, audioMs, playing: this.context.state === 'running' && !this.paused }
   }
 

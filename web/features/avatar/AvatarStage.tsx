@@ -52,6 +52,8 @@ export function AvatarStage({ name, mood, placement, voiceLevel, face, remote, m
     ? local
     : remoteState.state === 'ready'
       ? `face: remote ${remote}, through the relay`
+      : remoteState.state === 'syncing'
+        ? `face: remote ${remote}, syncing (its frames are late)`
       : remoteState.state === 'failed'
         ? `${local} · remote ${remote} unavailable`
         : `${local} · connecting to ${remote}…`
