@@ -13,7 +13,7 @@ async function listen(page: Page) {
   await page.reload()
   await expect(page.getByTestId('asr-placement')).toContainText('relay')
   await page.getByTestId('mic-toggle').click()
-  await expect(page.getByTestId('voice')).toHaveAttribute('data-status', /listening|hearing/, { timeout: 15_000 })
+  await expect(page.getByTestId('voice')).toHaveAttribute('data-status', /listening|hearing/, { timeout: 30_000 })
 }
 
 test.describe('speaking to Parley (fake microphone → capture worklet → Silero VAD worker → relay ASR)', () => {

@@ -15,7 +15,7 @@ import { Topbar } from './Topbar.tsx'
 import { stageLine } from './labels.ts'
 import { useSession } from './use-session.ts'
 
-const SPEECH_MODELS = manifest.models.filter((m) => m.task === 'automatic-speech-recognition').map((m) => ({ id: m.id, name: m.name }))
+const SPEECH_MODELS = manifest.models.filter((m) => m.task === 'automatic-speech-recognition').map((m) => ({ id: m.id, name: m.name, paramsMillions: m.params_millions }))
 
 const ASSISTANT_NAME = 'Parley'
 
@@ -69,7 +69,16 @@ export function App({ session }: { session: VoiceSession }) {
           notice={notice}
           onDismissNotice={() => setNoticeDismissed(true)}
           ready={relay !== undefined}
-          voice={<VoicePanel snapshot={s} session={session} relayAsr={Boolean(relay?.asr.available)} asrChoice={settings.asrPlacement} onUseRelayAsr={() => updateSettings({ asrPlacement: 'relay' })} pushToTalk={settings.pushToTalk} />}
+          voice={
+            <VoicePanel snapshot={s} session={session} relayAsr={Boolean(relay?.asr.available)} asrChoice={settings.asrPlacement} onUseRelayAsr={() => updateSettings({ asrPlacement: 'relay' })}
+              speechModel={SPEECH_MODELS.find((m) => m.id === settings.asrModel) ?? { id: settings.asrModel, name: settings.asrModel }}
+              onDownloadModel={() => {
+                updateSettings({ allowRemoteModels: true })
+                void session.startListening()
+              }}
+              pushToTalk={settings.pushToTalk}
+            />
+          }
         />
       </main>
 

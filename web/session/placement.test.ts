@@ -61,6 +61,19 @@ describe('resolvePlacements', () => {
     expect(resolvePlacements(facts({ voiceEngine: 'kokoro', allowRemoteModels: true }, swiftshader)).tts).toMatchObject({ placement: 'local-wasm', engine: 'kokoro' })
   })
 
+  it('a model the server lacks comes from the hub only when the user allows it; until then the user is asked', () => {
+    const noModel = (patch: Partial<Settings>, asr = false) => resolvePlacements({ ...facts(patch), relay: { ...relay, asr: { available: asr } }, hosted: { asr: false, kokoro: undefined } }).asr
+    expect(noModel({})).toMatchObject({ placement: null, missing: 'model' })
+    expect(noModel({ allowRemoteModels: true })).toMatchObject({ placement: 'local-webgpu' })
+    expect(noModel({ allowRemoteModels: true }).missing).toBeUndefined()
+    // With the relay's recognition the automatic choice has a way to hear, and uses it (and says why).
+    expect(noModel({}, true)).toMatchObject({ placement: 'relay', reason: 'relay · no local model' })
+    // "On this device only" with no model: still asked, and the relay is one of the answers.
+    expect(noModel({ asrPlacement: 'on-device' }, true)).toMatchObject({ placement: null, missing: 'model' })
+    // While the server is still being asked, nothing is missing yet.
+    expect(resolvePlacements({ ...facts(), hosted: { asr: undefined, kokoro: undefined } }).asr.missing).toBeUndefined()
+  })
+
   it('chooses nothing while the facts are unknown, and says so', () => {
     expect(resolvePlacements({ ...facts(), relay: undefined }).agent.placement).toBeNull()
     expect(resolvePlacements({ ...facts(), hosted: { asr: undefined, kokoro: undefined } }).asr).toMatchObject({ placement: null, reason: 'checking for a speech model…' })

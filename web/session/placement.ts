@@ -29,6 +29,8 @@ export interface StagePlacement {
   reason: string
   /** Which implementation, where a placement has several (the voice: eSpeak NG or Kokoro on the device). */
   engine?: string
+  /** What the stage lacks that the user can fix: 'model' — no on-device model here, and none allowed from the hub. */
+  missing?: 'model'
 }
 
 export type Placements = Record<StageName, StagePlacement>
@@ -79,8 +81,12 @@ export interface SessionFacts {
   espeak: boolean
 }
 
-/** Settings → whether a model may come from the hub: yes unless the server hosts it, or as the user says. */
-export const allowHub = (settings: Settings, hosted: boolean | undefined) => settings.allowRemoteModels ?? hosted === false
+/**
+ * Whether a model may come from the Hugging Face hub: only when the user said so (Settings, or the
+ * voice panel's "download it to this browser"). Fetching ~100 MB from a third party is a choice,
+ * not a default: a server without the model asks instead.
+ */
+export const allowHub = (settings: Settings) => settings.allowRemoteModels === true
 
 /**
  * Models run on WebGPU when there is a hardware adapter and the user did not ask for the CPU; a
@@ -106,13 +112,15 @@ function asrPlacement({ settings, device, relay, hosted }: SessionFacts): StageP
   const gpu = modelDevice({ settings, device }) === 'webgpu'
   const r = resolveAsrPlacement({
     device: gpu ? device! : { webgpu: false, shaderF16: false },
-    localModel: hosted.asr === true || allowHub(settings, hosted.asr),
+    localModel: hosted.asr === true || allowHub(settings),
     relay: Boolean(relay?.asr.available),
     choice: settings.asrPlacement,
   })
   const model = settings.asrModel.split('/').pop()!
   const reason = r.placement === 'local-wasm' && device?.softwareGpu && settings.modelDevice === 'auto' ? r.reason.replace('(no WebGPU)', '(WebGPU here is software-only)') : r.reason
-  return { placement: r.placement, label: r.placement === 'relay' ? 'relay speech recognition' : model, reason }
+  // No model here and none allowed from the hub: the user is asked how to get one.
+  const missing = r.placement === null && settings.asrPlacement !== 'relay' && hosted.asr === false && !allowHub(settings) ? ('model' as const) : undefined
+  return { placement: r.placement, label: r.placement === 'relay' ? 'relay speech recognition' : model, reason, ...(missing && { missing }) }
 }
 
 function agentPlacement({ settings, relay }: SessionFacts): StagePlacement {

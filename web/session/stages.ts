@@ -50,7 +50,7 @@ export const agentBuilder: StageBuilder<Agent> = {
 
 export const recognizerBuilder: StageBuilder<SpeechRecognizer & { load?(): Promise<void> }> = {
   key: ({ placement, facts }) =>
-    JSON.stringify([placement.placement, facts.settings.asrModel, allowHub(facts.settings, facts.hosted.asr), facts.settings.accessToken, facts.device?.shaderF16]),
+    JSON.stringify([placement.placement, facts.settings.asrModel, allowHub(facts.settings), facts.settings.accessToken, facts.device?.shaderF16]),
   build({ placement, facts, onProgress, onReady, onCrash }) {
     if (placement.placement === 'relay') return createRelayRecognizer({ token: token(facts) })
     if (placement.placement !== 'local-webgpu' && placement.placement !== 'local-wasm') return null
@@ -59,7 +59,7 @@ export const recognizerBuilder: StageBuilder<SpeechRecognizer & { load?(): Promi
       modelId: facts.settings.asrModel,
       device,
       dtype: defaultDtype(device, facts.device?.shaderF16 ?? false),
-      allowRemote: allowHub(facts.settings, facts.hosted.asr),
+      allowRemote: allowHub(facts.settings),
       onCrash,
       onReady,
       onProgress,
@@ -70,14 +70,14 @@ export const recognizerBuilder: StageBuilder<SpeechRecognizer & { load?(): Promi
 export const synthesizerBuilder: StageBuilder<Synthesizer> = {
   key: ({ placement, facts }) => {
     const s = facts.settings
-    return JSON.stringify([placement.placement, placement.label, s.kokoroModel, s.kokoroVoice, s.ttsVoice, allowHub(s, facts.hosted.kokoro), s.accessToken])
+    return JSON.stringify([placement.placement, placement.label, s.kokoroModel, s.kokoroVoice, s.ttsVoice, allowHub(s), s.accessToken])
   },
   build({ placement, facts, onProgress, onReady, onCrash, onFallback }) {
     const s = facts.settings
     if (placement.placement === null) return null
     if (placement.placement === 'relay') return createRelaySynthesizer({ voice: s.ttsVoice ?? undefined, token: token(facts) })
     if (placement.engine === 'kokoro') {
-      const kokoro = createKokoroSynthesizer({ modelId: s.kokoroModel, voice: s.kokoroVoice, device: modelDevice(facts), allowRemote: allowHub(s, facts.hosted.kokoro), onProgress, onReady, onCrash })
+      const kokoro = createKokoroSynthesizer({ modelId: s.kokoroModel, voice: s.kokoroVoice, device: modelDevice(facts), allowRemote: allowHub(s), onProgress, onReady, onCrash })
       return withFallbackVoice(kokoro, () => createEspeakSynthesizer(), onFallback)
     }
     return createEspeakSynthesizer()

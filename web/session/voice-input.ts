@@ -20,7 +20,14 @@ export interface VoiceState {
   muted: boolean
   partial: string
   microphones: { deviceId: string; label: string }[]
+  /** Sentences heard that no recognizer could turn into words yet: kept, and recognised once one can. */
+  held: number
 }
+
+type Recognizer = SpeechRecognizer & { load?(): Promise<void> }
+
+/** Sentences kept for a recognizer that is missing or failed: the latest few, not a recording of the hour. */
+const MAX_HELD = 3
 
 /** More VAD crashes than this within a minute: stop restarting and say so. */
 const MAX_CRASHES_PER_MINUTE = 3
@@ -33,7 +40,7 @@ const MAX_CRASHES_PER_MINUTE = 3
  */
 export class VoiceInput {
   readonly level = new LevelSignal()
-  state: VoiceState = { status: 'off', muted: false, partial: '', microphones: [] }
+  state: VoiceState = { status: 'off', muted: false, partial: '', microphones: [], held: 0 }
   private live: { mic: Microphone; vad: VadClient } | null = null
   /** Bumped by every start and stop: an older start that finishes late undoes itself. */
   private generation = 0
@@ -42,7 +49,9 @@ export class VoiceInput {
   /** Aborted when listening stops: queued recognitions are dropped. */
   private listening = new AbortController()
   private crashes: number[] = []
-  recognizer: (SpeechRecognizer & { load?(): Promise<void> }) | null = null
+  private current: Recognizer | null = null
+  /** Heard but not recognised (no recognizer yet, or it failed): never dropped without a word. */
+  private held: StreamMap['human.audio'][] = []
   /** An on-device model will load ONNX Runtime's WebGPU build anyway: the VAD runs on it too (one runtime, fetched once). */
   sharedRuntime = false
 
@@ -54,6 +63,23 @@ export class VoiceInput {
     /** A problem the user should see. */
     private readonly fail: (err: unknown) => void,
   ) {}
+
+  get recognizer(): Recognizer | null {
+    return this.current
+  }
+
+  /** Another recognizer (a model now allowed, the relay chosen): it loads if listening, and takes the sentences kept for it. */
+  set recognizer(next: Recognizer | null) {
+    if (next === this.current) return
+    this.current = next
+    if (!next || !this.live) return
+    const gen = this.generation
+    next.load?.().catch((err: unknown) => this.generation === gen && this.fail(err))
+    const held = this.held
+    this.held = []
+    this.set({ held: 0 })
+    for (const segment of held) this.recognize(segment)
+  }
 
   private set(patch: Partial<VoiceState>) {
     this.state = { ...this.state, ...patch }
@@ -106,7 +132,8 @@ export class VoiceInput {
     this.listening.abort()
     this.listening = new AbortController()
     this.pending = 0
-    this.set({ status: 'off', partial: '' })
+    this.held = []
+    this.set({ status: 'off', partial: '', held: 0 })
     this.level.set(0)
     if (!current) return
     this.bus.emit('speech.off', { at: performance.now() })
@@ -143,9 +170,10 @@ export class VoiceInput {
     this.pending++
     this.set({ status: 'transcribing' })
     this.queue = this.queue.then(async () => {
-      const r = this.recognizer
+      const r = this.current
       try {
-        if (signal.aborted || !r) return
+        if (signal.aborted) return
+        if (!r) return this.hold(segment)
         const { text } = await r.transcribe(segment.samples, { signal, onPartial: (t) => !signal.aborted && this.onPartial(t, segment) })
         if (signal.aborted) return
         if (text) this.bus.emit('human.text', { text, final: true, source: 'speech', span: { startMs: segment.startMs, endMs: segment.endMs }, at: performance.now() })
@@ -153,6 +181,8 @@ export class VoiceInput {
       } catch (err) {
         if (!isAbort(err) && !signal.aborted) {
           this.fail(err)
+          if (r === this.current) this.hold(segment)
+          else this.recognize(segment) // the recognizer changed meanwhile: the new one tries
           this.bus.emit('speech.no-words', { at: performance.now() }) // a paused answer must not wait for words that won't come
         }
       } finally {
@@ -162,6 +192,11 @@ export class VoiceInput {
         }
       }
     })
+  }
+
+  private hold(segment: StreamMap['human.audio']) {
+    this.held = [...this.held, segment].slice(-MAX_HELD)
+    this.set({ held: this.held.length })
   }
 
   private onPartial(text: string, segment: StreamMap['human.audio']) {

@@ -6,7 +6,7 @@ import { Conversation, newId } from './conversation.ts'
 import type { ConversationState, Message } from './conversation-state.ts'
 import { Face, type FaceState } from './face.ts'
 import { Facts } from './facts.ts'
-import { remoteAvatar, resolvePlacements, type Placements } from './placement.ts'
+import { modelDevice, remoteAvatar, resolvePlacements, type Placements } from './placement.ts'
 import { buildSessionExport, shownError, type SessionExport, type ShownError } from './session-log.ts'
 import type { Settings } from './settings.ts'
 import { Speaker } from './speaker.ts'
@@ -49,6 +49,8 @@ export interface SessionSnapshot {
   avatars: Facts['avatars']
   remoteAvatars: Facts['remoteAvatars']
   hosted: Facts['hosted']
+  /** What on-device models would run on (a download's size depends on it: 8-bit weights on the CPU, full precision on WebGPU). */
+  modelDevice: 'webgpu' | 'wasm'
   /** The avatar bundle drawn now. */
   avatarUrl: string
 }
@@ -338,6 +340,7 @@ export class VoiceSession {
       avatars: this.facts.avatars,
       remoteAvatars: this.facts.remoteAvatars,
       hosted: this.facts.hosted,
+      modelDevice: modelDevice({ settings: this.settings, device: this.facts.device }),
       avatarUrl: this.faceTarget().avatarUrl,
     }
   }

@@ -20,6 +20,8 @@ interface Props {
   /** Where speech detection runs (the session's decision, like every stage's). */
   detection: { label: string; reason: string }
   partial: string
+  /** Sentences heard and kept until a recognizer can take them. */
+  held: number
   /** Model download progress, per file, while the speech model loads. */
   progress: readonly { file: string; loaded: number; total: number; done: boolean }[]
   onStart(): void
@@ -30,7 +32,7 @@ interface Props {
 }
 
 /** The microphone button, level meter, mute and the recognition placement badge. */
-export function VoiceControls({ status, level, muted, pushToTalk, placement, detection, partial, progress, onStart, onStop, onMute, onPress }: Props) {
+export function VoiceControls({ status, level, muted, pushToTalk, placement, detection, partial, held, progress, onStart, onStop, onMute, onPress }: Props) {
   const loading = progress.filter((p) => !p.done)
   const on = status !== 'off'
   const hint = on && status === 'listening' && pushToTalk ? 'Hold Space to talk' : STATUS[status]
@@ -68,6 +70,11 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, det
           </ul>
         )}
         {partial && <div className="voice__partial">{partial}</div>}
+        {held > 0 && (
+          <div className="voice__held" data-testid="voice-held" role="status">
+            {held === 1 ? 'What you just said is kept' : `The last ${held} things you said are kept`} until speech recognition works — it will be recognised then.
+          </div>
+        )}
         <div className="placement-badges" role="group" aria-label="Where speech is detected and recognised" tabIndex={0}>
           <span className="placement-badge" data-testid="vad-placement" title={`Speech detection (${detection.label}): ${detection.reason}`}>
             detection: on device · WASM

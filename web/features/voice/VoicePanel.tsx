@@ -1,7 +1,9 @@
+import { useState } from 'react'
 import { AppError } from '../../lib/errors.ts'
 import type { Settings } from '../../session/settings.ts'
 import type { SessionSnapshot, VoiceSession } from '../../session/voice-session.ts'
 import { ErrorBanner } from '../../ui/ErrorBanner.tsx'
+import { ModelChoice } from './ModelChoice.tsx'
 import { VoiceControls } from './VoiceControls.tsx'
 
 /** Where speech is recognised, as the badge says it (with the WebGPU → WASM fallback once known). */
@@ -18,11 +20,17 @@ interface Props {
   relayAsr: boolean
   asrChoice: Settings['asrPlacement']
   onUseRelayAsr(): void
+  /** The chosen on-device speech model, as the manifest describes it. */
+  speechModel: { id: string; name: string; paramsMillions?: number }
+  /** The user agreed to download the speech model from the hub: allow it, and start listening. */
+  onDownloadModel(): void
   pushToTalk: boolean
 }
 
 /** The voice controls, with the problems the session's stages reported above them. */
-export function VoicePanel({ snapshot: s, session, relayAsr, asrChoice, onUseRelayAsr, pushToTalk }: Props) {
+export function VoicePanel({ snapshot: s, session, relayAsr, asrChoice, onUseRelayAsr, speechModel, onDownloadModel, pushToTalk }: Props) {
+  const [notNow, setNotNow] = useState(false)
+  const missing = s.placements.asr.missing === 'model'
   return (
     <>
       {s.errors.map((e) => (
@@ -37,6 +45,23 @@ export function VoicePanel({ snapshot: s, session, relayAsr, asrChoice, onUseRel
           }
         />
       ))}
+      {missing && !notNow && (
+        <ModelChoice
+          modelId={speechModel.id}
+          modelName={speechModel.name}
+          paramsMillions={speechModel.paramsMillions}
+          device={s.modelDevice}
+          relayAsr={relayAsr}
+          onDownload={onDownloadModel}
+          onUseRelay={onUseRelayAsr}
+          onDismiss={() => setNotNow(true)}
+        />
+      )}
+      {missing && notNow && (
+        <button type="button" className="link-button voice__setup" data-testid="set-up-voice" onClick={() => setNotNow(false)}>
+          Set up voice — it needs a speech model
+        </button>
+      )}
       <VoiceControls
         status={s.voice.status}
         level={session.voice.level}
@@ -45,6 +70,7 @@ export function VoicePanel({ snapshot: s, session, relayAsr, asrChoice, onUseRel
         placement={recognitionLabel(s)}
         detection={s.placements.vad}
         partial={s.voice.partial}
+        held={s.voice.held}
         progress={s.progress.asr}
         onStart={() => void session.startListening()}
         onStop={() => void session.stopListening()}
