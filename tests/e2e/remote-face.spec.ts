@@ -112,3 +112,21 @@ test('in the app: a remote avatar chosen in Settings draws the answer, and the s
     expect(t.firstFrame!).toBeGreaterThan(t.ttsFirstAudio!)
   }
 })
+
+test('in Settings, how long the voice may wait for a remote face is chosen; the face takes it up at once', async ({ page }) => {
+  await page.goto(relay.url)
+  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ remoteAvatar: 'quicktalk' })))
+  await page.reload()
+  await expect(page.locator('.stage__placement')).toContainText('face: remote quicktalk, through the relay')
+  await expect.poll(() => omnirt.sessions.length, { timeout: 20_000 }).toBe(1)
+  await page.getByRole('button', { name: 'Settings' }).click()
+  const delay = page.getByTestId('remote-avatar-delay')
+  await expect(delay).toHaveValue('1500')
+  await delay.selectOption('0')
+  // The face's remote session is opened again with the new bound (a session's delay is set when it opens).
+  await expect.poll(() => omnirt.sessions.length, { timeout: 20_000 }).toBe(2)
+  await page.keyboard.press('Escape')
+  await page.reload()
+  await page.getByRole('button', { name: 'Settings' }).click()
+  await expect(page.getByTestId('remote-avatar-delay')).toHaveValue('0')
+})

@@ -58,7 +58,7 @@ export class Face {
     const c = startAvatar(container, {
       avatarUrl: target.avatarUrl,
       onFallback: (s) => this.set({ status: { ...s, name: this.state.status?.name ?? '' } }),
-      onCrash: (err) => this.set({ error: err.message, status: undefined }),
+      onCrash: (err) => this.set({ error: plainFaceError(err), status: undefined }),
       onRemote: (state, why) => this.set({ remote: { state, why } }),
       // The voice waits for a remote face's frames (the speaker applies it); the worker knows it already.
       onAudioDelay: (delayMs) => this.bus.emit('avatar.delay', { delayMs }),
@@ -73,7 +73,7 @@ export class Face {
         c.setMood(this.mood)
         this.apply()
       },
-      (err: unknown) => this.client === c && this.set({ error: (err as Error).message }),
+      (err: unknown) => this.client === c && this.set({ error: plainFaceError(err) }),
     )
     return () => {
       if (this.client !== c) return
@@ -113,10 +113,10 @@ export class Face {
       this.shown.avatarUrl = t.avatarUrl
       c.setAvatar(t.avatarUrl).then(
         (status) => this.set({ status, error: undefined }),
-        (err: unknown) => this.set({ error: (err as Error).message }),
+        (err: unknown) => this.set({ error: plainFaceError(err) }),
       )
     }
-    const remote = t.remote ? `${t.remote.url}|${t.remote.protocols.join(',')}` : null
+    const remote = t.remote ? `${t.remote.url}|${t.remote.protocols.join(',')}|${t.remote.maxDelayMs}` : null
     if (this.shown.remote !== remote) {
       this.shown.remote = remote
       void c.setRemote(t.remote ? { url: t.remote.url, protocols: t.remote.protocols, maxDelayMs: t.remote.maxDelayMs } : null).catch(() => {})
@@ -133,4 +133,17 @@ export class Face {
     this.state = { ...this.state, ...patch }
     this.changed()
   }
+}
+
+/**
+ * What the stage says when the face fails: a bundle's problem as the loader words it (it names the
+ * file and the fix); anything else — a driver's or a worker's internals — in plain words, the
+ * details in the console.
+ */
+function plainFaceError(err: unknown): string {
+  const code = (err as { code?: string })?.code ?? ''
+  const message = err instanceof Error ? err.message : String(err)
+  if (code.startsWith('avatar_')) return message
+  console.warn('[face]', message)
+  return 'The face could not be drawn on this device. The conversation goes on without it; reload the page to try again.'
 }

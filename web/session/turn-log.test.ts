@@ -20,7 +20,7 @@ describe('TurnLog', () => {
     expect(turn!.timestamps).toEqual({ speechStart: 100, speechEnd: 1000, asrFinal: 1050, llmFirstToken: 1300, firstSentence: 1400, ttsFirstAudio: 1600, playbackStart: 1620, playbackEnd: 4000 })
     expect(waterfall(turn!)).toEqual([
       { label: 'recognition', stage: 'asrFinal', ms: 50 },
-      { label: 'model first token', stage: 'llmFirstToken', ms: 250 },
+      { label: 'first words', stage: 'llmFirstToken', ms: 250 },
       { label: 'first sentence', stage: 'firstSentence', ms: 100 },
       { label: 'voice', stage: 'ttsFirstAudio', ms: 200 },
       { label: 'playback', stage: 'playbackStart', ms: 20 },
@@ -31,7 +31,7 @@ describe('TurnLog', () => {
     const log = new TurnLog()
     log.begin('u1', 'typed', false, 500)
     log.mark('llmFirstToken', 800)
-    expect(waterfall(log.turns[0]!)).toEqual([{ label: 'model first token', stage: 'llmFirstToken', ms: 300 }])
+    expect(waterfall(log.turns[0]!)).toEqual([{ label: 'first words', stage: 'llmFirstToken', ms: 300 }])
   })
 
   it('gives the median of each step over the session', () => {
@@ -41,6 +41,6 @@ describe('TurnLog', () => {
       log.mark('llmFirstToken', first)
       log.mark('playbackEnd', first + 1)
     }
-    expect(medians(log.turns)).toEqual([{ label: 'model first token', ms: 200, turns: 3 }])
+    expect(medians(log.turns)).toEqual([{ label: 'first words', ms: 200, turns: 3 }])
   })
 })

@@ -25,7 +25,8 @@ export interface TurnRecord {
 /** The waterfall's steps: each is the time from the previous mark to this one. */
 export const WATERFALL: readonly { stage: Stage; label: string }[] = [
   { stage: 'asrFinal', label: 'recognition' },
-  { stage: 'llmFirstToken', label: 'model first token' },
+  // The answer's first words, from a language model or the offline guide alike.
+  { stage: 'llmFirstToken', label: 'first words' },
   { stage: 'firstSentence', label: 'first sentence' },
   { stage: 'ttsFirstAudio', label: 'voice' },
   { stage: 'playbackStart', label: 'playback' },

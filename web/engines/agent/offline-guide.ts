@@ -40,7 +40,7 @@ export const GUIDE_TOPICS: readonly GuideTopic[] = [
     id: 'voice',
     keywords: /\b(voice|speak|talk|listen|microphone|mic|avatar|face|lip|video|hear)\b/i,
     answer:
-      'Parley is meant to be talked to: it listens through your microphone, recognises speech on the device, answers aloud and shows a face whose lips follow the voice. Those parts are arriving step by step; in this version you type, and answers stream in as text.',
+      'Parley is meant to be talked to: press the microphone and speak. Your voice is detected and, with a speech model, recognised on this device; the answer is spoken aloud, and the face’s lips follow the voice. Right now I’m the offline guide, so my answers are short and about Parley — connect a language model and you can talk about anything. If the microphone asks for a speech model, it offers the ways to get one.',
   },
   {
     id: 'help',

@@ -109,14 +109,14 @@ export class LocalFace implements SpeechFollower {
       try {
         return { renderer: await WebGPURenderer.create(this.canvases.gpu, avatar, lost) }
       } catch (err) {
-        why = `WebGPU unavailable: ${(err as Error).message}`
+        why = `WebGPU unavailable: ${plainReason(err)}`
       }
       // Asked for WebGPU itself: render with it and copy the frames out, where presenting fails.
       if (kind === 'webgpu') {
         try {
           return { renderer: await WebGPURenderer.create(this.canvases.flat, avatar, lost, 'readback'), why: 'WebGPU frames read back: this browser cannot present a WebGPU canvas' }
         } catch (err) {
-          why = `WebGPU unavailable: ${(err as Error).message}`
+          why = `WebGPU unavailable: ${plainReason(err)}`
         }
       }
     }
@@ -136,6 +136,17 @@ export class LocalFace implements SpeechFollower {
     } catch {
       // already gone with its device
     }
-    this.onFallback(`the GPU device was lost (${reason})`)
+    console.warn('[face] the GPU device was lost:', reason)
+    this.onFallback('the GPU device was lost (the graphics driver reset, or the browser reclaimed it); drawn on the CPU now')
   }
+}
+
+/** Our own explanations pass; a driver's or browser's internal text goes to the console, not the stage. */
+const PLAIN = /^(WebGPU is not available in this browser|no WebGPU adapter|the canvas has no WebGPU context|its canvas cannot be presented here)/
+
+function plainReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err)
+  const plain = PLAIN.exec(message)?.[1]
+  if (plain !== message) console.warn('[face] WebGPU could not be used:', message)
+  return plain ?? 'the graphics driver refused it'
 }

@@ -49,69 +49,47 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
           </button>
         </header>
         <form className="settings__form" onSubmit={(e) => (e.preventDefault(), onClose())}>
-        <label className="field">
-          <span className="field__label">Persona</span>
-          <span className="field__help">The instructions the assistant follows in every answer.</span>
-          <textarea ref={first} rows={6} value={settings.persona} data-testid="persona" onChange={(e) => onChange({ persona: e.target.value })} />
-          {settings.persona !== DEFAULT_PERSONA && (
-            <button type="button" className="link-button" onClick={() => onChange({ persona: DEFAULT_PERSONA })}>
-              Restore the default persona
-            </button>
-          )}
-        </label>
-
-        <label className="field">
-          <span className="field__label">Model</span>
-          {models.length ? (
-            <>
-              <span className="field__help">The models this relay allows.</span>
-              <select value={model} data-testid="model" onChange={(e) => onChange({ model: e.target.value === defaultModel ? null : e.target.value })}>
-                {models.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                    {m === defaultModel ? ' (default)' : ''}
-                  </option>
-                ))}
-              </select>
-            </>
-          ) : (
-            <span className="field__help">
-              No language model is connected to the relay, so the offline guide answers. The operator connects one with LLM_BASE_URL and LLM_API_KEY.
-            </span>
-          )}
-        </label>
-
-        {avatars.length > 0 && (
-          <fieldset className="field field--group">
-            <legend className="field__label">Avatar</legend>
-            <div className="avatar-picker" role="radiogroup" aria-label="Avatar">
-              {avatars.map((a) => (
-                <label key={a.id} className={`avatar-choice${settings.avatar === a.id ? ' avatar-choice--on' : ''}`} data-testid={`avatar-${a.id}`}>
-                  <input type="radio" name="avatar" value={a.id} checked={settings.avatar === a.id} onChange={() => onChange({ avatar: a.id })} />
-                  <img src={`/avatars/${a.id}/${a.preview}`} alt="" width={96} height={96} />
-                  <span className="avatar-choice__name">{a.name}</span>
-                  <span className="avatar-choice__about">{a.description}</span>
-                </label>
-              ))}
-            </div>
-            {remoteAvatars.length > 0 && (
-              <label className="field">
-                <span className="field__help">Remote avatar — a model on a GPU server, through the relay; the face above stands in when it cannot</span>
-                <select value={settings.remoteAvatar ?? ''} data-testid="remote-avatar" onChange={(e) => onChange({ remoteAvatar: e.target.value || null })}>
-                  <option value="">None — the face above, drawn on this device</option>
-                  {remoteAvatars.map((m) => (
-                    <option key={m.id} value={m.id} disabled={!m.connected}>
-                      {m.id} ({m.backend}) — {m.connected ? 'available' : `unavailable: ${m.reason}`}
+        <fieldset className="field field--group" data-testid="settings-conversation">
+          <legend className="field__label">Conversation</legend>
+          <p className="field__help group__about">Who answers and how.</p>
+          <label className="field">
+            <span className="field__label">Persona</span>
+            <span className="field__help">The instructions the assistant follows in every answer.</span>
+            <textarea ref={first} rows={6} value={settings.persona} data-testid="persona" onChange={(e) => onChange({ persona: e.target.value })} />
+            {settings.persona !== DEFAULT_PERSONA && (
+              <button type="button" className="link-button" onClick={() => onChange({ persona: DEFAULT_PERSONA })}>
+                Restore the default persona
+              </button>
+            )}
+          </label>
+          <label className="field">
+            <span className="field__label">Model</span>
+            {models.length ? (
+              <>
+                <span className="field__help">The models this relay allows.</span>
+                <select value={model} data-testid="model" onChange={(e) => onChange({ model: e.target.value === defaultModel ? null : e.target.value })}>
+                  {models.map((m) => (
+                    <option key={m} value={m}>
+                      {m}
+                      {m === defaultModel ? ' (default)' : ''}
                     </option>
                   ))}
                 </select>
-              </label>
+              </>
+            ) : (
+              <span className="field__help">
+                No language model is connected to the relay, so the offline guide answers. The operator connects one with LLM_BASE_URL and LLM_API_KEY.
+              </span>
             )}
-          </fieldset>
-        )}
-
-        <fieldset className="field field--group">
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={settings.showTimings} data-testid="show-timings" onChange={(e) => onChange({ showTimings: e.target.checked })} />
+            Show timings: each answer's latency, stage by stage, and the session's medians (for developers; Export works either way)
+          </label>
+        </fieldset>
+        <fieldset className="field field--group" data-testid="settings-voice">
           <legend className="field__label">Voice</legend>
+          <p className="field__help group__about">Your microphone, and the voice that answers.</p>
           <label className="field">
             <span className="field__help">Microphone</span>
             <select value={settings.microphoneId ?? ''} data-testid="microphone" onChange={(e) => onChange({ microphoneId: e.target.value || null })}>
@@ -179,6 +157,52 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             </span>
             <input type="range" min={200} max={2000} step={50} value={settings.endOfSpeechMs} data-testid="end-of-speech" onChange={(e) => onChange({ endOfSpeechMs: Number(e.target.value) })} />
           </label>
+        </fieldset>
+        {avatars.length > 0 && (
+          <fieldset className="field field--group" data-testid="settings-face">
+            <legend className="field__label">Face</legend>
+            <p className="field__help group__about">The avatar that speaks the answers: drawn on this device, or streamed from a GPU server.</p>
+            <div className="avatar-picker" role="radiogroup" aria-label="Avatar">
+              {avatars.map((a) => (
+                <label key={a.id} className={`avatar-choice${settings.avatar === a.id ? ' avatar-choice--on' : ''}`} data-testid={`avatar-${a.id}`}>
+                  <input type="radio" name="avatar" value={a.id} checked={settings.avatar === a.id} onChange={() => onChange({ avatar: a.id })} />
+                  <img src={`/avatars/${a.id}/${a.preview}`} alt="" width={96} height={96} />
+                  <span className="avatar-choice__name">{a.name}</span>
+                  <span className="avatar-choice__about">{a.description}</span>
+                </label>
+              ))}
+            </div>
+            {remoteAvatars.length > 0 && (
+              <label className="field">
+                <span className="field__help">Remote avatar — a model on a GPU server, through the relay; the face above stands in when it cannot</span>
+                <select value={settings.remoteAvatar ?? ''} data-testid="remote-avatar" onChange={(e) => onChange({ remoteAvatar: e.target.value || null })}>
+                  <option value="">None — the face above, drawn on this device</option>
+                  {remoteAvatars.map((m) => (
+                    <option key={m.id} value={m.id} disabled={!m.connected}>
+                      {m.id} ({m.backend}) — {m.connected ? 'available' : `unavailable: ${m.reason}`}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            {remoteAvatars.length > 0 && settings.remoteAvatar && (
+              <label className="field">
+                <span className="field__help">Hold the voice back for the remote face (a GPU server needs time to draw): the lips keep up with the words</span>
+                <select value={settings.remoteAvatarMaxDelayMs} data-testid="remote-avatar-delay" onChange={(e) => onChange({ remoteAvatarMaxDelayMs: Number(e.target.value) })}>
+                  <option value={0}>Never — the voice at once; the lips may lag</option>
+                  {[500, 1000, 1500, 2000, 3000].map((ms) => (
+                    <option key={ms} value={ms}>
+                      Up to {(ms / 1000).toFixed(1)} s{ms === 1500 ? ' (default)' : ''}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+          </fieldset>
+        )}
+        <fieldset className="field field--group" data-testid="settings-privacy">
+          <legend className="field__label">Privacy &amp; models</legend>
+          <p className="field__help group__about">Where your speech is recognised, and where the on-device models come from.</p>
           <label className="field">
             <span className="field__help">Speech recognition</span>
             <select value={settings.asrPlacement} data-testid="asr-placement-choice" onChange={(e) => onChange({ asrPlacement: e.target.value as Settings['asrPlacement'] })}>
@@ -203,7 +227,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
           <label className="check">
             <input
               type="checkbox"
-              checked={settings.allowRemoteModels ?? !speechModelHosted}
+              checked={settings.allowRemoteModels === true}
               data-testid="allow-remote-models"
               onChange={(e) => onChange({ allowRemoteModels: e.target.checked })}
             />
@@ -218,19 +242,17 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             </select>
           </label>
         </fieldset>
-
-        <label className="check">
-          <input type="checkbox" checked={settings.showTimings} data-testid="show-timings" onChange={(e) => onChange({ showTimings: e.target.checked })} />
-          Show timings: each answer's latency, stage by stage, and the session's medians (for developers; Export works either way)
-        </label>
-
-        <label className="field">
-          <span className="field__label">Access token {tokenRequired ? <em className="tag">required</em> : null}</span>
-          <span className="field__help">
-            {tokenRequired ? 'This relay asks for a token. Its operator gives it to you.' : 'Only needed when the relay’s operator set one.'} It is stored on this device only.
-          </span>
-          <input type="password" autoComplete="off" value={settings.accessToken} data-testid="access-token" onChange={(e) => onChange({ accessToken: e.target.value.trim() })} />
-        </label>
+        <fieldset className="field field--group" data-testid="settings-access">
+          <legend className="field__label">Access</legend>
+          <p className="field__help group__about">For relays that are not open to everyone.</p>
+          <label className="field">
+            <span className="field__label">Access token {tokenRequired ? <em className="tag">required</em> : null}</span>
+            <span className="field__help">
+              {tokenRequired ? 'This relay asks for a token. Its operator gives it to you.' : 'Only needed when the relay’s operator set one.'} It is stored on this device only.
+            </span>
+            <input type="password" autoComplete="off" value={settings.accessToken} data-testid="access-token" onChange={(e) => onChange({ accessToken: e.target.value.trim() })} />
+          </label>
+        </fieldset>
         </form>
       </aside>
     </>
