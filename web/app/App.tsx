@@ -27,7 +27,8 @@ export function App({ session }: { session: VoiceSession }) {
   const [settings, updateSettings] = useSettings()
   const s = useSession(session, settings)
   const [settingsOpen, setSettingsOpen] = useState(false)
-  const [noticeDismissed, setNoticeDismissed] = useState(false)
+  // Dismissing hides this outage's banner; the next one (another error) shows again.
+  const [dismissedNotice, setDismissedNotice] = useState<unknown>(null)
   usePushToTalk(settings.pushToTalk && s.voice.status !== 'off' && s.voice.status !== 'starting', useCallback((p: boolean) => session.pushToTalk(p), [session]))
 
   const relay = s.relay
@@ -35,7 +36,7 @@ export function App({ session }: { session: VoiceSession }) {
   const remote = s.placements.avatar.placement && ['omnirt', 'direct_ws', 'mock'].includes(s.placements.avatar.placement) ? settings.remoteAvatar : null
   const timings = settings.showTimings || DEBUG
   const exportLog = () => downloadJson(`parley-session-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`, session.exportLog())
-  const notice = relay === null && !noticeDismissed ? { error: session.relayError, retry: () => session.refreshRelay() } : undefined
+  const notice = relay === null && session.relayError !== dismissedNotice ? { error: session.relayError, retry: () => session.refreshRelay() } : undefined
 
   return (
     <div className="app" data-turn={s.phase}>
@@ -67,7 +68,7 @@ export function App({ session }: { session: VoiceSession }) {
           }
           assistantName={ASSISTANT_NAME}
           notice={notice}
-          onDismissNotice={() => setNoticeDismissed(true)}
+          onDismissNotice={() => setDismissedNotice(session.relayError)}
           ready={relay !== undefined}
           voice={
             <VoicePanel snapshot={s} session={session} relayAsr={Boolean(relay?.asr.available)} asrChoice={settings.asrPlacement} onUseRelayAsr={() => updateSettings({ asrPlacement: 'relay' })}

@@ -42,10 +42,10 @@ export function Topbar({ agent, canClear, onClear, onSettings, onExport }: Props
       <div
         className={`badge badge--${viaRelay ? 'relay' : 'offline'}`}
         data-testid="agent-badge"
-        title={viaRelay ? 'Answers come from this model, through the relay.' : 'No language model is connected: a built-in guide answers, inside this page.'}
+        title={viaRelay ? 'Answers come from this model, through the relay.' : `A built-in guide answers, inside this page: ${agent.reason}.`}
       >
         <span className="badge__dot" />
-        <span className="badge__text">{viaRelay ? `LLM · ${agent.label}` : 'Offline guide · no LLM connected'}</span>
+        <span className="badge__text">{badgeText(agent)}</span>
       </div>
       <button type="button" className="icon-button topbar__menu" aria-label="Menu" aria-haspopup="true" aria-expanded={open} aria-controls="app-actions" data-testid="menu" onClick={() => setOpen((o) => !o)}>
         <svg viewBox="0 0 24 24" aria-hidden><path d="M4 7h16M4 12h16M4 17h16" /></svg>
@@ -65,4 +65,10 @@ export function Topbar({ agent, canClear, onClear, onSettings, onExport }: Props
       </nav>
     </header>
   )
+}
+
+function badgeText(agent: StagePlacement): string {
+  if (agent.placement === 'relay') return `LLM · ${agent.label}`
+  if (agent.placement === null) return 'Connecting…'
+  return agent.reason === 'the relay cannot be reached' ? 'Offline guide · relay unreachable' : 'Offline guide · no LLM connected'
 }

@@ -95,6 +95,15 @@ export class Facts {
     )
   }
 
+  /** A request to the relay failed to reach it: it counts as unreachable until `refreshRelay` finds it again. */
+  lost(error: unknown) {
+    if (this.relay === null) return
+    this.relayAsk?.abort()
+    this.relay = null
+    this.relayError = error
+    this.changed()
+  }
+
   dispose() {
     this.abort.abort()
     this.relayAsk?.abort()

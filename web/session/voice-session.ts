@@ -1,3 +1,4 @@
+import { AppError } from '../lib/errors.ts'
 import type { Mood } from '../engines/avatar/pose.ts'
 import { espeakAvailable } from '../engines/tts/espeak/synthesizer.ts'
 import { Emitter } from '../lib/emitter.ts'
@@ -242,7 +243,11 @@ export class VoiceSession {
     const { signal } = turn.abort
     this.bus.emit('turn.started', { turnId: turn.turnId, userId, assistantId, text, source, at: performance.now(), signal })
     void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal }, history, this.settings.persona, this.conversation, this.bus).then(
-      ({ error }) => error !== undefined && this.shown.push(shownError('agent', error)),
+      ({ error }) => {
+        if (error === undefined) return
+        this.shown.push(shownError('agent', error))
+        if (isRelayDown(error)) this.relayLost(error)
+      },
     )
   }
 
@@ -269,6 +274,8 @@ export class VoiceSession {
     // Facts report while they are being made (the relay is being asked): the first rebuild follows.
     if (!this.facts) return
     const facts = this.facts.snapshot(espeakAvailable, this.face.state)
+    // The relay answers again: the conversation's "can't reach it" is old news (its question keeps "Try again").
+    if (facts.relay && isRelayDown(this.conversation.state.error)) this.conversation.dispatch({ type: 'dismissError' })
     this.placements = resolvePlacements(facts)
     this.stages.update(this.placements, facts)
     this.voice.recognizer = this.stages.recognizer
@@ -293,12 +300,24 @@ export class VoiceSession {
 
   // ——— state ———
 
-  /** One banner per stage: its latest problem (a denied microphone outranks the model that then failed to load). */
+  /**
+   * One banner per stage: its latest problem (a denied microphone outranks the model that then
+   * failed to load). While the relay is unreachable its one banner says it all: what fails because
+   * of it (a voice or a model served by it) is logged, not shown beside it.
+   */
   private fail(stage: SessionError['stage'], error: unknown) {
-    this.errors = [...this.errors.filter((e) => e.stage !== stage), { id: ++this.errorId, stage, error }]
     this.shown.push(shownError(stage, error))
     this.bus.emit('stage.error', { stage, error })
+    if (isRelayDown(error)) return this.relayLost(error)
+    if (this.facts.relay === null && !isMicrophoneError(error)) return
+    this.errors = [...this.errors.filter((e) => e.stage !== stage), { id: ++this.errorId, stage, error }]
     this.changed()
+  }
+
+  /** The relay stopped answering mid-session: say so once (with a retry), answer offline meanwhile, and fold the banners it caused. */
+  private relayLost(error: unknown) {
+    this.errors = this.errors.filter((e) => isMicrophoneError(e.error))
+    this.facts.lost(error)
   }
 
   private dismissErrors(stage: SessionError['stage']) {
@@ -354,3 +373,7 @@ function causeOf(event: TurnEvent, before: TurnState): InterruptCause {
   if (event.type === 'typed') return 'typed'
   return before.paused ? 'barge-in' : 'new-turn'
 }
+
+const codeOf = (err: unknown) => (err instanceof AppError ? err.code : '')
+const isRelayDown = (err: unknown) => codeOf(err) === 'relay_unreachable'
+const isMicrophoneError = (err: unknown) => codeOf(err).startsWith('mic_')

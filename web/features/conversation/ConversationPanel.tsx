@@ -4,6 +4,9 @@ import { ErrorBanner } from '../../ui/ErrorBanner.tsx'
 import { Transcript } from './Transcript.tsx'
 import type { ConversationState, Message } from '../../session/conversation-state.ts'
 
+/** The notice already says it (the relay is unreachable): one banner, not two. */
+const sameKind = (a: unknown, b: unknown) => (a as { code?: string })?.code !== undefined && (a as { code?: string }).code === (b as { code?: string })?.code
+
 const SUGGESTIONS = ['What is Parley?', 'How do I connect a language model?', 'Does my data leave this computer?']
 
 interface Props {
@@ -33,7 +36,7 @@ export function ConversationPanel({ conversation: c, offline, onRetry, onDismiss
   return (
     <section className="conversation" aria-label="Conversation">
       {notice ? <ErrorBanner error={notice.error} onDismiss={onDismissNotice} action={{ label: 'Retry', run: notice.retry }} /> : null}
-      {c.error ? <ErrorBanner error={c.error} onDismiss={onDismissError} /> : null}
+      {c.error && !(notice && sameKind(c.error, notice.error)) ? <ErrorBanner error={c.error} onDismiss={onDismissError} /> : null}
       <Transcript
         messages={c.messages}
         assistantName={assistantName}
