@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vitest/config'
+import { buildStamp } from './scripts/build-stamp.mjs'
 import { vendorAssets } from './scripts/vendor-assets.ts'
 
 // Where `npm run dev` finds the relay; scripts/dev.mjs starts it on this port.
@@ -9,7 +10,8 @@ const relayPort = process.env.PORT ?? '8787'
 export default defineConfig(({ mode }) => ({
   root: 'web',
   publicDir: '../public',
-  plugins: [react(), vendorAssets()],
+  // buildStamp: what the build was made with, so that `npm start` rebuilds one made for elsewhere.
+  plugins: [react(), vendorAssets(), buildStamp()],
   resolve: {
     // eSpeak NG is GPL-3.0: an optional, separate worker asset. PARLEY_ESPEAK=off builds without it.
     alias: process.env.PARLEY_ESPEAK === 'off' ? [{ find: /^\.\.\/voice-workers\.ts$/, replacement: fileURLToPath(new URL('web/engines/tts/voice-workers.off.ts', import.meta.url)) }] : [],

@@ -14,7 +14,7 @@ import { chatRoutes } from './routes/chat.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { speechRoutes } from './routes/speech.ts'
 import { transcriptionRoutes } from './routes/transcriptions.ts'
-import { spaRoutes, type AssetSource } from './http/spa.ts'
+import { modelRoutes, spaRoutes, type AssetSource } from './http/spa.ts'
 import { socketTable, type Connect, type SocketTable } from './sockets.ts'
 
 export const RELAY_VERSION = '0.1.0'
@@ -27,6 +27,8 @@ export interface RelayDeps {
   fetch?: typeof fetch
   /** The built SPA; without it, navigation says how to build it. */
   assets?: AssetSource
+  /** Self-hosted on-device models (models/<id>/…), served at /models/ with or without the SPA; without it, /models/ is the SPA's. */
+  models?: AssetSource
   /** One structured entry per line; never receives keys. */
   log?: (entry: Record<string, unknown>) => void
   /** Where the per-client counts live (default: this process's memory). */
@@ -76,6 +78,9 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
     log({ level: c.res.status >= 500 ? 'error' : c.res.status >= 400 ? 'warn' : 'info', msg: 'request', method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) })
   })
   app.route('/api', api)
+  // A page on a static host loads the self-hosted models from here too, across origins.
+  app.use('/models/*', cors(config.allowedOrigins, 'GET, HEAD, OPTIONS'))
+  if (deps.models) app.route('/models', modelRoutes(deps.models))
   app.route('/', spaRoutes(deps.assets))
 
   app.onError((err, c) => {

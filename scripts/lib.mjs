@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildSettings, changedSettings } from './build-stamp.mjs'
 
 export const root = fileURLToPath(new URL('..', import.meta.url))
 export const bin = (name) => join(root, 'node_modules', '.bin', name)
@@ -42,9 +43,17 @@ export function newestMtime(paths) {
   return newest
 }
 
-/** True when dist/ is missing or older than anything it is built from. */
-export function buildIsStale() {
-  const built = join(root, 'dist', 'index.html')
-  if (!existsSync(built)) return true
-  return newestMtime(['web', 'public', 'vite.config.ts', 'package.json', 'package-lock.json']) > statSync(built).mtimeMs
+/**
+ * Why the built app in `dist` must be built again before it is served with `settings` (the
+ * environment's build settings), or null when it need not: it is missing, older than anything it
+ * is built from, or was built with other settings — a build for a static host names a relay
+ * elsewhere, which the relay's own page must not call.
+ */
+export function buildIsStale(settings = buildSettings(), dist = join(root, 'dist')) {
+  const built = join(dist, 'index.html')
+  if (!existsSync(built)) return 'dist/ is missing'
+  if (newestMtime(['web', 'public', 'vite.config.ts', 'package.json', 'package-lock.json']) > statSync(built).mtimeMs) return 'dist/ is older than its sources'
+  const changed = changedSettings(dist, settings)
+  if (!changed) return 'dist/ does not say what it was built with'
+  return changed.length ? `dist/ was built with other settings: ${changed.join(', ')}` : null
 }

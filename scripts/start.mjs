@@ -4,8 +4,9 @@ import { join } from 'node:path'
 import { buildRelay } from './build-relay.mjs'
 import { bin, buildIsStale, envFileArgs, newestMtime, root, run } from './lib.mjs'
 
-if (buildIsStale()) {
-  console.log('Building the web app (dist/ is missing or older than its sources)…')
+const stale = buildIsStale()
+if (stale) {
+  console.log(`Building the web app (${stale})…`)
   const code = await run(bin('vite'), ['build', '--logLevel', 'warn'])
   if (code !== 0) process.exit(code)
 }

@@ -30,3 +30,15 @@ export function spaRoutes(assets: AssetSource | undefined) {
     return assets.fetch(new Request(new URL('/', c.req.url), { method: c.req.method, headers: c.req.raw.headers }))
   })
 }
+
+/**
+ * The self-hosted models (models/<id>/…) at /models/, from their own source, so that a relay that
+ * serves no app (the app on a static host elsewhere) still serves them. Missing files are 404.
+ */
+export function modelRoutes(models: AssetSource) {
+  return new Hono().on(['GET', 'HEAD'], '*', (c) => {
+    const url = new URL(c.req.url)
+    url.pathname = url.pathname.slice('/models'.length)
+    return models.fetch(new Request(url, c.req.raw))
+  })
+}

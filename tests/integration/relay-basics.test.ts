@@ -84,6 +84,42 @@ describe('serving the SPA', () => {
   })
 })
 
+describe('self-hosted models (/models/)', () => {
+  it('are served by a relay that serves no app, with CORS for allowed origins only (a page on a static host loads them)', async () => {
+    // models/manifest.json stands in for a model's file: models/ is the folder served at /models/.
+    const relay = await startStack({ distDir: null, env: { PARLEY_ALLOWED_ORIGINS: 'https://app.example.com' } })
+    try {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await relay.api('/models/manifest.json', { method, headers: { origin: 'https://app.example.com' } })
+        expect(res.status).toBe(200)
+        expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+        expect(res.headers.get('vary')).toContain('Origin')
+        await res.text()
+      }
+      // A cached copy revalidated across origins keeps its CORS.
+      const etag = (await relay.api('/models/manifest.json')).headers.get('etag')!
+      const again = await relay.api('/models/manifest.json', { headers: { origin: 'https://app.example.com', 'if-none-match': etag } })
+      expect(again.status).toBe(304)
+      expect(again.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+      const pre = await relay.api('/models/manifest.json', { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' } })
+      expect(pre.status).toBe(204)
+      expect(pre.headers.get('access-control-allow-methods')).toBe('GET, HEAD, OPTIONS')
+
+      const other = await relay.api('/models/manifest.json', { headers: { origin: 'https://evil.example' } })
+      expect(other.headers.get('access-control-allow-origin')).toBeNull()
+      await other.text()
+      const missing = await relay.api('/models/no/such/config.json', { headers: { origin: 'https://app.example.com' } })
+      expect(missing.status).toBe(404)
+      await missing.text()
+      // No app here: pages still say how to build it; /models/ stays inside models/.
+      expect((await relay.api('/')).status).toBe(503)
+      expect((await relay.api('/models/..%2f..%2fpackage.json')).status).toBe(404)
+    } finally {
+      await relay.close()
+    }
+  })
+})
+
 describe('PARLEY_ACCESS_TOKEN', () => {
   it('guards /api/v1/* and leaves /api/health and /api/config public', async () => {
     const locked = await startStack({ env: { PARLEY_ACCESS_TOKEN: 'let-me-in-please' } })

@@ -1,4 +1,4 @@
-import { MODELS_PATH } from '../engines/runtime/model-paths.ts'
+import { modelUrl } from '../engines/runtime/model-paths.ts'
 import { fetchAvatarModels, fetchCapabilities, type RelayCapabilities, type RemoteAvatarStatus } from '../lib/relay-client.ts'
 import { detectDevice } from './device.ts'
 import type { FaceState } from './face.ts'
@@ -120,13 +120,13 @@ export class Facts {
     )
   }
 
-  /** Is each chosen model on this server (models/<id>/config.json)? Asked once per id. */
+  /** Is each chosen model on the relay (models/<id>/config.json)? Asked once per id. */
   private probeModels() {
     const s = this.settings
     for (const id of [s.asrModel, ...(s.voiceEngine === 'kokoro' ? [s.kokoroModel] : [])]) {
       if (this.asked.has(id)) continue
       this.asked.add(id)
-      fetch(`${MODELS_PATH}${id}/config.json`, { method: 'HEAD', signal: this.abort.signal }).then(
+      fetch(modelUrl(`${id}/config.json`), { method: 'HEAD', signal: this.abort.signal }).then(
         (res) => this.learn(id, res.ok),
         () => !this.abort.signal.aborted && this.learn(id, false),
       )

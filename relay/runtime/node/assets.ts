@@ -1,5 +1,5 @@
 /**
- * The built SPA and the self-hosted models from folders on disk, as the relay's asset source.
+ * The built SPA and the self-hosted models from folders on disk, as the relay's asset sources.
  */
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
@@ -24,18 +24,6 @@ const MIME: Record<string, string> = {
   '.wav': 'audio/wav',
   '.txt': 'text/plain; charset=utf-8',
   '.woff2': 'font/woff2',
-}
-
-/** Routes /models/… to the models folder and everything else to the built app. */
-export function withModels(app: AssetSource, models: AssetSource): AssetSource {
-  return {
-    fetch(request) {
-      const url = new URL(request.url)
-      if (!url.pathname.startsWith('/models/')) return app.fetch(request)
-      url.pathname = url.pathname.slice('/models'.length)
-      return models.fetch(new Request(url, request))
-    },
-  }
 }
 
 /** Files under `root`; content-hashed files under /assets/ are cached for good, the rest revalidated. */

@@ -12,7 +12,7 @@ import type { AvatarLimits } from '../../avatar/backend.ts'
 import type { RelayConfig } from '../../config.ts'
 import { failOpen, MemoryRateStore, slotLeaseMs } from '../../limits/rate-limit.ts'
 import { relayLogger } from '../../log.ts'
-import { folderAssets, withModels } from './assets.ts'
+import { folderAssets } from './assets.ts'
 import { createNodeFetch } from './fetch.ts'
 import { RedisRateStore } from './redis-rate-store.ts'
 import { attachSockets, connectNode } from './sockets.ts'
@@ -38,7 +38,7 @@ export interface RunningRelay {
   close(): Promise<void>
 }
 
-export interface NodeRelayOptions extends Omit<RelayDeps, 'assets'> {
+export interface NodeRelayOptions extends Omit<RelayDeps, 'assets' | 'models'> {
   /** The built SPA; null serves none (navigation then says how to build it). */
   distDir?: string | null
   /** Self-hosted on-device models (models/<id>/…), served at /models/. */
@@ -60,7 +60,8 @@ export async function serveRelay(config: RelayConfig, options: NodeRelayOptions 
     rateStore,
     fetch: options.fetch ?? createNodeFetch(),
     clientAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,
-    assets: hasDist && distDir ? withModels(folderAssets(distDir), folderAssets(options.modelsDir)) : undefined,
+    assets: hasDist && distDir ? folderAssets(distDir) : undefined,
+    models: folderAssets(options.modelsDir),
   })
   return new Promise((resolveStart, reject) => {
     // Slow-loris: a client must send its request headers within 10 s, and its whole request (an

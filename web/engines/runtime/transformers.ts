@@ -4,12 +4,22 @@
  * thread; and its load failures turned into errors that name the model and the fix.
  */
 import { env } from '@huggingface/transformers'
-import { MODELS_PATH } from './model-paths.ts'
+import { MODELS_PATH, modelUrl } from './model-paths.ts'
+
+/**
+ * transformers.js's fetch, with its "local" files (`/models/…`) taken from the relay: that is
+ * another origin when the app is built for a static host. The hub's URLs pass through as they are.
+ */
+const fetchModels: typeof fetch = (input, init) =>
+  fetch(typeof input === 'string' && input.startsWith(MODELS_PATH) ? modelUrl(input.slice(MODELS_PATH.length)) : input, init)
 
 export function configureTransformers(allowRemote: boolean) {
   env.allowLocalModels = true
-  // A path, not a URL: with a URL, transformers.js skips its local-file checks.
+  // A path, not a URL: given a URL, transformers.js still loads from it but skips it when it
+  // checks which files exist and their sizes (asking the hub instead, when allowed). So the path
+  // stays, and fetchModels sends it to the relay.
   env.localModelPath = MODELS_PATH
+  env.fetch = fetchModels
   env.allowRemoteModels = allowRemote
   const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown; numThreads?: number } }
   if (onnx.wasm) {

@@ -5,7 +5,7 @@
 // follows. One model, loaded once; one sentence at a time.
 import { AutoTokenizer, StyleTextToSpeech2Model, Tensor, type PreTrainedTokenizer } from '@huggingface/transformers'
 import { serveRequests } from '../../../lib/worker-rpc.ts'
-import { HUB, MODELS_PATH } from '../../runtime/model-paths.ts'
+import { HUB, modelUrl } from '../../runtime/model-paths.ts'
 import { configureTransformers, modelLoadError, webgpuAdapter } from '../../runtime/transformers.ts'
 import { runEspeak } from '../espeak/program.ts'
 import type { KokoroEvent, KokoroRequest } from './protocol.ts'
@@ -36,7 +36,7 @@ async function voiceStyles(l: Loaded, voice: string): Promise<Float32Array> {
   const cached = l.voices.get(voice)
   if (cached) return cached
   if (!/^[a-z]{2}_[a-z]+$/.test(voice)) throw coded('bad_voice', `"${voice}" is not a Kokoro voice name.`)
-  const sources = [`${MODELS_PATH}${l.modelId}/voices/${voice}.bin`, ...(l.allowRemote ? [`${HUB}${l.modelId}/resolve/main/voices/${voice}.bin`] : [])]
+  const sources = [modelUrl(`${l.modelId}/voices/${voice}.bin`), ...(l.allowRemote ? [`${HUB}${l.modelId}/resolve/main/voices/${voice}.bin`] : [])]
   for (const url of sources) {
     const res = await fetch(url).catch(() => null)
     if (!res?.ok) continue
