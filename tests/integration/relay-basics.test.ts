@@ -3,6 +3,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { modelFolder } from '../../relay/runtime/node/assets.ts'
 import { chatBody, startStack, UPSTREAM_KEY, type Stack } from './harness.ts'
 
 let stack: Stack
@@ -116,6 +117,27 @@ describe('self-hosted models (/models/)', () => {
       expect((await relay.api('/models/..%2f..%2fpackage.json')).status).toBe(404)
     } finally {
       await relay.close()
+    }
+  })
+})
+
+describe('the models list (/models/index.json)', () => {
+  it('names the folders with a config.json, org/name or name, so the page need not probe (and log a 404) per model', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'parley-models-'))
+    try {
+      for (const dir of ['onnx-community/whisper-base', 'local-model', 'onnx-community/half-copied', '.hidden/model']) await mkdir(join(root, dir), { recursive: true })
+      for (const dir of ['onnx-community/whisper-base', 'local-model', '.hidden/model']) await writeFile(join(root, dir, 'config.json'), '{}')
+      const models = modelFolder(root)
+      const res = await models.fetch(new Request('http://relay/index.json'))
+      expect(res.status).toBe(200)
+      expect(res.headers.get('cache-control')).toBe('no-cache')
+      expect(await res.json()).toEqual({ models: ['local-model', 'onnx-community/whisper-base'] })
+      // The files themselves are served as before.
+      expect((await models.fetch(new Request('http://relay/local-model/config.json'))).status).toBe(200)
+      // A folder that does not exist lists nothing (a relay with no models).
+      expect(await (await modelFolder(join(root, 'none')).fetch(new Request('http://relay/index.json'))).json()).toEqual({ models: [] })
+    } finally {
+      await rm(root, { recursive: true, force: true })
     }
   })
 })

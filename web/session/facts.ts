@@ -27,6 +27,7 @@ export class Facts {
   avatars: AvatarEntry[] = []
   private readonly probes = new Map<string, boolean>()
   private readonly asked = new Set<string>()
+  private index: Promise<Set<string> | null> | undefined
   private readonly abort = new AbortController()
   private relayAsk: AbortController | null = null
 
@@ -126,11 +127,25 @@ export class Facts {
     for (const id of [s.asrModel, ...(s.voiceEngine === 'kokoro' ? [s.kokoroModel] : [])]) {
       if (this.asked.has(id)) continue
       this.asked.add(id)
-      fetch(modelUrl(`${id}/config.json`), { method: 'HEAD', signal: this.abort.signal }).then(
-        (res) => this.learn(id, res.ok),
-        () => !this.abort.signal.aborted && this.learn(id, false),
-      )
+      void this.isHosted(id).then((hosted) => hosted !== undefined && this.learn(id, hosted))
     }
+  }
+
+  /**
+   * The relay lists its models (`/models/index.json`, asked once); a server without the list (a
+   * folder of models on a plain static host) is asked for the model's config.json instead.
+   */
+  private async isHosted(id: string): Promise<boolean | undefined> {
+    const signal = this.abort.signal
+    this.index ??= fetch(modelUrl('index.json'), { signal })
+      .then((r) => (r.ok ? (r.json() as Promise<{ models?: unknown }>) : null))
+      .then((j) => (Array.isArray(j?.models) ? new Set(j.models.filter((m): m is string => typeof m === 'string')) : null))
+      .catch(() => null)
+    const listed = await this.index
+    if (signal.aborted) return undefined
+    if (listed) return listed.has(id)
+    const res = await fetch(modelUrl(`${id}/config.json`), { method: 'HEAD', signal }).catch(() => null)
+    return signal.aborted ? undefined : Boolean(res?.ok)
   }
 
   private learn(id: string, hosted: boolean) {

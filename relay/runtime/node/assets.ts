@@ -2,7 +2,7 @@
  * The built SPA and the self-hosted models from folders on disk, as the relay's asset sources.
  */
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import type { AssetSource } from '../../http/spa.ts'
@@ -56,4 +56,33 @@ export function folderAssets(root: string): AssetSource {
       return new Response(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, { headers })
     },
   }
+}
+
+/**
+ * The models folder, plus `/index.json`: the ids of the models in it (folders with a config.json,
+ * `org/name` or `name`). The page asks for it once instead of probing each model's config.json,
+ * so a model that is not here costs no 404 in the browser's console.
+ */
+export function modelFolder(root: string): AssetSource {
+  const files = folderAssets(root)
+  return {
+    async fetch(request) {
+      if (new URL(request.url).pathname !== '/index.json') return files.fetch(request)
+      const models = await hostedModels(resolve(root))
+      return new Response(request.method === 'HEAD' ? null : JSON.stringify({ models }), {
+        headers: { 'content-type': MIME['.json']!, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
+      })
+    },
+  }
+}
+
+async function hostedModels(base: string): Promise<string[]> {
+  const dirs = async (dir: string) => (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name)
+  const has = async (dir: string) => Boolean((await stat(join(base, dir, 'config.json')).catch(() => undefined))?.isFile())
+  const ids: string[] = []
+  for (const top of await dirs(base)) {
+    if (await has(top)) ids.push(top)
+    for (const name of await dirs(join(base, top))) if (await has(`${top}/${name}`)) ids.push(`${top}/${name}`)
+  }
+  return ids.sort()
 }

@@ -12,7 +12,7 @@ import type { AvatarLimits } from '../../avatar/backend.ts'
 import type { RelayConfig } from '../../config.ts'
 import { failOpen, MemoryRateStore, slotLeaseMs } from '../../limits/rate-limit.ts'
 import { relayLogger } from '../../log.ts'
-import { folderAssets } from './assets.ts'
+import { folderAssets, modelFolder } from './assets.ts'
 import { createNodeFetch } from './fetch.ts'
 import { RedisRateStore } from './redis-rate-store.ts'
 import { attachSockets, connectNode } from './sockets.ts'
@@ -61,7 +61,7 @@ export async function serveRelay(config: RelayConfig, options: NodeRelayOptions 
     fetch: options.fetch ?? createNodeFetch(),
     clientAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,
     assets: hasDist && distDir ? folderAssets(distDir) : undefined,
-    models: folderAssets(options.modelsDir),
+    models: modelFolder(options.modelsDir),
   })
   return new Promise((resolveStart, reject) => {
     // Slow-loris: a client must send its request headers within 10 s, and its whole request (an
