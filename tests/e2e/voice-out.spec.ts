@@ -172,3 +172,30 @@ test.describe('answering aloud (relay TTS, sentence by sentence)', () => {
     }
   })
 })
+
+test('switching the voice and the avatar mid-answer: the answer goes on and ends well, with no error', async ({ page }) => {
+  test.setTimeout(60_000)
+  await fakeLlm.reset()
+  await page.goto(voice.url)
+  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ voiceEngine: 'espeak' })))
+  await page.reload()
+  await expect(page.locator('.stage__placement')).toContainText('voice: eSpeak NG · on device')
+  await expect(page.locator('.stage__face--ready')).toBeVisible({ timeout: 20_000 })
+  await fakeLlm.next({ kind: 'reply', text: 'One sentence comes first. Then another one follows it. And a third one ends the answer here.', chunkDelayMs: 120, wordsPerChunk: 1 })
+  await page.getByTestId('composer').fill('Tell me three things.')
+  await page.getByTestId('composer').press('Enter')
+  const answer = page.getByTestId('message-assistant').last()
+  await expect(answer).toHaveAttribute('data-status', 'streaming')
+  await page.getByRole('button', { name: 'Settings' }).click()
+  voice.speech.reset()
+  await page.getByTestId('voice-engine').selectOption('auto') // the relay's voice
+  await page.getByTestId('avatar-theo').click()
+  await page.keyboard.press('Escape')
+  await expect(answer).toHaveAttribute('data-status', 'done', { timeout: 30_000 })
+  await expect(answer).toContainText('a third one ends the answer here')
+  await expect(page.getByTestId('error-banner')).toHaveCount(0)
+  await expect(page.locator('.stage__placement')).toContainText('voice: relay')
+  await expect(page.locator('.stage__name')).toHaveText('Theo')
+  // The sentences after the switch were said by the new voice.
+  expect(voice.speech.requests.length).toBeGreaterThan(0)
+})

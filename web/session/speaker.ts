@@ -81,7 +81,7 @@ export class Speaker {
       this.fail(err)
       this.done(turnId)
     }
-    const spoken = synth ? new SpokenReply(synth, this.player(), signal, onError, mark) : null
+    const spoken = synth ? new SpokenReply(() => this.synth, this.player(), signal, onError, mark) : null
     const reply = { turnId, spoken, signal }
     this.reply = reply
     signal.addEventListener(

@@ -16,7 +16,8 @@ export class SpokenReply {
   private sentences = 0
 
   constructor(
-    private readonly synth: SpeechSynthesizer,
+    /** The voice now: it can change mid-reply (Settings), and later sentences go to the new one. */
+    private readonly voice: () => SpeechSynthesizer | null,
     private readonly playback: Playback,
     private readonly signal: AbortSignal,
     private readonly onError: (err: unknown) => void,
@@ -43,13 +44,20 @@ export class SpokenReply {
     if (signal.aborted) return
     const first = this.sentences++ === 0
     if (first) this.onMark('firstSentence')
-    const speech = this.synth.synthesize(text, { signal })
+    const synth = this.voice()
+    if (!synth) return
+    const speech = synth.synthesize(text, { signal })
     if (first) speech.then(() => !signal.aborted && this.onMark('ttsFirstAudio'), () => {})
     speech.catch(() => {}) // handled in order below
     this.chain = this.chain.then(async () => {
       if (signal.aborted || this.failed) return
       try {
-        const { samples, sampleRate, phonemes } = await speech
+        const { samples, sampleRate, phonemes } = await speech.catch((err: unknown) => {
+          // The voice was switched while this sentence was in it: the new voice says it.
+          const now = this.voice()
+          if ((replaced(err) || isAbort(err)) && !signal.aborted && now && now !== synth) return now.synthesize(text, { signal })
+          throw err
+        })
         if (!signal.aborted) this.playback.enqueue({ text, samples, sampleRate, phonemes })
       } catch (err) {
         if (signal.aborted || isAbort(err)) return
@@ -60,3 +68,6 @@ export class SpokenReply {
     })
   }
 }
+
+/** A worker synthesizer stopped by the session (another voice was chosen), as opposed to one that failed. */
+const replaced = (err: unknown) => (err as { code?: string })?.code === 'worker_stopped'

@@ -309,6 +309,8 @@ export class VoiceSession {
     this.shown.push(shownError(stage, error))
     this.bus.emit('stage.error', { stage, error })
     if (isRelayDown(error)) return this.relayLost(error)
+    // A worker this session stopped itself (another voice or model was chosen) is no news.
+    if (codeOf(error) === 'worker_stopped') return
     if (this.facts.relay === null && !isMicrophoneError(error)) return
     this.errors = [...this.errors.filter((e) => e.stage !== stage), { id: ++this.errorId, stage, error }]
     this.changed()
