@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -127,11 +127,13 @@ describe('the models list (/models/index.json)', () => {
     try {
       for (const dir of ['onnx-community/whisper-base', 'local-model', 'onnx-community/half-copied', '.hidden/model']) await mkdir(join(root, dir), { recursive: true })
       for (const dir of ['onnx-community/whisper-base', 'local-model', '.hidden/model']) await writeFile(join(root, dir, 'config.json'), '{}')
+      // A model folder that is a symlink to where its weights live is listed too.
+      await symlink(join(root, 'local-model'), join(root, 'linked-model'))
       const models = modelFolder(root)
       const res = await models.fetch(new Request('http://relay/index.json'))
       expect(res.status).toBe(200)
       expect(res.headers.get('cache-control')).toBe('no-cache')
-      expect(await res.json()).toEqual({ models: ['local-model', 'onnx-community/whisper-base'] })
+      expect(await res.json()).toEqual({ models: ['linked-model', 'local-model', 'onnx-community/whisper-base'] })
       // The files themselves are served as before.
       expect((await models.fetch(new Request('http://relay/local-model/config.json'))).status).toBe(200)
       // A folder that does not exist lists nothing (a relay with no models).

@@ -1,4 +1,4 @@
-import type { AppError } from './errors.ts'
+import { AppError } from './errors.ts'
 import type { WorkerEvent, WorkerRequest, WorkerRpc } from './worker-rpc.ts'
 
 /**
@@ -13,6 +13,7 @@ export function lazyWorker<Req extends WorkerRequest, Ev extends WorkerEvent>(op
 }) {
   let rpc: WorkerRpc<Req, Ev> | undefined
   let ready: Promise<WorkerRpc<Req, Ev>> | undefined
+  let disposed = false
   const forget = () => {
     rpc = undefined
     ready = undefined
@@ -20,6 +21,8 @@ export function lazyWorker<Req extends WorkerRequest, Ev extends WorkerEvent>(op
   return {
     /** The loaded worker (started and loaded now if need be). */
     load(): Promise<WorkerRpc<Req, Ev>> {
+      // Disposed (another voice or model took over): work still queued for it must not start a new worker.
+      if (disposed) return Promise.reject(new AppError('worker_stopped', 'This worker was replaced.'))
       if (!ready) {
         const current = options.spawn()
         rpc = current
@@ -39,6 +42,7 @@ export function lazyWorker<Req extends WorkerRequest, Ev extends WorkerEvent>(op
       return ready
     },
     dispose() {
+      disposed = true
       rpc?.terminate()
       forget()
     },

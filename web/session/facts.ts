@@ -75,7 +75,7 @@ export class Facts {
     }
   }
 
-  refreshRelay() {
+  refreshRelay(cause?: unknown) {
     this.relayAsk?.abort()
     const ask = (this.relayAsk = new AbortController())
     this.relay = undefined
@@ -85,24 +85,26 @@ export class Facts {
       (caps) => {
         this.relay = caps
         this.askRemoteAvatars()
+        this.probeModels() // a model whose answer was lost with the relay is asked about again
         this.changed()
       },
       (err: unknown) => {
         if (ask.signal.aborted) return
         this.relay = null
-        this.relayError = err
+        this.relayError = cause ?? err
         this.changed()
       },
     )
   }
 
-  /** A request to the relay failed to reach it: it counts as unreachable until `refreshRelay` finds it again. */
+  /**
+   * A request to the relay did not reach it: ask the relay again (one blip is not an outage); if
+   * that fails too it counts as unreachable until `refreshRelay` finds it. Already asking, or
+   * already known unreachable: nothing to do.
+   */
   lost(error: unknown) {
-    if (this.relay === null) return
-    this.relayAsk?.abort()
-    this.relay = null
-    this.relayError = error
-    this.changed()
+    if (!this.relay) return
+    this.refreshRelay(error)
   }
 
   dispose() {
@@ -127,7 +129,12 @@ export class Facts {
     for (const id of [s.asrModel, ...(s.voiceEngine === 'kokoro' ? [s.kokoroModel] : [])]) {
       if (this.asked.has(id)) continue
       this.asked.add(id)
-      void this.isHosted(id).then((hosted) => hosted !== undefined && this.learn(id, hosted))
+      void this.isHosted(id).then((hosted) => {
+        if (hosted !== undefined) return this.learn(id, hosted)
+        // Unknown (the server could not be reached): asked again when the relay is found.
+        this.asked.delete(id)
+        this.index = undefined
+      })
     }
   }
 
@@ -145,7 +152,7 @@ export class Facts {
     if (signal.aborted) return undefined
     if (listed) return listed.has(id)
     const res = await fetch(modelUrl(`${id}/config.json`), { method: 'HEAD', signal }).catch(() => null)
-    return signal.aborted ? undefined : Boolean(res?.ok)
+    return signal.aborted || !res ? undefined : res.ok
   }
 
   private learn(id: string, hosted: boolean) {

@@ -78,7 +78,7 @@ export class VoiceInput {
     const held = this.held
     this.held = []
     this.set({ held: 0 })
-    for (const segment of held) this.recognize(segment)
+    for (const segment of held) this.enqueue(segment)
   }
 
   private set(patch: Partial<VoiceState>) {
@@ -166,6 +166,17 @@ export class VoiceInput {
   }
 
   private recognize(segment: StreamMap['human.audio']) {
+    // Sentences kept from before go first, in the order spoken, whenever there is a recognizer to try.
+    if (this.held.length && this.current) {
+      const kept = this.held
+      this.held = []
+      this.set({ held: 0 })
+      for (const k of kept) this.enqueue(k)
+    }
+    this.enqueue(segment)
+  }
+
+  private enqueue(segment: StreamMap['human.audio']) {
     const { signal } = this.listening
     this.pending++
     this.set({ status: 'transcribing' })
@@ -174,7 +185,8 @@ export class VoiceInput {
       try {
         if (signal.aborted) return
         if (!r) return this.hold(segment)
-        const { text } = await r.transcribe(segment.samples, { signal, onPartial: (t) => !signal.aborted && this.onPartial(t, segment) })
+        // A copy: a recognizer may transfer its input to a worker, and a kept sentence needs its audio for the next try.
+        const { text } = await r.transcribe(segment.samples.slice(), { signal, onPartial: (t) => !signal.aborted && this.onPartial(t, segment) })
         if (signal.aborted) return
         if (text) this.bus.emit('human.text', { text, final: true, source: 'speech', span: { startMs: segment.startMs, endMs: segment.endMs }, at: performance.now() })
         else this.bus.emit('speech.no-words', { at: performance.now() })
@@ -182,7 +194,7 @@ export class VoiceInput {
         if (!isAbort(err) && !signal.aborted) {
           this.fail(err)
           if (r === this.current) this.hold(segment)
-          else this.recognize(segment) // the recognizer changed meanwhile: the new one tries
+          else this.enqueue(segment) // the recognizer changed meanwhile: the new one tries
           this.bus.emit('speech.no-words', { at: performance.now() }) // a paused answer must not wait for words that won't come
         }
       } finally {

@@ -50,8 +50,8 @@ export interface SessionSnapshot {
   avatars: Facts['avatars']
   remoteAvatars: Facts['remoteAvatars']
   hosted: Facts['hosted']
-  /** What on-device models would run on (a download's size depends on it: 8-bit weights on the CPU, full precision on WebGPU). */
-  modelDevice: 'webgpu' | 'wasm'
+  /** The weights an on-device speech model would load here (a download's size depends on it): 8-bit on the CPU, 16- or 32-bit floats on WebGPU. */
+  modelWeights: 'q8' | 'fp16' | 'fp32'
   /** The avatar bundle drawn now. */
   avatarUrl: string
 }
@@ -302,8 +302,9 @@ export class VoiceSession {
 
   /**
    * One banner per stage: its latest problem (a denied microphone outranks the model that then
-   * failed to load). While the relay is unreachable its one banner says it all: what fails because
-   * of it (a voice or a model served by it) is logged, not shown beside it.
+   * failed to load). While the relay is unreachable its one banner says it all: what fails for want
+   * of it (a worker or model file it serves, a request to it) is logged, not shown beside it; a
+   * stage's own failure (a crashing worker, a damaged model, the microphone) is still shown.
    */
   private fail(stage: SessionError['stage'], error: unknown) {
     this.shown.push(shownError(stage, error))
@@ -311,14 +312,14 @@ export class VoiceSession {
     if (isRelayDown(error)) return this.relayLost(error)
     // A worker this session stopped itself (another voice or model was chosen) is no news.
     if (codeOf(error) === 'worker_stopped') return
-    if (this.facts.relay === null && !isMicrophoneError(error)) return
+    if (this.facts.relay === null && wantsTheRelay(error)) return
     this.errors = [...this.errors.filter((e) => e.stage !== stage), { id: ++this.errorId, stage, error }]
     this.changed()
   }
 
   /** The relay stopped answering mid-session: say so once (with a retry), answer offline meanwhile, and fold the banners it caused. */
   private relayLost(error: unknown) {
-    this.errors = this.errors.filter((e) => isMicrophoneError(e.error))
+    this.errors = this.errors.filter((e) => !wantsTheRelay(e.error))
     this.facts.lost(error)
   }
 
@@ -361,7 +362,7 @@ export class VoiceSession {
       avatars: this.facts.avatars,
       remoteAvatars: this.facts.remoteAvatars,
       hosted: this.facts.hosted,
-      modelDevice: modelDevice({ settings: this.settings, device: this.facts.device }),
+      modelWeights: modelDevice({ settings: this.settings, device: this.facts.device }) === 'wasm' ? 'q8' : this.facts.device?.shaderF16 ? 'fp16' : 'fp32',
       avatarUrl: this.faceTarget().avatarUrl,
     }
   }
@@ -378,4 +379,6 @@ function causeOf(event: TurnEvent, before: TurnState): InterruptCause {
 
 const codeOf = (err: unknown) => (err instanceof AppError ? err.code : '')
 const isRelayDown = (err: unknown) => codeOf(err) === 'relay_unreachable'
-const isMicrophoneError = (err: unknown) => codeOf(err).startsWith('mic_')
+/** A failure to fetch from the relay: a worker that could not start (its script is the relay's), a network error. */
+const wantsTheRelay = (err: unknown) =>
+  isRelayDown(err) || (codeOf(err) === 'worker_crashed' && /failed to start/.test((err as Error).message)) || /failed to fetch|networkerror|load failed/i.test((err as Error)?.message ?? '')

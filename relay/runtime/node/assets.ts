@@ -77,7 +77,13 @@ export function modelFolder(root: string): AssetSource {
 }
 
 async function hostedModels(base: string): Promise<string[]> {
-  const dirs = async (dir: string) => (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name)
+  // stat, not the directory entry: a model folder may be a symlink to where the weights live.
+  const isDir = async (path: string) => Boolean((await stat(path).catch(() => undefined))?.isDirectory())
+  const dirs = async (dir: string) => {
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => !n.startsWith('.'))
+    const flags = await Promise.all(names.map((n) => isDir(join(dir, n))))
+    return names.filter((_, i) => flags[i])
+  }
   const has = async (dir: string) => Boolean((await stat(join(base, dir, 'config.json')).catch(() => undefined))?.isFile())
   const ids: string[] = []
   for (const top of await dirs(base)) {

@@ -1,27 +1,33 @@
+import type { Ref } from 'react'
+
 interface Props {
   /** The on-device speech model the settings name (a hub id, e.g. onnx-community/whisper-base). */
   modelId: string
   modelName: string
   /** Its parameter count in millions, when the manifest says: ~1 byte each at 8-bit (the CPU), ~4 at full precision (WebGPU). */
   paramsMillions?: number
-  /** What it would run on here: WebGPU loads full-precision weights, the CPU 8-bit ones. */
-  device: 'webgpu' | 'wasm'
+  /** The weights it would load here: 8-bit on the CPU, 16- or 32-bit floats on WebGPU. */
+  weights: 'q8' | 'fp16' | 'fp32'
   /** The relay can recognise speech (audio would then leave the device, for the relay's service). */
   relayAsr: boolean
   onDownload(): void
   onUseRelay(): void
   /** "Not now": typing only, the card folds into one line. */
   onDismiss(): void
+  /** Takes focus when the card is opened again. */
+  focusRef?: Ref<HTMLElement>
 }
+
+const BYTES_PER_WEIGHT = { q8: 1, fp16: 2, fp32: 4 } as const
 
 /**
  * Shown instead of a dead microphone when no speech model is here: the ways to get one, each a
  * tap away, with what each costs (a download from Hugging Face, or audio sent to the relay).
  */
-export function ModelChoice({ modelId, modelName, paramsMillions, device, relayAsr, onDownload, onUseRelay, onDismiss }: Props) {
-  const mb = paramsMillions && paramsMillions * (device === 'webgpu' ? 4 : 1)
+export function ModelChoice({ modelId, modelName, paramsMillions, weights, relayAsr, onDownload, onUseRelay, onDismiss, focusRef }: Props) {
+  const mb = paramsMillions && paramsMillions * BYTES_PER_WEIGHT[weights]
   return (
-    <section className="model-choice" data-testid="speech-model-choice" aria-labelledby="model-choice-title">
+    <section ref={focusRef} tabIndex={-1} className="model-choice" data-testid="speech-model-choice" aria-labelledby="model-choice-title">
       <h3 id="model-choice-title" className="model-choice__title">
         Voice needs a speech model
       </h3>
@@ -40,7 +46,7 @@ export function ModelChoice({ modelId, modelName, paramsMillions, device, relayA
         </button>
       </div>
       <p className="model-choice__note">
-        From Hugging Face, once{mb ? ` (about ${mb} MB for ${device === 'webgpu' ? 'WebGPU' : 'the CPU'})` : ''}: the browser keeps it, and your audio stays on this device.
+        From Hugging Face, once{mb ? ` (about ${mb} MB, for ${weights === 'q8' ? 'the CPU' : 'WebGPU'})` : ''}: the browser keeps it, and your audio stays on this device. This allows downloads of on-device models from then on (Settings → Privacy &amp; models).
         {relayAsr && ' With the relay, each sentence you say is sent to the relay’s speech service.'}
       </p>
       <details className="model-choice__more">

@@ -70,11 +70,10 @@ export function VoiceControls({ status, level, muted, pushToTalk, placement, det
           </ul>
         )}
         {partial && <div className="voice__partial">{partial}</div>}
-        {held > 0 && (
-          <div className="voice__held" data-testid="voice-held" role="status">
-            {held === 1 ? 'What you just said is kept' : `The last ${held} things you said are kept`} until speech recognition works — it will be recognised then.
-          </div>
-        )}
+        {/* Always there, filled when needed: a live region that appears already filled is often not read out. */}
+        <div className="voice__held" data-testid="voice-held" role="status">
+          {held > 0 && `${held === 1 ? 'What you just said is kept' : `The last ${held} things you said are kept`} until speech recognition works — it will be recognised then.`}
+        </div>
         <div className="placement-badges" role="group" aria-label="Where speech is detected and recognised" tabIndex={0}>
           <span className="placement-badge" data-testid="vad-placement" title={`Speech detection (${detection.label}): ${detection.reason}`}>
             detection: on device · WASM

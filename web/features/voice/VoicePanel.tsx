@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { AppError } from '../../lib/errors.ts'
 import type { Settings } from '../../session/settings.ts'
 import type { SessionSnapshot, VoiceSession } from '../../session/voice-session.ts'
@@ -30,6 +30,13 @@ interface Props {
 /** The voice controls, with the problems the session's stages reported above them. */
 export function VoicePanel({ snapshot: s, session, relayAsr, asrChoice, onUseRelayAsr, speechModel, onDownloadModel, pushToTalk }: Props) {
   const [notNow, setNotNow] = useState(false)
+  // Focus follows the user's tap from "Not now" to "Set up voice" and back (the tapped button is gone).
+  const [tapped, setTapped] = useState(false)
+  const setUp = useRef<HTMLButtonElement>(null)
+  const card = useRef<HTMLElement>(null)
+  useEffect(() => {
+    if (tapped) (notNow ? setUp.current : card.current)?.focus()
+  }, [notNow, tapped])
   const missing = s.placements.asr.missing === 'model'
   return (
     <>
@@ -50,15 +57,16 @@ export function VoicePanel({ snapshot: s, session, relayAsr, asrChoice, onUseRel
           modelId={speechModel.id}
           modelName={speechModel.name}
           paramsMillions={speechModel.paramsMillions}
-          device={s.modelDevice}
+          weights={s.modelWeights}
           relayAsr={relayAsr}
           onDownload={onDownloadModel}
           onUseRelay={onUseRelayAsr}
-          onDismiss={() => setNotNow(true)}
+          onDismiss={() => (setTapped(true), setNotNow(true))}
+          focusRef={card}
         />
       )}
       {missing && notNow && (
-        <button type="button" className="link-button voice__setup" data-testid="set-up-voice" onClick={() => setNotNow(false)}>
+        <button ref={setUp} type="button" className="link-button voice__setup" data-testid="set-up-voice" onClick={() => (setTapped(true), setNotNow(false))}>
           Set up voice — it needs a speech model
         </button>
       )}
