@@ -64,6 +64,36 @@ test.describe('speaking to Parley (fake microphone → capture worklet → Siler
     }
   })
 
+  test('a sentence that stops on an unfinished word waits for the rest: the words after the pause join it in one message', async () => {
+    // The recognizer (the relay's fake) hears the fixture's first sentence as unfinished.
+    await fetch(`${process.env.E2E_TRANSCRIBER_URL}/__control/scenario`, {
+      method: 'POST',
+      body: JSON.stringify([
+        { kind: 'reply', text: 'I would like to' },
+        { kind: 'reply', text: 'know what the weather will be like tomorrow.' },
+        { kind: 'reply', text: 'Thank you, that is all for now.' },
+      ]),
+    })
+    const browser = await browserWithMic('speech.wav')
+    try {
+      const page = await browser.newPage()
+      await page.goto(relayUrl())
+      // 900 ms of silence ends speech; the unfinished one waits 1 s more, past the fixture's 1.5 s gaps.
+      await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay', endOfSpeechMs: 900 })))
+      await page.reload()
+      await page.getByTestId('mic-toggle').click()
+      const messages = page.getByTestId('message-user')
+      await expect(messages.first()).toHaveText(/I would like to know what the weather will be like tomorrow\./, { timeout: 40_000 })
+      await expect(messages).toHaveCount(2, { timeout: 20_000 })
+      await expect(messages.nth(1)).toContainText('Thank you, that is all for now.')
+      // The joined message spans both pieces of speech (the first one's start to the second one's end).
+      const [start, end] = await messages.first().evaluate((e) => [Number(e.getAttribute('data-speech-start')), Number(e.getAttribute('data-speech-end'))])
+      expect(end! - start!).toBeGreaterThan(5000)
+    } finally {
+      await browser.close()
+    }
+  })
+
   test('a speech-detection worker that crashes is restarted, the user is told, and listening goes on', async () => {
     const browser = await browserWithMic('speech.wav')
     try {

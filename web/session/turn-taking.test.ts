@@ -111,3 +111,46 @@ describe('turn-taking', () => {
     }
   })
 })
+
+describe('an utterance that sounds unfinished', () => {
+  it('is held, and the words after the pause join it into one turn', () => {
+    const r = run([...said('I would like to order a'), ...said('large pizza.')])
+    expect(r.effects).toEqual([{ type: 'hold' }, { type: 'send', text: 'I would like to order a large pizza.' }])
+    expect(r.state).toEqual({ phase: 'thinking', paused: false })
+  })
+
+  it('recognised only once the user speaks again: no wait is started, the rest is already coming', () => {
+    const r = run([{ type: 'speech-start' }, { type: 'speech-end' }, { type: 'speech-start' }, { type: 'transcript', text: 'I would like to' }])
+    expect(r).toEqual({ state: { phase: 'user-speaking', paused: false, held: 'I would like to' }, effects: [] })
+    expect(run([{ type: 'speech-end' }, { type: 'transcript', text: 'know the weather.' }], r.state).effects).toEqual([{ type: 'send', text: 'I would like to know the weather.' }])
+  })
+
+  it('is sent as it is when the wait ends with no more words', () => {
+    const held = run(said('Tell me about cats and'))
+    expect(held.state).toEqual({ phase: 'transcribing', paused: false, held: 'Tell me about cats and' })
+    expect(run([{ type: 'hold-expired' }], held.state).effects).toEqual([{ type: 'send', text: 'Tell me about cats and' }])
+    // A late timer after the turn was sent does nothing.
+    expect(run([{ type: 'hold-expired' }], { phase: 'thinking', paused: false }).effects).toEqual([])
+  })
+
+  it('is never lost: a cough in the pause waits again, the microphone going off sends it, typing finishes it, Stop drops it', () => {
+    const held = run(said('So, um,')).state
+    expect(run([{ type: 'speech-start' }, { type: 'misfire' }], held)).toEqual({ state: { phase: 'transcribing', paused: false, held: 'So, um,' }, effects: [{ type: 'hold' }] })
+    expect(run([...said('')].slice(0, 2).concat({ type: 'transcript', text: '' }), held).state.held).toBe('So, um,')
+    expect(run([{ type: 'voice-off' }], held).effects).toEqual([{ type: 'send', text: 'So, um,' }])
+    expect(run([{ type: 'typed', text: 'what time is it?' }], held).effects).toEqual([{ type: 'send', text: 'So, um, what time is it?' }])
+    const stopped = run([{ type: 'stop' }], held)
+    expect(stopped.state.held).toBeUndefined()
+    expect(stopped.effects).toEqual([{ type: 'cancel-reply', keep: 'written' }])
+  })
+
+  it('over a paused answer: the answer stays paused while the sentence is held, and is cancelled when it is sent', () => {
+    const held = run([...speaking, ...said('wait, and')])
+    expect(held.state).toMatchObject({ phase: 'transcribing', paused: true, held: 'wait, and' })
+    expect(held.effects).toEqual([{ type: 'send', text: 'hello' }, { type: 'pause-reply' }, { type: 'hold' }])
+    expect(run([{ type: 'hold-expired' }], held.state).effects).toEqual([
+      { type: 'cancel-reply', keep: 'heard' },
+      { type: 'send', text: 'wait, and' },
+    ])
+  })
+})

@@ -76,6 +76,9 @@ export class VoiceSession {
   readonly face: Face
   private readonly facts: Facts
   private turnState: TurnState = initialTurn
+  /** Where the held (unfinished) words were said, and the wait for the rest of them. */
+  private heldSpan: { startMs: number; endMs: number } | undefined
+  private holdTimer: ReturnType<typeof setTimeout> | undefined
   private turn: Turn | null = null
   private readonly stages: StageSet
   private errors: SessionError[] = []
@@ -225,13 +228,24 @@ export class VoiceSession {
     const before = this.turnState
     const out = nextTurn(before, event)
     this.turnState = out.state
+    // The words' place in time: from the first held piece to the last one heard.
+    const spoken = event.type === 'transcript' || event.type === 'hold-expired' || event.type === 'voice-off'
+    const heard = span && this.heldSpan ? { startMs: this.heldSpan.startMs, endMs: span.endMs } : (span ?? this.heldSpan)
+    if (out.state.held) this.heldSpan = heard
+    else {
+      this.heldSpan = undefined
+      clearTimeout(this.holdTimer)
+    }
     for (const effect of out.effects) {
       if (effect.type === 'pause-reply') this.turn && this.bus.emit('turn.paused', { turnId: this.turn.turnId })
       else if (effect.type === 'resume-reply') this.turn && this.bus.emit('turn.resumed', { turnId: this.turn.turnId })
       else if (effect.type === 'cancel-reply') this.interrupt(effect.keep, causeOf(event, before))
-      else {
-        const { userId, assistantId, history } = this.conversation.add(effect.text.trim(), event.type === 'transcript' ? span : undefined)
-        this.begin(userId, assistantId, history, event.type === 'transcript' ? 'speech' : 'typed', effect.text.trim())
+      else if (effect.type === 'hold') {
+        clearTimeout(this.holdTimer)
+        this.holdTimer = setTimeout(() => this.dispatch({ type: 'hold-expired' }), UNFINISHED_WAIT_MS)
+      } else {
+        const { userId, assistantId, history } = this.conversation.add(effect.text.trim(), spoken ? heard : undefined)
+        this.begin(userId, assistantId, history, spoken ? 'speech' : 'typed', effect.text.trim())
       }
     }
     this.changed()
@@ -371,6 +385,12 @@ export class VoiceSession {
 const voiceOptions = (s: Settings) => ({ deviceId: s.microphoneId, pushToTalk: s.pushToTalk, endOfSpeechMs: s.endOfSpeechMs })
 
 /** Why the turn machine cancelled a reply, from the event that made it. */
+/**
+ * How much longer a sentence that sounds unfinished waits for its rest, on top of the end-of-speech
+ * delay (500 ms by default): about 1.5 s of silence in all before it is answered as it is.
+ */
+const UNFINISHED_WAIT_MS = 1000
+
 function causeOf(event: TurnEvent, before: TurnState): InterruptCause {
   if (event.type === 'stop') return 'stop'
   if (event.type === 'typed') return 'typed'
