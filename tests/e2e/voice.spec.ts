@@ -152,6 +152,12 @@ test.describe('speaking to Parley (fake microphone → capture worklet → Siler
       await page.getByTestId('composer').fill('Typing instead')
       await page.getByTestId('composer').press('Enter')
       await expect(page.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done')
+
+      // After a reload the browser remembers the "no": the page says so at once, loading no speech detector.
+      await page.reload()
+      await page.getByTestId('mic-toggle').click()
+      await expect(page.getByTestId('error-banner')).toContainText('Microphone access is blocked', { timeout: 5_000 })
+      expect(page.workers().filter((w) => w.url().includes('vad.worker'))).toEqual([])
     } finally {
       await browser.close()
     }

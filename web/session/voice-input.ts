@@ -1,5 +1,5 @@
 import type { SpeechRecognizer } from '../engines/asr/asr.ts'
-import { listMicrophones, openMicrophone, type Microphone } from '../engines/capture/microphone.ts'
+import { assertMicrophoneNotBlocked, listMicrophones, openMicrophone, type Microphone } from '../engines/capture/microphone.ts'
 import { startVad, type VadClient } from '../engines/vad/client.ts'
 import type { Emitter } from '../lib/emitter.ts'
 import { AppError, isAbort } from '../lib/errors.ts'
@@ -97,6 +97,9 @@ export class VoiceInput {
     let vad: VadClient | undefined
     let mic: Microphone | undefined
     try {
+      // A microphone blocked before is said at once, not after the VAD has loaded.
+      await assertMicrophoneNotBlocked()
+      if (this.generation !== gen) return
       // The VAD first: the microphone's first words must find it listening.
       vad = await this.launchVad()
       if (this.generation !== gen) return vad.stop()

@@ -78,6 +78,16 @@ export async function openMicrophone(options: MicrophoneOptions = {}): Promise<M
   }
 }
 
+/**
+ * Throws at once when the browser already says the microphone is blocked for this site (a "no"
+ * remembered from before): no need to load speech detection first to find out. Where the
+ * Permissions API does not know (or is missing), the real answer comes from `openMicrophone`.
+ */
+export async function assertMicrophoneNotBlocked(): Promise<void> {
+  const state = await navigator.permissions?.query({ name: 'microphone' as PermissionName }).then((s) => s.state, () => undefined)
+  if (state === 'denied') throw micError(Object.assign(new Error('denied'), { name: 'NotAllowedError' }))
+}
+
 function micError(err: unknown): AppError {
   const name = (err as { name?: string })?.name
   if (name === 'NotAllowedError' || name === 'SecurityError') {
