@@ -16,7 +16,22 @@ const message = z.looseObject({
   }).optional(),
 })
 
-/** The fields the relay itself reads; everything else (temperature, tools …) passes through to the LLM. */
+/** A function's name as OpenAI allows it. */
+const toolName = z.string({ error: 'expected a string' }).regex(/^[a-zA-Z0-9_-]{1,64}$/, 'expected 1–64 letters, digits, _ or -')
+const tool = z.looseObject({
+  type: z.literal('function', { error: 'expected "function"' }),
+  function: z.looseObject({
+    name: toolName,
+    description: z.string({ error: 'expected a string' }).max(4096, 'expected at most 4096 characters').optional(),
+    // A JSON Schema for the arguments: an object, checked by the model's provider.
+    parameters: z.record(z.string(), z.unknown(), { error: 'expected a JSON Schema object' }).optional(),
+    strict: z.boolean({ error: 'expected true or false' }).optional(),
+  }),
+})
+/** All the tools' definitions together: enough for dozens of real tools, never a way round the body limit's purpose. */
+const TOOLS_BYTES = 64 * 1024
+
+/** The fields the relay itself reads or checks; everything else (temperature …) passes through to the LLM. */
 const chatRequest = z.looseObject({
   model: z.string({ error: 'expected a string' }).min(1, 'expected a model name').optional(),
   messages: z
@@ -24,6 +39,17 @@ const chatRequest = z.looseObject({
     .min(1, 'expected at least one message')
     .max(1000, 'expected at most 1000 messages'),
   stream: z.boolean({ error: 'expected true or false' }).optional(),
+  tools: z
+    .array(tool, { error: 'expected an array of {type: "function", function: {name, description, parameters}} tools' })
+    .max(128, 'expected at most 128 tools')
+    .refine((t) => JSON.stringify(t).length <= TOOLS_BYTES, `expected the tools' definitions to total at most ${TOOLS_BYTES / 1024} KiB`)
+    .optional(),
+  tool_choice: z
+    .union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: toolName }) })], {
+      error: 'expected "none", "auto", "required" or {type: "function", function: {name}}',
+    })
+    .optional(),
+  parallel_tool_calls: z.boolean({ error: 'expected true or false' }).optional(),
 })
 
 export interface ChatDeps {
@@ -65,6 +91,8 @@ export function chatRoutes({ llm, limits, fetch }: ChatDeps) {
       abort: upstreamAbort,
       // A non-streaming answer's headers come only once it is all written: allow the whole time.
       firstByteMs: req.stream ? limits.upstreamFirstByteMs : limits.maxStreamMs,
+    }).catch((err: unknown) => {
+      throw req.tools?.length ? toolsRefused(err, model) : err
     })
     const contentType = res.headers.get('content-type') ?? ''
 
@@ -105,4 +133,14 @@ export function chatRoutes({ llm, limits, fetch }: ChatDeps) {
       throw new ApiError(502, 'upstream_bad_response', 'The LLM provider answered with something that is not JSON. The operator should check LLM_BASE_URL.')
     }
   })
+}
+
+/**
+ * A model that cannot call tools is refused by its provider with a 400 whose words vary (OpenAI:
+ * "tools is not supported in this model", Ollama: "… does not support tools"): said plainly, with
+ * the way out, instead of a bare "rejected".
+ */
+function toolsRefused(err: unknown, model: string): unknown {
+  if (!(err instanceof ApiError) || err.code !== 'upstream_rejected' || !/\btools?\b|function.?call/i.test(err.message)) return err
+  return new ApiError(400, 'tools_not_supported', `The model "${model.slice(0, 100)}" cannot call tools (${err.message.replace(/^The LLM provider rejected the request /, '').slice(0, 300)}). Ask without tools, or the relay's operator chooses a model that supports them.`)
 }

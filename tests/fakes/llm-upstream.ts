@@ -24,6 +24,11 @@ export type Scenario =
   | { kind: 'hang' }
   /** Answers 200 with an HTML page instead of JSON or SSE. */
   | { kind: 'garbage' }
+  /**
+   * Calls tools, as OpenAI streams it: per call a first delta with its index, id, type and name,
+   * then the JSON arguments in fragments (index only), and `finish_reason: "tool_calls"`.
+   */
+  | { kind: 'tool-calls'; calls: { name: string; arguments: string }[]; chunkDelayMs?: number }
 
 export interface RecordedRequest {
   path: string
@@ -130,6 +135,11 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         if (!stream) return json(res, 200, completion(model, text))
         return streamWords(res, model, words, scenario.chunkDelayMs ?? options.chunkDelayMs ?? 20, 'end')
       }
+      case 'tool-calls': {
+        const calls = scenario.calls.map((c, i) => ({ id: `call_fake${i}${Date.now().toString(36)}`, type: 'function' as const, function: c }))
+        if (!stream) return json(res, 200, { ...completion(model, ''), choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }] })
+        return streamToolCalls(res, model, calls, scenario.chunkDelayMs ?? options.chunkDelayMs ?? 20)
+      }
       case 'drop':
       case 'stall': {
         if (!stream) return res.destroy()
@@ -193,6 +203,27 @@ async function streamWords(res: ServerResponse, model: string, pieces: string[],
   }
   if (end === 'stall') return
   res.write(frame({}, 'stop'))
+  res.end('data: [DONE]\n\n')
+}
+
+async function streamToolCalls(res: ServerResponse, model: string, calls: { id: string; type: 'function'; function: { name: string; arguments: string } }[], delayMs: number) {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+  const id = `chatcmpl-fake${Date.now()}`
+  const created = Math.floor(Date.now() / 1000)
+  const frame = (delta: object, finish: string | null) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+  res.write(frame({ role: 'assistant', content: null }, null))
+  for (const [index, call] of calls.entries()) {
+    res.write(frame({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, null))
+    const args = call.function.arguments
+    const step = Math.max(1, Math.ceil(args.length / 3))
+    for (let at = 0; at < args.length; at += step) {
+      if (res.destroyed) return
+      if (delayMs > 0) await sleep(delayMs)
+      res.write(frame({ tool_calls: [{ index, function: { arguments: args.slice(at, at + step) } }] }, null))
+    }
+  }
+  res.write(frame({}, 'tool_calls'))
   res.end('data: [DONE]\n\n')
 }
 
