@@ -61,7 +61,6 @@ export function AvatarStage({ name, mood, placement, voiceLevel, face, remote, m
         : `${local} · connecting to ${remote}…`
   return (
     <section className={`stage stage--${mood}`} aria-label="Avatar stage" data-testid="stage" data-mood={mood}>
-      {controls ? <div className="stage__controls">{controls}</div> : null}
       <div className="stage__presence" aria-hidden ref={presence} data-testid="presence">
         <div className="presence__halo" />
         <div className="presence__ring presence__ring--1" />
@@ -84,6 +83,8 @@ export function AvatarStage({ name, mood, placement, voiceLevel, face, remote, m
             The remote avatar “{remote}” is unavailable ({remoteState.why}); the local face takes over. Parley tries again with the next answer.
           </div>
         ) : null}
+        {/* In the caption's flow beside a stacked face; over the stage's corner on a wide one (CSS). */}
+        {controls ? <div className="stage__controls">{controls}</div> : null}
         <div className="stage__placement" title={`Where the answers come from, and how the face is drawn: ${placement} · ${faceLabel}`}>
           {placement} · {faceLabel}
         </div>

@@ -32,14 +32,9 @@ export function RecordControl({ recording, canRecord, onToggle }: Props) {
   const now = useNow(live)
   const file = recording.status === 'idle' ? recording.file : undefined
   const error = recording.status === 'idle' ? recording.error : undefined
-  const label =
-    recording.status === 'recording'
-      ? 'Stop recording'
-      : recording.status === 'finishing'
-        ? 'Finishing…'
-        : recording.status === 'starting'
-          ? 'Starting…'
-          : 'Record'
+  const name = recording.status === 'recording' ? 'Stop recording' : recording.status === 'finishing' ? 'Finishing…' : recording.status === 'starting' ? 'Starting…' : 'Record'
+  // A phone shows the short word (CSS hides `recorder__more`); aria-label keeps the whole name.
+  const label = recording.status === 'recording' ? (<>Stop<span className="recorder__more"> recording</span></>) : name
   return (
     // data-started-at: when the file's time 0 is (epoch ms), for a test to compare the file with.
     <div className="recorder" data-testid="recorder" data-status={recording.status} data-started-at={live ? recording.startedAt : undefined}>
@@ -48,7 +43,7 @@ export function RecordControl({ recording, canRecord, onToggle }: Props) {
         className={`recorder__button${live ? ' recorder__button--live' : ''}`}
         onClick={onToggle}
         disabled={!canRecord || recording.status === 'starting' || recording.status === 'finishing'}
-        aria-pressed={live}
+        aria-label={name}
         aria-keyshortcuts={RECORD_SHORTCUT}
         title={`${live ? 'Stop recording' : 'Record what you see and hear to a video file, made on this device'} (${RECORD_SHORTCUT})`}
         data-testid="record"
@@ -63,9 +58,9 @@ export function RecordControl({ recording, canRecord, onToggle }: Props) {
       ) : null}
       {file ? (
         // The data-* say what the worker measured (frames, dropped, encode ms per frame), for tests and the curious.
-        <a className="recorder__download" href={file.url} download={file.name} data-testid="record-download" title={file.name}
+        <a className="recorder__download" href={file.url} download={file.name} data-testid="record-download" title={file.name} aria-label={`Download video (${sizeLabel(file.bytes)})`}
           data-frames={file.summary.frames} data-dropped={file.summary.dropped} data-encode-ms={file.summary.encodeMsPerFrame.toFixed(2)}>
-          Download video ({sizeLabel(file.bytes)})
+          Download<span className="recorder__more"> video ({sizeLabel(file.bytes)})</span>
         </a>
       ) : null}
       {error ? (
