@@ -37,6 +37,16 @@ describe('AudioTimeline', () => {
     expect(rest.slice(30).every((v) => v === 0)).toBe(true)
   })
 
+  it('cuts the avatar\'s voice only, never the user\'s', () => {
+    const t = new AudioTimeline(1000)
+    t.place(0, ones(100), 1000, 'user')
+    t.place(0, ones(100), 1000, 'avatar')
+    t.cut(50)
+    const got = t.take(100)!.samples
+    expect(got[10]).toBe(2)
+    expect(got[80]).toBe(1)
+  })
+
   it('mixes overlapping sound', () => {
     const t = new AudioTimeline(1000)
     t.place(0, ones(10), 1000)

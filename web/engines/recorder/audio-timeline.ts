@@ -4,12 +4,16 @@
  * silence between sentences, so that the track is continuous and lasts as long as the picture.
  * Nothing is taken ahead of the moment it is heard: a reply cut short (barge-in, Stop) is cut in
  * the file where the listener stopped hearing it, not where its queued audio would have ended.
- * Overlapping sound is mixed (summed), so a second source (the microphone) can join the same track.
+ * Overlapping sound is mixed (summed): the user's voice (the microphone's speech) and the avatar's
+ * share the one track, as a listener in the room hears them. A cut touches the avatar's voice only.
  */
+/** Whose voice a sound is. */
+export type AudioSource = 'avatar' | 'user'
+
 export class AudioTimeline {
   /** Samples handed to the encoder so far. */
   private written = 0
-  private segments: { start: number; data: Float32Array }[] = []
+  private segments: { start: number; data: Float32Array; source: AudioSource }[] = []
 
   constructor(readonly sampleRate: number) {}
 
@@ -18,15 +22,17 @@ export class AudioTimeline {
   }
 
   /** Sound at `rate` Hz, heard from `startMs` on. */
-  place(startMs: number, samples: Float32Array, rate: number) {
+  place(startMs: number, samples: Float32Array, rate: number, source: AudioSource = 'avatar') {
     if (!samples.length) return
-    this.segments.push({ start: this.at(startMs), data: resampleLinear(samples, rate, this.sampleRate) })
+    this.segments.push({ start: this.at(startMs), data: resampleLinear(samples, rate, this.sampleRate), source })
   }
 
-  /** Nothing placed is heard after `ms` (the reply was interrupted then). */
+  /** Nothing of the avatar's voice placed is heard after `ms` (the reply was interrupted then). */
   cut(ms: number) {
     const end = this.at(ms)
-    this.segments = this.segments.flatMap((s) => (s.start >= end ? [] : [{ start: s.start, data: s.start + s.data.length > end ? s.data.subarray(0, end - s.start) : s.data }]))
+    this.segments = this.segments.flatMap((s) =>
+      s.source !== 'avatar' ? [s] : s.start >= end ? [] : [{ ...s, data: s.start + s.data.length > end ? s.data.subarray(0, end - s.start) : s.data }],
+    )
   }
 
   /** The sound from where the last take ended up to `ms`, or null when there is none yet. */

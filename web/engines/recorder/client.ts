@@ -1,5 +1,6 @@
 /** The main thread's side of the recorder worker: times and the voice's PCM in, the file out. */
 import { WorkerRpc } from '../../lib/worker-rpc.ts'
+import type { AudioSource } from './audio-timeline.ts'
 import type { RecorderEvent, RecorderRequest, RecordingSummary } from './protocol.ts'
 
 export type { RecordingSummary } from './protocol.ts'
@@ -7,7 +8,7 @@ export type { RecordingSummary } from './protocol.ts'
 export interface RecorderClient {
   /** Starts a file at `startAt` (epoch ms); the avatar worker posts its frames on the other end of `frames`. */
   start(startAt: number, fps: number, frames: MessagePort): Promise<void>
-  audio(at: number, samples: Float32Array, sampleRate: number): void
+  audio(at: number, samples: Float32Array, sampleRate: number, source: AudioSource): void
   cut(at: number): void
   stop(at: number): Promise<{ blob: Blob; summary: RecordingSummary }>
   dispose(): void
@@ -21,10 +22,10 @@ export function startRecorder(handlers: { onProgress(bytes: number): void; onCra
   rpc.on('crash', (err) => handlers.onCrash(err))
   return {
     start: async (startAt, fps, frames) => void (await rpc.request({ type: 'start', startAt, fps, frames }, [frames])),
-    // A copy: the chunk is the voice's, and the face gets the same samples.
-    audio(at, samples, sampleRate) {
+    // A copy: the samples are the stage's (the face and the recogniser get the same ones).
+    audio(at, samples, sampleRate, source) {
       const copy = samples.slice()
-      quiet(rpc.request({ type: 'audio', at, samples: copy, sampleRate }, [copy.buffer]))
+      quiet(rpc.request({ type: 'audio', at, samples: copy, sampleRate, source }, [copy.buffer]))
     },
     cut: (at) => quiet(rpc.request({ type: 'cut', at })),
     async stop(at) {

@@ -37,8 +37,9 @@ describe('FrameSlots', () => {
     s.place(0)
     s.place(40)
     // 1 s at 25 fps: 25 slots, 2 filled.
-    expect(s.finish(1000)).toBe(23)
-    expect(s.finish(20)).toBe(0)
+    expect(s.finish(1000)).toEqual({ from: 2, to: 24 })
+    expect(s.count).toBe(25)
+    expect(s.finish(1000)).toBeNull()
     expect(s.seconds(25)).toBe(1)
   })
 })

@@ -29,10 +29,13 @@ export class FrameSlots {
     return { from, to: slot }
   }
 
-  /** The recording stops `ms` after the start: how many slots are left to fill with the last frame. */
-  finish(ms: number): number {
+  /** The recording stops `ms` after the start: the slots left to fill with the last frame (none: null). */
+  finish(ms: number): { from: number; to: number } | null {
     const last = this.slotAt(ms) - 1
-    return Math.max(0, last - this.filled)
+    if (last <= this.filled) return null
+    const from = this.filled + 1
+    this.filled = last
+    return { from, to: last }
   }
 
   /** Slots that hold a frame. */

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import { AudioSample, AudioSampleSource, BufferTarget, canEncodeVideo, Mp4OutputFormat, Output, QUALITY_MEDIUM, VideoSample, VideoSampleSource, type VideoCodec } from 'mediabunny'
-import { AudioTimeline } from './audio-timeline.ts'
+import { AudioTimeline, type AudioSource } from './audio-timeline.ts'
 import { FrameSlots } from './frame-slots.ts'
 import type { RecordingSummary } from './protocol.ts'
 
@@ -8,6 +8,13 @@ import type { RecordingSummary } from './protocol.ts'
 const AUDIO_RATE = 48000
 /** In order of how widely an MP4 of it plays. */
 const VIDEO_CODECS: VideoCodec[] = ['avc', 'vp9', 'av1']
+/**
+ * The sound is encoded this far behind the picture: the user's speech is known only when the
+ * detector ends its segment (its end-of-speech delay after the last word, a long sentence after
+ * its first), and it must still be ahead of what was encoded. Up to here it costs memory only
+ * (48 kHz float: ~190 kB/s), and the stop encodes the rest.
+ */
+const AUDIO_LAG_MS = 20_000
 /** Frames waiting for the encoder beyond this are dropped (their slots repeat the last frame): memory stays bounded when the encoder falls behind. */
 const MAX_QUEUED_FRAMES = 8
 
@@ -66,13 +73,13 @@ export class LiveRecording {
       this.last = frame
       this.encodeMs += performance.now() - begun
       this.encoded += span.to - span.from + 1
-      await this.flushAudio(t, ms)
+      await this.flushAudio(t, ms - AUDIO_LAG_MS)
     }).finally(() => this.queued--)
   }
 
-  /** A sentence of the voice heard from `at` on. */
-  audio(samples: Float32Array, sampleRate: number, at: number) {
-    this.timeline.place(at - this.startAt, samples, sampleRate)
+  /** Sound heard from `at` on: the avatar's voice, or the user's. */
+  audio(samples: Float32Array, sampleRate: number, at: number, source: AudioSource) {
+    this.timeline.place(at - this.startAt, samples, sampleRate, source)
   }
 
   /** Nothing queued is heard after `at`. */
@@ -87,9 +94,7 @@ export class LiveRecording {
       if (!this.tracks) throw Object.assign(new Error('The recording has no picture: the face drew no frame while it ran.'), { code: 'recording_empty' })
       const t = await this.tracks
       const rest = this.slots.finish(ms)
-      const from = this.slots.count
-      for (let i = 0; i < rest; i++) await this.encodeFrame(t, this.last!, from + i)
-      this.encoded += rest
+      if (rest) for (let slot = rest.from; slot <= rest.to; slot++) await this.encodeFrame(t, this.last!, slot)
       // The sound ends with the picture (its last slot's end), so that both tracks last as long.
       await this.flushAudio(t, (this.slots.count * 1000) / this.slots.fps)
     })

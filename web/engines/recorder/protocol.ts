@@ -1,4 +1,5 @@
 import type { WorkerErrorEvent } from '../../lib/worker-rpc.ts'
+import type { AudioSource } from './audio-timeline.ts'
 
 /** What a finished recording holds, as the worker measured it. */
 export interface RecordingSummary {
@@ -19,8 +20,8 @@ export interface RecordingSummary {
 export type RecorderRequest =
   /** `frames`: the port the avatar worker posts its drawn frames on. */
   | { type: 'start'; id: number; startAt: number; fps: number; frames: MessagePort }
-  /** A sentence of the voice, heard from `at` on. */
-  | { type: 'audio'; id: number; at: number; samples: Float32Array; sampleRate: number }
+  /** Sound heard from `at` on: a sentence of the avatar's voice, or a segment of the user's speech. */
+  | { type: 'audio'; id: number; at: number; samples: Float32Array; sampleRate: number; source: AudioSource }
   /** The reply was interrupted at `at`: what was queued after it was never heard. */
   | { type: 'cut'; id: number; at: number }
   | { type: 'stop'; id: number; at: number }

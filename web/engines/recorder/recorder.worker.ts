@@ -34,7 +34,7 @@ serveRequests<RecorderRequest>(self, async (req) => {
       return emit({ type: 'result', id: req.id })
     }
     case 'audio':
-      recording?.audio(req.samples, req.sampleRate, req.at)
+      recording?.audio(req.samples, req.sampleRate, req.at, req.source)
       return emit({ type: 'result', id: req.id })
     case 'cut':
       recording?.cut(req.at)
