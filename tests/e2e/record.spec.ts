@@ -1,9 +1,16 @@
 import { expect, test, type Page } from '@playwright/test'
 import { ALL_FORMATS, BufferSource, EncodedPacketSink, Input } from 'mediabunny'
-import { offlineUrl } from './stack.ts'
+import { browserWithMic, fakeLlm, offlineUrl, startVoiceRelay } from './stack.ts'
 
 /** Mira's bundle draws at 30 fps (public/avatars/mira/manifest.json). */
 const FPS = 30
+
+/** The first packet of sound in the file (s): silence packets are a few bytes, speech ones far more. */
+async function firstSound(bytes: Buffer): Promise<number | undefined> {
+  const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS })
+  const audio = (await input.getAudioTracks())[0]!
+  for await (const p of new EncodedPacketSink(audio).packets()) if (p.byteLength > 40) return p.timestamp
+}
 
 /** Page-time stamps of the voice becoming audible (the stage's output level) and of clicks on Record. */
 async function watch(page: Page) {
@@ -80,13 +87,63 @@ test('a recorded spoken answer is an MP4 with the face at its fps and the voice,
   const audioS = await audio.computeDuration()
   expect(Math.abs(audioS - videoS)).toBeLessThanOrEqual(0.05)
 
-  // The voice is in the file where it was heard: silence packets are a few bytes, speech ones far more.
-  let voiceAt: number | undefined
-  for await (const p of new EncodedPacketSink(audio).packets()) if (p.byteLength > 40) { voiceAt = p.timestamp; break }
+  // The voice is in the file where it was heard.
+  const voiceAt = await firstSound(bytes)
   expect(voiceAt).toBeDefined()
   expect(audibleAt).toBeDefined()
   console.log(`recording ${lengthS.toFixed(2)} s, ${frames} frames, ${bytes.length} bytes; voice in the file at ${voiceAt!.toFixed(2)} s, heard at ${((audibleAt! - startedAt) / 1000).toFixed(2)} s; worker: ${JSON.stringify(measured)}`)
   // The reference lags: the stage's level is smoothed and read once per animation frame.
   expect(Math.abs(voiceAt! - (audibleAt! - startedAt) / 1000)).toBeLessThan(0.3)
   expect(Number(measured.frames)).toBe(frames)
+})
+
+test('the user\'s speech is in the recording where it was said, before the answer\'s voice', async () => {
+  test.setTimeout(90_000)
+  await fakeLlm.reset()
+  const voice = await startVoiceRelay()
+  const browser = await browserWithMic('speech.wav')
+  try {
+    const page = await browser.newPage()
+    await page.goto(voice.url)
+    await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
+    await page.reload()
+    await expect(page.getByTestId('record')).toBeEnabled({ timeout: 15_000 })
+    await watch(page)
+    // When the detector hears the user begin (the stage's mood), in epoch ms.
+    await page.evaluate(() => {
+      const w = window as unknown as { hearingAt?: number }
+      const stage = document.querySelector('[data-testid="stage"]')!
+      new MutationObserver(() => stage.getAttribute('data-mood') === 'hearing' && (w.hearingAt ??= performance.timeOrigin + performance.now())).observe(stage, { attributes: true })
+    })
+    await fakeLlm.next({ kind: 'reply', text: 'Sure, I can hear you.', chunkDelayMs: 10 })
+    await page.getByTestId('record').click()
+    await expect(page.getByTestId('recorder')).toHaveAttribute('data-status', 'recording')
+    const startedAt = Number(await page.getByTestId('recorder').getAttribute('data-started-at'))
+    await page.getByTestId('mic-toggle').click()
+    await expect(page.getByTestId('message-user').first()).toBeVisible({ timeout: 20_000 })
+    await page.getByTestId('mic-toggle').click()
+    await expect.poll(() => page.evaluate(() => (window as unknown as { audibleAt?: number }).audibleAt), { timeout: 20_000 }).toBeGreaterThan(0)
+    await expect(page.locator('.app')).toHaveAttribute('data-turn', 'listening', { timeout: 20_000 })
+
+    const download = page.waitForEvent('download')
+    await page.getByTestId('record').click()
+    await page.getByTestId('record-download').click()
+    const bytes = Buffer.concat(await (await (await download).createReadStream()).toArray())
+    const { hearingAt, audibleAt } = await page.evaluate(() => {
+      const w = window as unknown as { hearingAt?: number; audibleAt?: number }
+      return { hearingAt: w.hearingAt, audibleAt: w.audibleAt }
+    })
+    const soundAt = await firstSound(bytes)
+    const heardS = (hearingAt! - startedAt) / 1000
+    console.log(`user's speech in the file at ${soundAt?.toFixed(2)} s; the detector heard it begin at ${heardS.toFixed(2)} s; the answer heard at ${((audibleAt! - startedAt) / 1000).toFixed(2)} s`)
+    // The reference is rough: the detector says "speech" some frames after it begins, and its event
+    // reaches the page a moment later on a busy machine (measured: the file 0.4 s before it to 0.03 s after).
+    expect(soundAt).toBeDefined()
+    expect(soundAt!).toBeLessThanOrEqual(heardS + 0.25)
+    expect(soundAt!).toBeGreaterThan(heardS - 0.6)
+    expect(soundAt!).toBeLessThan((audibleAt! - startedAt) / 1000 - 0.5)
+  } finally {
+    await browser.close()
+    await voice.close()
+  }
 })

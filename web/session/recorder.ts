@@ -24,8 +24,10 @@ const wallNow = () => performance.timeOrigin + performance.now()
 /**
  * The recorder stage: what the user sees and hears, to a video file made on the device. The
  * face's frames go from the avatar worker to the recorder worker on a port of their own (no
- * pixels here); this stage sends the voice — each sentence of `avatar.audio` at the wall time it
- * is heard, read off the reply's clock (`avatar.clock`) — and the moments a reply is cut short.
+ * pixels here); this stage sends the voices — each sentence of `avatar.audio` at the wall time it
+ * is heard, read off the reply's clock (`avatar.clock`), and the user's speech (`human.audio`, the
+ * segments the detector cut: what was said, not the room's noise between) — and the moments a
+ * reply is cut short.
  * The file is a Blob at stop, offered as a download; nothing leaves the machine.
  */
 export class Recorder {
@@ -48,6 +50,8 @@ export class Recorder {
         this.pending.push({ turnId, startMs, chunk })
         this.place()
       }),
+      // The user's speech: it began (detectedMs − startMs) before the detector ended it, at `at`.
+      bus.on('human.audio', (h) => this.worker?.audio(performance.timeOrigin + h.at - (h.detectedMs - h.startMs), h.samples, 16000, 'user')),
       bus.on('avatar.clock', (c) => {
         this.clock = c
         this.place()
@@ -123,7 +127,7 @@ export class Recorder {
     const ready = this.pending.filter((p) => p.turnId === c.turnId)
     if (!ready.length) return
     this.pending = this.pending.filter((p) => p.turnId !== c.turnId)
-    for (const p of ready) this.worker.audio(c.clock.at + (p.startMs - c.clock.audioMs), p.chunk.samples, p.chunk.sampleRate)
+    for (const p of ready) this.worker.audio(c.clock.at + (p.startMs - c.clock.audioMs), p.chunk.samples, p.chunk.sampleRate, 'avatar')
   }
 
   private failed(err: unknown) {
