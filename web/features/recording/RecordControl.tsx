@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import type { RecordingState } from '../../session/recorder.ts'
 import { elapsedLabel, sizeLabel } from '../../session/recording-name.ts'
 import { RECORD_SHORTCUT, useRecordShortcut } from './use-record-shortcut.ts'
@@ -27,7 +27,9 @@ function useNow(running: boolean): number {
  * download when it stops. The file is made on this device and stays on it.
  */
 export function RecordControl({ recording, canRecord, onToggle }: Props) {
-  useRecordShortcut(onToggle)
+  // The shortcut obeys what the button does: nothing while the face is not drawn (stopping always works).
+  const running = recording.status === 'recording'
+  useRecordShortcut(useCallback(() => void ((canRecord || running) && onToggle()), [canRecord, running, onToggle]))
   const live = recording.status === 'recording' || recording.status === 'finishing'
   const now = useNow(live)
   const file = recording.status === 'idle' ? recording.file : undefined
