@@ -147,3 +147,24 @@ test('the user\'s speech is in the recording where it was said, before the answe
     await voice.close()
   }
 })
+
+test('a recording started mid-answer has the rest of the sentence being said, from its first moment', async ({ page }) => {
+  test.setTimeout(60_000)
+  await page.goto(offlineUrl())
+  await expect(page.getByTestId('record')).toBeEnabled({ timeout: 15_000 })
+  await watch(page)
+  await page.getByTestId('composer').fill('hello')
+  await page.getByTestId('composer').press('Enter')
+  await expect.poll(() => page.evaluate(() => (window as unknown as { audibleAt?: number }).audibleAt), { timeout: 30_000 }).toBeGreaterThan(0)
+  await page.waitForTimeout(800)
+  await expect(page.locator('.app')).toHaveAttribute('data-turn', 'speaking')
+  await page.getByTestId('record').click()
+  await expect(page.getByTestId('recorder')).toHaveAttribute('data-status', 'recording')
+  await page.waitForTimeout(1500)
+  const download = page.waitForEvent('download')
+  await page.getByTestId('record').click()
+  await page.getByTestId('record-download').click()
+  const bytes = Buffer.concat(await (await (await download).createReadStream()).toArray())
+  // Speech has pauses between words; it is under way within the file's first few tenths.
+  expect(await firstSound(bytes)).toBeLessThan(0.3)
+})

@@ -37,6 +37,11 @@ export class Recorder {
   /** Sentences scheduled, waiting for a running clock of their reply to say when they are heard. */
   private pending: { turnId: string; startMs: number; chunk: SpeechChunk }[] = []
   private clock: { turnId: string | null; clock: ReplyClock } | null = null
+  /**
+   * The reply's sentences so far, recording or not: a recording started mid-answer has the rest of
+   * the sentence being said (its past part falls before the file's start and is left out).
+   */
+  private reply: { turnId: string; sentences: { turnId: string; startMs: number; chunk: SpeechChunk }[] } | null = null
   private readonly off: (() => void)[]
 
   constructor(
@@ -45,7 +50,9 @@ export class Recorder {
     private readonly changed: () => void,
   ) {
     this.off = [
+      bus.on('turn.started', ({ turnId }) => (this.reply = { turnId, sentences: [] })),
       bus.on('avatar.audio', ({ turnId, chunk, startMs }) => {
+        if (this.reply?.turnId === turnId) this.reply.sentences.push({ turnId, startMs, chunk })
         if (!this.worker) return
         this.pending.push({ turnId, startMs, chunk })
         this.place()
@@ -58,6 +65,7 @@ export class Recorder {
       }),
       bus.on('turn.interrupted', ({ turnId }) => {
         this.pending = this.pending.filter((p) => p.turnId !== turnId)
+        if (this.reply?.turnId === turnId) this.reply = null
         this.worker?.cut(wallNow())
       }),
     ]
@@ -85,6 +93,8 @@ export class Recorder {
       const fps = await avatar.record(frames.port1)
       await worker.start(startedAt, fps, frames.port2)
       this.set({ status: 'recording', startedAt, bytes: 0 })
+      this.pending = [...(this.reply?.sentences ?? [])]
+      this.place()
     } catch (err) {
       this.failed(err)
     }
@@ -123,7 +133,8 @@ export class Recorder {
   /** Sentences whose reply's clock runs: heard at the clock's wall time plus their offset on it. */
   private place() {
     const c = this.clock
-    if (!this.worker || !c?.clock.playing || !c.turnId) return
+    // Not before the worker has begun the file: the start places the reply's sentences itself.
+    if (!this.worker || this.state.status !== 'recording' || !c?.clock.playing || !c.turnId) return
     const ready = this.pending.filter((p) => p.turnId === c.turnId)
     if (!ready.length) return
     this.pending = this.pending.filter((p) => p.turnId !== c.turnId)
