@@ -6,6 +6,7 @@ import { ConversationPanel } from '../features/conversation/ConversationPanel.ts
 import { downloadJson } from '../features/metrics/download-json.ts'
 import { LatencyWaterfall } from '../features/metrics/LatencyWaterfall.tsx'
 import { SessionSummary } from '../features/metrics/SessionSummary.tsx'
+import { RecordControl } from '../features/recording/RecordControl.tsx'
 import { SettingsPanel } from '../features/settings/SettingsPanel.tsx'
 import { useSettings } from '../features/settings/use-settings.ts'
 import { usePushToTalk } from '../features/voice/use-push-to-talk.ts'
@@ -31,6 +32,7 @@ export function App({ session }: { session: VoiceSession }) {
   const [dismissedNotice, setDismissedNotice] = useState<unknown>(null)
   usePushToTalk(settings.pushToTalk && s.voice.status !== 'off' && s.voice.status !== 'starting', useCallback((p: boolean) => session.pushToTalk(p), [session]))
 
+  const toggleRecording = useCallback(() => void session.recorder.toggle(), [session])
   const relay = s.relay
   const agent = s.placements.agent
   const remote = s.placements.avatar.placement && ['omnirt', 'direct_ws', 'mock'].includes(s.placements.avatar.placement) ? settings.remoteAvatar : null
@@ -51,6 +53,7 @@ export function App({ session }: { session: VoiceSession }) {
           remote={remote}
           mount={(el) => session.mountFace(el)}
           placement={stageLine(s)}
+          controls={<RecordControl recording={s.recording} canRecord={Boolean(s.face.status) && !s.face.error} onToggle={toggleRecording} />}
         />
         <ConversationPanel
           conversation={s.conversation}

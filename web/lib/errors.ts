@@ -13,6 +13,19 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * What a stage says when it fails: its own errors (codes starting `ownCode`) are worded for the
+ * user already and pass as they are; anything else — a driver's or a worker's internals — becomes
+ * `plain`, with the details in the console under `tag`.
+ */
+export function plainStageError(err: unknown, ownCode: string, plain: string, tag: string): string {
+  const code = (err as { code?: string })?.code ?? ''
+  const message = err instanceof Error ? err.message : String(err)
+  if (code.startsWith(ownCode)) return message
+  console.warn(`[${tag}]`, message)
+  return plain
+}
+
 export function isAbort(err: unknown): boolean {
   return (err as { name?: string })?.name === 'AbortError'
 }

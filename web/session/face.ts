@@ -2,6 +2,7 @@ import { startAvatar, type AvatarClient, type AvatarStatus } from '../engines/av
 import type { Mood } from '../engines/avatar/pose.ts'
 import type { RemoteAvatarState } from '../engines/avatar/protocol.ts'
 import type { Emitter } from '../lib/emitter.ts'
+import { plainStageError } from '../lib/errors.ts'
 import type { StreamMap } from './streams.ts'
 
 export interface FaceState {
@@ -135,15 +136,7 @@ export class Face {
   }
 }
 
-/**
- * What the stage says when the face fails: a bundle's problem as the loader words it (it names the
- * file and the fix); anything else — a driver's or a worker's internals — in plain words, the
- * details in the console.
- */
+/** What the stage says when the face fails: a bundle's problem as the loader words it (it names the file and the fix), anything else in plain words. */
 function plainFaceError(err: unknown): string {
-  const code = (err as { code?: string })?.code ?? ''
-  const message = err instanceof Error ? err.message : String(err)
-  if (code.startsWith('avatar_')) return message
-  console.warn('[face]', message)
-  return 'The face could not be drawn on this device. The conversation goes on without it; reload the page to try again.'
+  return plainStageError(err, 'avatar_', 'The face could not be drawn on this device. The conversation goes on without it; reload the page to try again.', 'face')
 }

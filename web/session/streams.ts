@@ -31,8 +31,9 @@ export interface HumanAudio {
   /** Where the speech was in the captured audio (ms since listening started). */
   startMs: number
   endMs: number
-  /** performance.now() when the VAD ended the segment. */
+  /** performance.now() when the VAD ended the segment, and where in the captured audio it was then (ms). */
   at: number
+  detectedMs: number
 }
 
 export interface HumanText {

@@ -231,7 +231,7 @@ export class VoiceInput {
       this.bus.emit('speech.misfire', { at: performance.now() })
     })
     vad.on('speech-end', (e) => {
-      const segment = { samples: e.audio, startMs: e.startMs, endMs: e.endMs, at: performance.now() }
+      const segment = { samples: e.audio, startMs: e.startMs, endMs: e.endMs, at: performance.now(), detectedMs: e.detectedAtMs }
       this.bus.emit('speech.ended', { at: segment.at })
       this.bus.emit('human.audio', segment)
       this.recognize(segment)

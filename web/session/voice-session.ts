@@ -13,6 +13,7 @@ import type { Settings } from './settings.ts'
 import { Speaker } from './speaker.ts'
 import { StageSet, type StageLoads } from './stage-set.ts'
 import type { InterruptCause, StageName, StreamMap } from './streams.ts'
+import { Recorder, type RecordingState } from './recorder.ts'
 import { recordTurns } from './turn-recorder.ts'
 import { TurnStore } from './turn-store.ts'
 import { TurnLog, type TurnRecord } from './turn-log.ts'
@@ -54,6 +55,8 @@ export interface SessionSnapshot {
   modelWeights: 'q8' | 'fp16' | 'fp32'
   /** The avatar bundle drawn now. */
   avatarUrl: string
+  /** The live recording, or the last file made. */
+  recording: RecordingState
 }
 
 interface Turn {
@@ -74,6 +77,7 @@ export class VoiceSession {
   readonly voice: VoiceInput
   readonly speaker: Speaker
   readonly face: Face
+  readonly recorder: Recorder
   private readonly facts: Facts
   private turnState: TurnState = initialTurn
   /** Where the held (unfinished) words were said, and the wait for the rest of them. */
@@ -97,6 +101,7 @@ export class VoiceSession {
     this.voice = new VoiceInput(this.bus, voiceOptions(settings), changed, (err) => this.fail('asr', err))
     this.speaker = new Speaker(this.bus, (err) => this.fail('tts', err))
     this.face = new Face(this.bus, () => this.rebuild())
+    this.recorder = new Recorder(this.bus, () => ({ avatar: this.face.avatar, name: this.face.state.status?.name || 'avatar' }), changed)
     this.facts = new Facts(settings, () => this.rebuild())
     this.placements = resolvePlacements(this.facts.snapshot(espeakAvailable, this.face.state))
     const turns = new TurnStore(this.log, changed)
@@ -216,6 +221,7 @@ export class VoiceSession {
     for (const off of this.offs) off()
     void this.voice.stop()
     this.speaker.dispose()
+    this.recorder.dispose()
     this.face.dispose()
     this.facts.dispose()
     this.stages.dispose()
@@ -378,6 +384,7 @@ export class VoiceSession {
       hosted: this.facts.hosted,
       modelWeights: modelDevice({ settings: this.settings, device: this.facts.device }) === 'wasm' ? 'q8' : this.facts.device?.shaderF16 ? 'fp16' : 'fp32',
       avatarUrl: this.faceTarget().avatarUrl,
+      recording: this.recorder.state,
     }
   }
 }

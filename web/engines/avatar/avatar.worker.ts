@@ -6,6 +6,7 @@ import { DownSampler } from '../../lib/audio/resampler.ts'
 import { serveRequests } from '../../lib/worker-rpc.ts'
 import type { SpeechFollower } from './engine.ts'
 import { FrameLoop } from './frame-loop.ts'
+import { FrameTap } from './frame-tap.ts'
 import { LocalFace } from './local-face.ts'
 import type { AvatarEvent, AvatarRequest } from './protocol.ts'
 import { RemoteFace } from './remote-face.ts'
@@ -22,6 +23,8 @@ interface Face {
   followers: SpeechFollower[]
 }
 let face: Face | undefined
+/** The recorder's port, while a recording runs. */
+const tap = new FrameTap()
 
 function makeFace(req: Extract<AvatarRequest, { type: 'load' }>): Face {
   const canvases = { gpu: req.gpuCanvas, flat: req.flatCanvas }
@@ -33,7 +36,11 @@ function makeFace(req: Extract<AvatarRequest, { type: 'load' }>): Face {
     firstFrame: (at) => emit({ type: 'first-frame', at }),
     delay: (ms) => emit({ type: 'remote-delay', ms }),
   })
-  loop = new FrameLoop(local, remote, emit)
+  loop = new FrameLoop(local, remote, (e) => {
+    emit(e)
+    // The canvas with the picture: remote frames are drawn on the 2D one.
+    if (e.type === 'frame' && tap.active) tap.post(e.source === 'remote' || local.canvas === 'canvas2d' ? canvases.flat : canvases.gpu, e.at)
+  })
   // The remote model first: its audio goes out at once, before the local face's lip-sync analysis.
   return { local, remote, loop, followers: [remote, local] }
 }
@@ -101,6 +108,9 @@ serveRequests<AvatarRequest>(self, async (req) => {
         id: req.id,
         stats: { renderer: face?.local.engine?.renderer?.kind ?? 'canvas2d', remoteFrames: face?.remote.frames ?? 0, ...face?.remote.measures, ...(face?.local.stats() ?? { frames: 0, frameMs: 0, audioMsPer10ms: 0, audioHops: 0 }) },
       })
+    case 'record':
+      tap.attach(req.port)
+      return emit({ type: 'result', id: req.id, fps: face?.local.engine?.manifest?.fps })
     case 'lose-device':
       face?.local.loseDevice()
       return emit({ type: 'result', id: req.id })

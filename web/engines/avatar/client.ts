@@ -30,6 +30,8 @@ export interface AvatarClient {
   /** The current frame, drawn for `audioMs` into the reply as the clock stood at wall time `at` (epoch ms). */
   snapshot(): Promise<{ width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: FrameSource }>
   stats(): Promise<AvatarStats>
+  /** Sends each drawn frame to a recorder on `port` (null: stop); resolves to the face's fps. */
+  record(port: MessagePort | null): Promise<number>
   loseDevice(): Promise<void>
   dispose(): void
 }
@@ -68,7 +70,8 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
     gpu.style.visibility = kind === 'webgpu' ? 'visible' : 'hidden'
     flat.style.visibility = kind === 'canvas2d' ? 'visible' : 'hidden'
   }
-  const pixels = () => Math.max(64, Math.round((options.size ?? container.clientWidth ?? 512) * Math.min(3, window.devicePixelRatio || 1)))
+  // Even: H.264 (the recording's codec) encodes only even sizes, and the picture is recorded as drawn.
+  const pixels = () => Math.max(64, 2 * Math.round(((options.size ?? container.clientWidth ?? 512) * Math.min(3, window.devicePixelRatio || 1)) / 2))
   let size = pixels()
   const quiet = (p: Promise<unknown>) => void p.catch(() => {})
   const status = (r: Extract<AvatarEvent, { type: 'ready' }>): AvatarStatus => {
@@ -116,6 +119,7 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
     setRemote: async (remote) => void (await rpc.request({ type: 'remote', remote })),
     snapshot: async () => (await rpc.request({ type: 'snapshot' })).snapshot!,
     stats: async () => (await rpc.request({ type: 'stats' })).stats!,
+    record: async (port) => (await rpc.request({ type: 'record', port }, port ? [port] : [])).fps ?? 25,
     loseDevice: async () => void (await rpc.request({ type: 'lose-device' })),
     dispose() {
       resize.disconnect()

@@ -44,6 +44,8 @@ export type AvatarRequest =
   /** The current frame's pixels (RGBA), drawn for the clock as it stands. */
   | { type: 'snapshot'; id: number }
   | { type: 'stats'; id: number }
+  /** Each drawn frame goes to the recorder worker on `port` (null: the recording stopped); the reply says the face's fps. */
+  | { type: 'record'; id: number; port: MessagePort | null }
   /** Destroys the GPU device, as a driver reset would (tests the fallback). */
   | { type: 'lose-device'; id: number }
 
@@ -74,7 +76,7 @@ export interface AvatarReplies {
 /** Avatar worker → main thread. */
 export type AvatarEvent =
   | { type: 'ready'; id: number; renderer: RendererKind; name: string; why?: string }
-  | { type: 'result'; id: number; snapshot?: { width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: FrameSource }; stats?: AvatarStats }
+  | { type: 'result'; id: number; snapshot?: { width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: FrameSource }; stats?: AvatarStats; fps?: number }
   /** The renderer changed on its own (the GPU device was lost): the stage shows the other canvas. */
   | { type: 'fallback'; from: RendererKind; to: RendererKind; why: string }
   /** Which canvas has the picture now (remote frames are drawn on the 2D one). */

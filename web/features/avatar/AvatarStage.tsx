@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, type ReactNode } from 'react'
 import type { LevelSignal } from '../../lib/level-signal.ts'
 import type { FaceState } from '../../session/face.ts'
 import type { StageMood } from '../../session/voice-session.ts'
@@ -22,6 +22,8 @@ interface Props {
   remote: string | null
   /** Draws the face in the given element (the session's avatar stage); returns the unmount. */
   mount(container: HTMLElement): () => void
+  /** Controls laid over the stage's corner (the recorder). */
+  controls?: ReactNode
 }
 
 /**
@@ -29,7 +31,7 @@ interface Props {
  * a halo that swells with its voice. If the face cannot be drawn, a calm presence stands in and
  * the stage says why.
  */
-export function AvatarStage({ name, mood, placement, voiceLevel, face, remote, mount }: Props) {
+export function AvatarStage({ name, mood, placement, voiceLevel, face, remote, mount, controls }: Props) {
   const presence = useRef<HTMLDivElement>(null)
   const host = useRef<HTMLDivElement>(null)
   const remoteState = face.remote
@@ -81,6 +83,8 @@ export function AvatarStage({ name, mood, placement, voiceLevel, face, remote, m
             The remote avatar “{remote}” is unavailable ({remoteState.why}); the local face takes over. Parley tries again with the next answer.
           </div>
         ) : null}
+        {/* In the caption's flow beside a stacked face; over the stage's corner on a wide one (CSS). */}
+        {controls ? <div className="stage__controls">{controls}</div> : null}
         <div className="stage__placement" title={`Where the answers come from, and how the face is drawn: ${placement} · ${faceLabel}`}>
           {placement} · {faceLabel}
         </div>

@@ -1,0 +1,75 @@
+import { useCallback, useEffect, useState } from 'react'
+import type { RecordingState } from '../../session/recorder.ts'
+import { elapsedLabel, sizeLabel } from '../../session/recording-name.ts'
+import { RECORD_SHORTCUT, useRecordShortcut } from './use-record-shortcut.ts'
+
+interface Props {
+  recording: RecordingState
+  /** The face is drawn (there is something to record). */
+  canRecord: boolean
+  onToggle(): void
+}
+
+/** Ticks while a recording runs, for its elapsed time. */
+function useNow(running: boolean): number {
+  const [now, setNow] = useState(() => Date.now())
+  useEffect(() => {
+    if (!running) return
+    setNow(Date.now())
+    const t = setInterval(() => setNow(Date.now()), 500)
+    return () => clearInterval(t)
+  }, [running])
+  return now
+}
+
+/**
+ * Record on the stage: a red dot, the elapsed time and the size while it runs; the file to
+ * download when it stops. The file is made on this device and stays on it.
+ */
+export function RecordControl({ recording, canRecord, onToggle }: Props) {
+  // The shortcut obeys what the button does: nothing while the face is not drawn (stopping always works).
+  const running = recording.status === 'recording'
+  useRecordShortcut(useCallback(() => void ((canRecord || running) && onToggle()), [canRecord, running, onToggle]))
+  const live = recording.status === 'recording' || recording.status === 'finishing'
+  const now = useNow(live)
+  const file = recording.status === 'idle' ? recording.file : undefined
+  const error = recording.status === 'idle' ? recording.error : undefined
+  const name = recording.status === 'recording' ? 'Stop recording' : recording.status === 'finishing' ? 'Finishing…' : recording.status === 'starting' ? 'Starting…' : 'Record'
+  // A phone shows the short word (CSS hides `recorder__more`); aria-label keeps the whole name.
+  const label = recording.status === 'recording' ? (<>Stop<span className="recorder__more"> recording</span></>) : name
+  return (
+    // data-started-at: when the file's time 0 is (epoch ms), for a test to compare the file with.
+    <div className="recorder" data-testid="recorder" data-status={recording.status} data-started-at={live ? recording.startedAt : undefined}>
+      <button
+        type="button"
+        className={`recorder__button${live ? ' recorder__button--live' : ''}`}
+        onClick={onToggle}
+        disabled={!canRecord || recording.status === 'starting' || recording.status === 'finishing'}
+        aria-label={name}
+        aria-keyshortcuts={RECORD_SHORTCUT}
+        title={`${live ? 'Stop recording' : 'Record what you see and hear to a video file, made on this device'} (${RECORD_SHORTCUT})`}
+        data-testid="record"
+      >
+        <span className="recorder__dot" aria-hidden />
+        {label}
+      </button>
+      {live ? (
+        <span className="recorder__elapsed" role="timer" aria-label="Recording time" data-testid="record-elapsed">
+          {elapsedLabel(now - recording.startedAt)} · {sizeLabel(recording.bytes)}
+        </span>
+      ) : null}
+      {file ? (
+        // The data-* say what the worker measured (frames, dropped, encode ms per frame), for tests and the curious.
+        <a className="recorder__download" href={file.url} download={file.name} data-testid="record-download" title={file.name} aria-label={`Download video (${sizeLabel(file.bytes)})`}
+          data-frames={file.summary.frames} data-dropped={file.summary.dropped} data-encode-ms={file.summary.encodeMsPerFrame.toFixed(2)}>
+          Download<span className="recorder__more"> video ({sizeLabel(file.bytes)})</span>
+        </a>
+      ) : null}
+      {error ? (
+        <span className="recorder__error" role="status" data-testid="record-error">
+          {error}
+        </span>
+      ) : null}
+    </div>
+  )
+}
