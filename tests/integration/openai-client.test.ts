@@ -75,7 +75,12 @@ it('tools pass through, and streamed tool calls reach the openai client delta by
 it('malformed tools are refused with a 400 naming the field; a model that cannot call tools is said plainly', async () => {
   const client = new OpenAI({ baseURL: `${stack.relay.url}/api/v1`, apiKey: 'x', maxRetries: 0 })
   const ask = (body: Record<string, unknown>) =>
-    client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], ...body } as never).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>)
+    client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], ...body } as never).then(
+      () => {
+        throw new Error('expected the relay to refuse this request')
+      },
+      (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
+    )
   const badName = await ask({ tools: [{ type: 'function', function: { name: 'set expression!' } }] })
   expect(badName).toBeInstanceOf(OpenAI.BadRequestError)
   expect(badName.message).toMatch(/tools\.0\.function\.name: expected 1–64 letters/)
