@@ -13,15 +13,31 @@ export class AppError extends Error {
   }
 }
 
+/** An error's stable code (AppError's, a worker's or the relay's), or '' for one without. */
+export function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown })?.code
+  return typeof code === 'string' ? code : ''
+}
+
+export const isRelayDown = (err: unknown) => errorCode(err) === 'relay_unreachable'
+
+/**
+ * A failure for want of the relay: it is unreachable, a worker could not start (its script is the
+ * relay's), or a fetch met a network error. While the relay is down these are its consequences.
+ */
+export function needsTheRelay(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : ''
+  return isRelayDown(err) || (errorCode(err) === 'worker_crashed' && /failed to start/.test(message)) || /failed to fetch|networkerror|load failed/i.test(message)
+}
+
 /**
  * What a stage says when it fails: its own errors (codes starting `ownCode`) are worded for the
  * user already and pass as they are; anything else — a driver's or a worker's internals — becomes
  * `plain`, with the details in the console under `tag`.
  */
 export function plainStageError(err: unknown, ownCode: string, plain: string, tag: string): string {
-  const code = (err as { code?: string })?.code ?? ''
   const message = err instanceof Error ? err.message : String(err)
-  if (code.startsWith(ownCode)) return message
+  if (errorCode(err).startsWith(ownCode)) return message
   console.warn(`[${tag}]`, message)
   return plain
 }

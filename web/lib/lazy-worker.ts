@@ -58,3 +58,19 @@ export function oneAtATime() {
     return run
   }
 }
+
+/**
+ * Requests to a lazily loaded worker, one after another, queued here rather than in the worker
+ * so that a request whose signal is aborted while it waits (a cancelled answer's sentences) is
+ * skipped instead of delaying the next one.
+ */
+export function queuedRequests<Req extends WorkerRequest, Ev extends WorkerEvent>(worker: { load(): Promise<WorkerRpc<Req, Ev>> }) {
+  const queue = oneAtATime()
+  return <T>(signal: AbortSignal | undefined, send: (rpc: WorkerRpc<Req, Ev>) => Promise<T>): Promise<T> =>
+    queue(async () => {
+      signal?.throwIfAborted()
+      const rpc = await worker.load()
+      signal?.throwIfAborted()
+      return send(rpc)
+    })
+}

@@ -1,4 +1,4 @@
-import { AppError } from './errors.ts'
+import { AppError, errorCode } from './errors.ts'
 
 /** Every request to a worker carries an id; the worker's reply echoes it. */
 export interface WorkerRequest {
@@ -128,7 +128,7 @@ export function serveRequests<Req extends WorkerRequest>(
     const request = e.data
     queue = queue.then(() =>
       handle(request).catch((err: unknown) => {
-        const code = (err as { code?: string })?.code ?? 'worker_error'
+        const code = errorCode(err) || 'worker_error'
         const message = err instanceof Error ? err.message : String(err)
         scope.postMessage({ type: 'error', id: request.id || undefined, code, message })
       }),

@@ -1,5 +1,5 @@
 import { version } from '../../package.json'
-import { describeError } from '../lib/errors.ts'
+import { describeError, errorCode } from '../lib/errors.ts'
 import type { Placements } from './placement.ts'
 import type { StageName } from './streams.ts'
 import { STAGES, waterfall, type TurnRecord } from './turn-log.ts'
@@ -65,7 +65,7 @@ export function buildSessionExport(
 
 /** An error as the log keeps it: its code and the words the user saw. */
 export function shownError(stage: ShownError['stage'], err: unknown, at = performance.now()): ShownError {
-  const code = (err as { code?: string })?.code ?? 'error'
+  const code = errorCode(err) || 'error'
   const { title, detail } = describeError(err)
   return { at, stage, code, message: detail ? `${title}: ${detail}` : title }
 }

@@ -1,7 +1,7 @@
 import type { Playback } from '../engines/playback/playback.ts'
 import { SentenceSegmenter } from '../engines/tts/sentence-segmenter.ts'
 import type { SpeechSynthesizer } from '../engines/tts/tts.ts'
-import { isAbort } from '../lib/errors.ts'
+import { errorCode, isAbort } from '../lib/errors.ts'
 
 /**
  * One reply, spoken: streamed text → sentences → speech → playback. Each sentence is sent to the
@@ -70,4 +70,4 @@ export class SpokenReply {
 }
 
 /** A worker synthesizer stopped by the session (another voice was chosen), as opposed to one that failed. */
-const replaced = (err: unknown) => (err as { code?: string })?.code === 'worker_stopped'
+const replaced = (err: unknown) => errorCode(err) === 'worker_stopped'

@@ -1,4 +1,4 @@
-import { AppError } from '../lib/errors.ts'
+import { errorCode, isRelayDown, needsTheRelay } from '../lib/errors.ts'
 import type { Mood } from '../engines/avatar/pose.ts'
 import { espeakAvailable } from '../engines/tts/espeak/synthesizer.ts'
 import { Emitter } from '../lib/emitter.ts'
@@ -331,15 +331,15 @@ export class VoiceSession {
     this.bus.emit('stage.error', { stage, error })
     if (isRelayDown(error)) return this.relayLost(error)
     // A worker this session stopped itself (another voice or model was chosen) is no news.
-    if (codeOf(error) === 'worker_stopped') return
-    if (this.facts.relay === null && wantsTheRelay(error)) return
+    if (errorCode(error) === 'worker_stopped') return
+    if (this.facts.relay === null && needsTheRelay(error)) return
     this.errors = [...this.errors.filter((e) => e.stage !== stage), { id: ++this.errorId, stage, error }]
     this.changed()
   }
 
   /** The relay stopped answering mid-session: say so once (with a retry), answer offline meanwhile, and fold the banners it caused. */
   private relayLost(error: unknown) {
-    this.errors = this.errors.filter((e) => !wantsTheRelay(e.error))
+    this.errors = this.errors.filter((e) => !needsTheRelay(e.error))
     this.facts.lost(error)
   }
 
@@ -404,8 +404,3 @@ function causeOf(event: TurnEvent, before: TurnState): InterruptCause {
   return before.paused ? 'barge-in' : 'new-turn'
 }
 
-const codeOf = (err: unknown) => (err instanceof AppError ? err.code : '')
-const isRelayDown = (err: unknown) => codeOf(err) === 'relay_unreachable'
-/** A failure to fetch from the relay: a worker that could not start (its script is the relay's), a network error. */
-const wantsTheRelay = (err: unknown) =>
-  isRelayDown(err) || (codeOf(err) === 'worker_crashed' && /failed to start/.test((err as Error).message)) || /failed to fetch|networkerror|load failed/i.test((err as Error)?.message ?? '')

@@ -1,11 +1,12 @@
 import { useState, type ReactNode } from 'react'
 import { Composer } from './Composer.tsx'
+import { errorCode } from '../../lib/errors.ts'
 import { ErrorBanner } from '../../ui/ErrorBanner.tsx'
 import { Transcript } from './Transcript.tsx'
 import type { ConversationState, Message } from '../../session/conversation-state.ts'
 
 /** The notice already says it (the relay is unreachable): one banner, not two. */
-const sameKind = (a: unknown, b: unknown) => (a as { code?: string })?.code !== undefined && (a as { code?: string }).code === (b as { code?: string })?.code
+const sameKind = (a: unknown, b: unknown) => errorCode(a) !== '' && errorCode(a) === errorCode(b)
 
 const SUGGESTIONS = ['What is Parley?', 'How do I connect a language model?', 'Does my data leave this computer?']
 

@@ -1,4 +1,4 @@
-import { lazyWorker, oneAtATime } from '../../../lib/lazy-worker.ts'
+import { lazyWorker, queuedRequests } from '../../../lib/lazy-worker.ts'
 import { WorkerRpc } from '../../../lib/worker-rpc.ts'
 import type { EspeakEvent, EspeakRequest } from './protocol.ts'
 import { espeakIncluded, startEspeakWorker } from '../voice-workers.ts'
@@ -16,18 +16,14 @@ export function createEspeakSynthesizer(options: { voice?: string; wordsPerMinut
     spawn: () => new WorkerRpc<EspeakRequest, EspeakEvent>(startEspeakWorker(), 'on-device voice'),
     load: (rpc) => rpc.request({ type: 'load' }),
   })
-  // One sentence at a time, queued here rather than in the worker, so that sentences of a
-  // cancelled answer are skipped instead of delaying the next answer's first one.
-  const queue = oneAtATime()
+  // One sentence at a time: a cancelled answer's sentences are skipped, not said late.
+  const request = queuedRequests(worker)
   return {
     placement: 'local-wasm',
     label: 'eSpeak NG · on device',
     load: async () => void (await worker.load()),
     synthesize: (text, { signal }) =>
-      queue(async () => {
-        signal?.throwIfAborted()
-        const rpc = await worker.load()
-        signal?.throwIfAborted()
+      request(signal, async (rpc) => {
         const res = await rpc.request({ type: 'synthesize', text, voice: options.voice ?? 'en-us', wordsPerMinute: options.wordsPerMinute ?? 165 })
         return { samples: res.samples, sampleRate: res.sampleRate, phonemes: res.phonemes }
       }),

@@ -1,5 +1,5 @@
 import type { AppError } from '../../../lib/errors.ts'
-import { lazyWorker, oneAtATime } from '../../../lib/lazy-worker.ts'
+import { lazyWorker, queuedRequests } from '../../../lib/lazy-worker.ts'
 import { WorkerRpc } from '../../../lib/worker-rpc.ts'
 import type { LoadProgress } from '../../asr/protocol.ts'
 import { startKokoroWorker } from '../voice-workers.ts'
@@ -36,17 +36,14 @@ export function createKokoroSynthesizer(options: KokoroOptions): SpeechSynthesiz
     },
     onCrash: options.onCrash,
   })
-  // One sentence at a time, queued here so that a cancelled answer's sentences are skipped.
-  const queue = oneAtATime()
+  // One sentence at a time: a cancelled answer's sentences are skipped, not said late.
+  const request = queuedRequests(worker)
   return {
     placement: options.device === 'webgpu' ? 'local-webgpu' : 'local-wasm',
     label: `Kokoro · ${options.device === 'webgpu' ? 'WebGPU' : 'WASM'} · on device`,
     load: async () => void (await worker.load()),
     synthesize: (text, { signal }) =>
-      queue(async () => {
-        signal?.throwIfAborted()
-        const rpc = await worker.load()
-        signal?.throwIfAborted()
+      request(signal, async (rpc) => {
         const res = await rpc.request({ type: 'synthesize', text, voice: options.voice, speed: options.speed ?? 1 })
         return { samples: res.samples, sampleRate: res.sampleRate, phonemes: res.phonemes }
       }),
