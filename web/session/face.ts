@@ -31,6 +31,8 @@ export class Face {
   private shown: { avatarUrl?: string; remote?: string | null } = {}
   private mood: Mood = 'idle'
   private turnId: string | null = null
+  /** Something listens to `avatar.video`: the worker reports each drawn frame (else it stays quiet). */
+  private framesWanted = false
   private readonly off: (() => void)[]
 
   constructor(
@@ -49,6 +51,10 @@ export class Face {
       ),
       bus.on('avatar.audio.end', () => this.client?.speechEnd()),
       bus.on('avatar.clock', ({ clock }) => this.client?.clock(clock)),
+      bus.watch('avatar.video', (on) => {
+        this.framesWanted = on
+        this.client?.reportFrames(on)
+      }),
     ]
   }
 
@@ -67,6 +73,7 @@ export class Face {
       onFirstFrame: (at) => this.turnId && this.bus.emit('turn.mark', { turnId: this.turnId, stage: 'firstFrame', at: at - performance.timeOrigin }),
     })
     this.client = c
+    if (this.framesWanted) c.reportFrames(true)
     c.ready.then(
       (status) => {
         if (this.client !== c) return

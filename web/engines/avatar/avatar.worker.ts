@@ -25,6 +25,8 @@ interface Face {
 let face: Face | undefined
 /** The recorder's port, while a recording runs. */
 const tap = new FrameTap()
+/** Whether the page wants a `frame` event per drawn frame (it does only while something listens). */
+let reportFrames = false
 
 function makeFace(req: Extract<AvatarRequest, { type: 'load' }>): Face {
   const canvases = { gpu: req.gpuCanvas, flat: req.flatCanvas }
@@ -37,7 +39,7 @@ function makeFace(req: Extract<AvatarRequest, { type: 'load' }>): Face {
     delay: (ms) => emit({ type: 'remote-delay', ms }),
   })
   loop = new FrameLoop(local, remote, (e) => {
-    emit(e)
+    if (e.type !== 'frame' || reportFrames) emit(e)
     // The canvas with the picture: remote frames are drawn on the 2D one.
     if (e.type === 'frame' && tap.active) tap.post(e.source === 'remote' || local.canvas === 'canvas2d' ? canvases.flat : canvases.gpu, e.at)
   })
@@ -108,6 +110,9 @@ serveRequests<AvatarRequest>(self, async (req) => {
         id: req.id,
         stats: { renderer: face?.local.engine?.renderer?.kind ?? 'canvas2d', remoteFrames: face?.remote.frames ?? 0, ...face?.remote.measures, ...(face?.local.stats() ?? { frames: 0, frameMs: 0, audioMsPer10ms: 0, audioHops: 0 }) },
       })
+    case 'report-frames':
+      reportFrames = req.on
+      return emit({ type: 'result', id: req.id })
     case 'record':
       tap.attach(req.port)
       return emit({ type: 'result', id: req.id, fps: face?.local.engine?.manifest?.fps })

@@ -30,6 +30,8 @@ export interface AvatarClient {
   /** The current frame, drawn for `audioMs` into the reply as the clock stood at wall time `at` (epoch ms). */
   snapshot(): Promise<{ width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: FrameSource }>
   stats(): Promise<AvatarStats>
+  /** `onFrame` is called per drawn frame only while this is on (off at start: a message per frame costs). */
+  reportFrames(on: boolean): void
   /** Sends each drawn frame to a recorder on `port` (null: stop); resolves to the face's fps. */
   record(port: MessagePort | null): Promise<number>
   loseDevice(): Promise<void>
@@ -109,6 +111,7 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
     ready,
     setAvatar: (url) => rpc.request({ type: 'avatar', avatarUrl: url }).then(status),
     setMood: (mood) => quiet(rpc.request({ type: 'mood', mood })),
+    reportFrames: (on) => quiet(rpc.request({ type: 'report-frames', on })),
     clock: (clock) => quiet(rpc.request({ type: 'clock', clock })),
     speech(startMs, content) {
       const audio = content.samples && content.sampleRate ? { samples: content.samples.slice(), sampleRate: content.sampleRate } : undefined

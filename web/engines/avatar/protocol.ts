@@ -46,6 +46,8 @@ export type AvatarRequest =
   | { type: 'stats'; id: number }
   /** Each drawn frame goes to the recorder worker on `port` (null: the recording stopped); the reply says the face's fps. */
   | { type: 'record'; id: number; port: MessagePort | null }
+  /** Report each drawn frame (`frame` events) or not: one message per frame, only while the page listens. */
+  | { type: 'report-frames'; id: number; on: boolean }
   /** Destroys the GPU device, as a driver reset would (tests the fallback). */
   | { type: 'lose-device'; id: number }
 
