@@ -75,8 +75,15 @@ test('reply after reply on one session: each shows remote video, and a reply tha
 test('when the server dies mid-answer, the local face takes over and the page says why', async ({ page }) => {
   await openRemoteLab(page, relay.url, 'quicktalk')
   const watching = watchReply(page, 2, 40)
-  // Mid-answer: once the page shows a remote picture, however busy the machine.
-  const shown = () => page.evaluate(async () => ((await (window as unknown as { parleyLab: Record<string, () => Promise<{ source: string }>> }).parleyLab.snapshot!()) as { source: string }).source)
+  // Mid-answer: the voice well under way with a remote picture, however busy the machine (the
+  // frames come before the voice, which waits for them: a picture alone is not yet mid-answer).
+  const shown = () =>
+    page.evaluate(async () => {
+      const lab = (window as unknown as { parleyLab: Record<string, () => unknown> }).parleyLab
+      // 400 ms into the voice: the test's sampler (every 90 ms) has seen remote pictures by then.
+      const clock = lab.playbackMs!() as { playing: boolean; audioMs: number } | null
+      return clock?.playing && clock.audioMs >= 400 ? ((await lab.snapshot!()) as { source: string }).source : 'not yet'
+    })
   await expect.poll(shown, { timeout: 20_000, intervals: [50] }).toBe('remote')
   omnirt.kill()
   const w = await watching

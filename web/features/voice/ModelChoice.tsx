@@ -31,10 +31,12 @@ export function ModelChoice({ modelId, modelName, paramsMillions, weights, relay
       <h3 id="model-choice-title" className="model-choice__title">
         Voice needs a speech model
       </h3>
-      <p className="model-choice__text">{modelName} is not on this server.</p>
+      <p className="model-choice__text">
+        {modelName} is not on this server. A download comes from Hugging Face once; your audio stays on this device.
+      </p>
       <div className="model-choice__actions">
         <button type="button" className="primary-button" data-testid="download-speech-model" onClick={onDownload}>
-          Download to this browser{mb ? ` · ${mb} MB` : ''}
+          Download{mb ? ` · ${mb} MB` : ''}
         </button>
         {relayAsr && (
           <button type="button" className="ghost-button" data-testid="use-relay-asr" onClick={onUseRelay}>
@@ -45,13 +47,17 @@ export function ModelChoice({ modelId, modelName, paramsMillions, weights, relay
           Not now
         </button>
       </div>
-      <p className="model-choice__note">
-        From Hugging Face, once{mb ? ` (about ${mb} MB, for ${weights === 'q8' ? 'the CPU' : 'WebGPU'})` : ''}: the browser keeps it, and your audio stays on this device. This allows downloads of on-device models from then on (Settings → Privacy &amp; models).
-        {relayAsr && ' With the relay, each sentence you say is sent to the relay’s speech service.'}
-      </p>
+      {/* The details fold away: on a phone the conversation must stay in view beside this question. */}
       <details className="model-choice__more">
-        <summary>Run this server?</summary>
-        Add the model for everyone: <code>npm run models:fetch -- {modelId}</code>, then reload.
+        <summary>What each choice means</summary>
+        <p>
+          <strong>Download</strong>{mb ? ` — about ${mb} MB for ${weights === 'q8' ? 'the CPU' : 'WebGPU'}` : ''}: the browser keeps the model, and
+          downloads of on-device models are allowed from then on (Settings → Privacy &amp; models). Recognition runs on this device.
+        </p>
+        {relayAsr && <p><strong>Use the relay</strong>: each sentence you say is sent to the relay’s speech service.</p>}
+        <p>
+          <strong>Run this server?</strong> Add the model for everyone: <code>npm run models:fetch -- {modelId}</code>, then reload.
+        </p>
       </details>
     </section>
   )
