@@ -12,6 +12,8 @@ import { securityHeaders } from './http/security-headers.ts'
 import { avatarRoutes, avatarSocket } from './routes/avatar.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { metaRoutes } from './routes/meta.ts'
+import { realtimeSocket } from './routes/realtime.ts'
+import type { RealtimeLimits } from './realtime/session.ts'
 import { speechRoutes } from './routes/speech.ts'
 import { transcriptionRoutes } from './routes/transcriptions.ts'
 import { modelRoutes, spaRoutes, type AssetSource } from './http/spa.ts'
@@ -100,9 +102,14 @@ export interface SocketDeps {
   log(entry: Record<string, unknown>): void
   /** Tests shorten an avatar session's limits. */
   avatarLimits?: Partial<AvatarLimits>
+  /** …and a Realtime session's. */
+  realtimeLimits?: Partial<RealtimeLimits>
 }
 
 /** The relay's WebSocket routes, one table: each runtime accepts the sockets its own way (runtime/…/sockets.ts). */
 export function createSocketRoutes(config: RelayConfig, deps: SocketDeps): SocketTable {
-  return socketTable(config, [avatarSocket({ avatar: config.avatar, connect: deps.connect, limits: deps.avatarLimits, log: deps.log })])
+  return socketTable(config, [
+    avatarSocket({ avatar: config.avatar, connect: deps.connect, limits: deps.avatarLimits, log: deps.log }),
+    realtimeSocket({ realtime: config.realtime, connect: deps.connect, limits: deps.realtimeLimits, log: deps.log }),
+  ])
 }

@@ -52,4 +52,20 @@ describe('loadConfig', () => {
   it('accepts limit overrides', () => {
     expect(loadConfig({}, { upstreamIdleMs: 5 }).limits.upstreamIdleMs).toBe(5)
   })
+  it('reads the Realtime settings; the OpenAI key goes only to OpenAI Realtime', () => {
+    expect(loadConfig({}).realtime).toBeUndefined()
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o' }).realtime).toEqual({ url: 'wss://api.openai.com/v1/realtime', apiKey: 'sk-o', defaultModel: 'gpt-realtime', models: ['gpt-realtime'] })
+    // A local server never sees the OpenAI key; nor does OpenAI see a key meant for OPENAI_BASE_URL's server.
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o', REALTIME_URL: 'ws://127.0.0.1:7866/realtime/' }).realtime).toEqual({ url: 'ws://127.0.0.1:7866/realtime', apiKey: undefined, defaultModel: 'gpt-realtime', models: ['gpt-realtime'] })
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o', OPENAI_BASE_URL: 'http://vllm.local/v1' }).realtime).toBeUndefined()
+    expect(loadConfig({ REALTIME_URL: 'ws://h/realtime', REALTIME_API_KEY: 'k', REALTIME_MODELS: 'qwen-omni, other' }).realtime).toEqual({ url: 'ws://h/realtime', apiKey: 'k', defaultModel: 'qwen-omni', models: ['qwen-omni', 'other'] })
+  })
+
+  it('stops on bad Realtime settings, naming the variable', () => {
+    expect(() => loadConfig({ REALTIME_URL: 'https://api.openai.com/v1/realtime' })).toThrow(/REALTIME_URL: expected a ws:\/\/ or wss:\/\/ URL/)
+    expect(() => loadConfig({ REALTIME_URL: 'ws://h/realtime?model=x' })).toThrow(/REALTIME_URL: give the URL without a query/)
+    expect(() => loadConfig({ REALTIME_MODEL: 'gpt-realtime' })).toThrow(/REALTIME_MODEL\/REALTIME_MODELS are set but REALTIME_URL is not/)
+    expect(() => loadConfig({ REALTIME_URL: 'ws://h/r', REALTIME_MODEL: 'a', REALTIME_MODELS: 'b,c' })).toThrow(/REALTIME_MODEL: "a" is not in REALTIME_MODELS/)
+    expect(() => loadConfig({ REALTIME_URL: 'ws://h/r', REALTIME_API_KEY: 'sk-secret', PORT: 'x' })).not.toThrow(/sk-secret/)
+  })
 })

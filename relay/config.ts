@@ -21,6 +21,16 @@ export interface AsrConfig {
   model: string
 }
 
+/** A speech-to-speech model over the OpenAI Realtime protocol (OpenAI itself, or a server such as OpenRealtime). */
+export interface RealtimeConfig {
+  /** The upstream's WebSocket URL, without the model (the relay adds `?model=`). */
+  url: string
+  apiKey: string | undefined
+  defaultModel: string
+  /** The models clients may ask for. */
+  models: readonly string[]
+}
+
 export type TtsProvider = 'openai' | 'elevenlabs'
 
 export interface TtsConfig {
@@ -68,6 +78,7 @@ export interface RelayConfig {
   asr: AsrConfig | undefined
   tts: TtsConfig | undefined
   avatar: AvatarConfig
+  realtime: RealtimeConfig | undefined
   /** Per-client limits (0 turns one off); behind a proxy, the client is X-Forwarded-For's first address. */
   rateLimit: {
     perMinute: number
@@ -161,9 +172,21 @@ const envSchema = z.object({
   TTS_API_KEY: optionalText,
   TTS_MODEL: optionalText,
   TTS_VOICE: optionalText,
+  REALTIME_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL, e.g. wss://api.openai.com/v1/realtime or ws://127.0.0.1:7866/realtime' })
+      .refine((u) => !new URL(u).search, 'give the URL without a query: the relay adds ?model= itself')
+      .optional(),
+  ),
+  REALTIME_API_KEY: optionalText,
+  REALTIME_MODEL: optionalText,
+  REALTIME_MODELS: list,
 })
 
 const OPENAI_API = 'https://api.openai.com/v1'
+const OPENAI_REALTIME = 'wss://api.openai.com/v1/realtime'
+const DEFAULT_REALTIME_MODEL = 'gpt-realtime'
 const DEFAULT_MODEL = 'gpt-4o-mini'
 
 export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): RelayConfig {
@@ -206,6 +229,8 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
   if (typeof tts === 'string') throw new ConfigError([tts])
   const avatar = avatarConfig(env)
   if (Array.isArray(avatar)) throw new ConfigError(avatar)
+  const realtime = realtimeConfig(e)
+  if (typeof realtime === 'string') throw new ConfigError([realtime])
 
   return {
     host: e.HOST,
@@ -216,6 +241,7 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
     asr,
     tts,
     avatar,
+    realtime,
     rateLimit: { perMinute: e.PARLEY_RATE_LIMIT, maxStreams: e.PARLEY_MAX_STREAMS, trustProxy: e.PARLEY_TRUST_PROXY === 'true' || e.PARLEY_TRUST_PROXY === '1', redisUrl: e.PARLEY_REDIS_URL },
     limits: { ...defaultLimits, ...overrides },
   }
@@ -243,6 +269,22 @@ function ttsConfig(e: z.infer<typeof envSchema>): TtsConfig | undefined | string
   const defaultVoice = e.TTS_VOICE ?? 'alloy'
   const voices = OPENAI_VOICES.includes(defaultVoice as (typeof OPENAI_VOICES)[number]) ? [...OPENAI_VOICES] : [defaultVoice, ...OPENAI_VOICES]
   return { provider, baseUrl, apiKey, model: e.TTS_MODEL ?? 'gpt-4o-mini-tts', defaultVoice, voices }
+}
+
+/**
+ * Speech-to-speech over the Realtime protocol: REALTIME_URL, or OpenAI's when a key says so.
+ * OPENAI_API_KEY fills in only for OpenAI's own URL: a local server must not see that key.
+ */
+function realtimeConfig(e: z.infer<typeof envSchema>): RealtimeConfig | undefined | string {
+  // The OpenAI key is OpenAI's only while OPENAI_BASE_URL does not point it at another server.
+  const openAiKey = (e.OPENAI_BASE_URL ?? OPENAI_API) === OPENAI_API ? e.OPENAI_API_KEY : undefined
+  const url = (e.REALTIME_URL ?? (e.REALTIME_API_KEY ?? openAiKey ? OPENAI_REALTIME : undefined))?.replace(/\/+$/, '')
+  if (!url) return e.REALTIME_MODEL || e.REALTIME_MODELS ? 'REALTIME_MODEL/REALTIME_MODELS are set but REALTIME_URL is not: set REALTIME_URL (or OPENAI_API_KEY for OpenAI Realtime)' : undefined
+  const apiKey = e.REALTIME_API_KEY ?? (url === OPENAI_REALTIME ? openAiKey : undefined)
+  const defaultModel = e.REALTIME_MODEL ?? e.REALTIME_MODELS?.[0] ?? DEFAULT_REALTIME_MODEL
+  const models = e.REALTIME_MODELS ?? [defaultModel]
+  if (!models.includes(defaultModel)) return `REALTIME_MODEL: "${defaultModel}" is not in REALTIME_MODELS (${models.join(', ')}); add it there or pick one of them`
+  return { url, apiKey, defaultModel, models }
 }
 
 const AVATAR_BACKENDS = new Set(['mock', 'omnirt', 'direct_ws'])

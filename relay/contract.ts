@@ -28,7 +28,8 @@ export interface PublicConfig {
   asr: { available: boolean }
   /** Remote avatar models configured on this relay; whether each is up: GET /api/v1/avatar/models. */
   avatar: { models: readonly { id: string; backend: AvatarBackend }[] }
-  realtime: { available: boolean }
+  /** Speech-to-speech models over the OpenAI Realtime protocol, at WS /api/v1/realtime?model=. */
+  realtime: { available: boolean; models: readonly string[]; default: string | null }
 }
 
 /** How the relay reaches a remote avatar model. */

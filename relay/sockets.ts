@@ -38,10 +38,10 @@ export interface SocketRoute {
   /** The largest message a browser may send. */
   readonly maxMessageBytes: number
   /**
-   * null when the path is not this route's; otherwise what to open, asked only once the origin
-   * and the access token have passed (so a refused client learns nothing about the route).
+   * null when the URL's path is not this route's; otherwise what to open, asked only once the
+   * origin and the access token have passed (so a refused client learns nothing about the route).
    */
-  match(path: string): (() => ApiError | ((client: Peer) => SocketSession)) | null
+  match(url: URL): (() => ApiError | ((client: Peer) => SocketSession)) | null
 }
 
 /** An upgrade that may go ahead: its route, and how to start its session. */
@@ -60,14 +60,14 @@ export type SocketTable = (url: string, headers: Headers) => SocketMatch | ApiEr
 export function socketTable(config: RelayConfig, routes: readonly SocketRoute[]): SocketTable {
   const origin = originCheck({ allowedOrigins: config.allowedOrigins, listenHost: config.host })
   return (url, headers) => {
-    let path: string
+    let parsed: URL
     try {
-      path = new URL(url, 'http://relay').pathname
+      parsed = new URL(url, 'http://relay')
     } catch {
       return new ApiError(400, 'bad_request', 'That request path is not a URL path.')
     }
     for (const route of routes) {
-      const found = route.match(path)
+      const found = route.match(parsed)
       if (!found) continue
       const refused = origin(headers) ?? tokenProblem(config.accessToken, tokenFromHeaders(headers))
       if (refused) return refused
@@ -75,5 +75,37 @@ export function socketTable(config: RelayConfig, routes: readonly SocketRoute[])
       return open instanceof ApiError ? open : { route, open }
     }
     return null
+  }
+}
+
+/**
+ * A backend socket's handlers, one of each kind at a time (setting one replaces the last). What
+ * arrives before the first message handler is set — a server that speaks first, as Realtime ones
+ * do with session.created, can beat the code that opened the socket — is kept and handed to it;
+ * so is a close.
+ */
+export function earlyHandlers() {
+  let onMessage: ((data: string | Uint8Array) => void) | undefined
+  let onClose: ((code: number, reason: string) => void) | undefined
+  const early: (string | Uint8Array)[] = []
+  let closed: [number, string] | undefined
+  return {
+    message(data: string | Uint8Array) {
+      if (onMessage) onMessage(data)
+      else early.push(data)
+    },
+    close(code: number, reason: string) {
+      if (onClose && !early.length) onClose(code, reason)
+      else closed = [code, reason]
+    },
+    onMessage(h: (data: string | Uint8Array) => void) {
+      onMessage = h
+      for (const data of early.splice(0)) h(data)
+      if (closed && onClose) onClose(...closed)
+    },
+    onClose(h: (code: number, reason: string) => void) {
+      onClose = h
+      if (closed && !early.length) onClose(...closed)
+    },
   }
 }

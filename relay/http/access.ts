@@ -16,15 +16,22 @@ export function requireAccessToken(token: string | undefined): MiddlewareHandler
 
 /**
  * Browsers cannot set headers on a WebSocket: they offer the token as a subprotocol,
- * `parley-token.<token>`, beside `parley` (the one the relay accepts).
+ * `parley-token.<token>`, beside the route's own (`parley`, `realtime`). OpenAI's browser
+ * Realtime client offers its key as `openai-insecure-api-key.<key>`: on this relay that key is
+ * the access token, so such clients work unchanged.
  */
 export const TOKEN_PROTOCOL_PREFIX = 'parley-token.'
+const TOKEN_PROTOCOL_PREFIXES = [TOKEN_PROTOCOL_PREFIX, 'openai-insecure-api-key.']
 
 export function tokenFromHeaders(headers: Headers): string {
   const auth = headers.get('authorization') ?? ''
   if (auth.startsWith('Bearer ')) return auth.slice(7).trim()
   const offered = (headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim())
-  return offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX))?.slice(TOKEN_PROTOCOL_PREFIX.length) ?? ''
+  for (const prefix of TOKEN_PROTOCOL_PREFIXES) {
+    const found = offered.find((p) => p.startsWith(prefix))
+    if (found) return found.slice(prefix.length)
+  }
+  return ''
 }
 
 /** The refusal for a missing or wrong token, or null when none is needed or it matches. */

@@ -34,8 +34,8 @@ export function avatarSocket(options: AvatarSocketOptions): SocketRoute {
   return {
     protocol: AVATAR_PROTOCOL,
     maxMessageBytes: MAX_MESSAGE_BYTES,
-    match(path) {
-      const m = AVATAR_PATH.exec(path)
+    match(url) {
+      const m = AVATAR_PATH.exec(url.pathname)
       if (!m) return null
       return () => {
         const model = avatar.models.find((x) => x.id === m[1]!.toLowerCase())

@@ -14,7 +14,7 @@ export function publicConfig(config: RelayConfig, version: string): PublicConfig
     tts: { available: Boolean(config.tts), provider: config.tts?.provider ?? null, voices: config.tts?.voices ?? [] },
     asr: { available: Boolean(config.asr) },
     avatar: { models: config.avatar.models.map((m) => ({ id: m.id, backend: m.backend })) },
-    realtime: { available: false },
+    realtime: { available: Boolean(config.realtime), models: config.realtime?.models ?? [], default: config.realtime?.defaultModel ?? null },
   }
 }
 

@@ -35,7 +35,7 @@ describe('relay basics', () => {
       tts: { available: false },
       asr: { available: false },
       avatar: { models: [] },
-      realtime: { available: false },
+      realtime: { available: false, models: [], default: null },
       auth: { required: false },
     })
     expect(text).not.toContain(UPSTREAM_KEY)

@@ -9,6 +9,7 @@ import { build } from 'rolldown'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeLlm, type FakeLlm } from '../fakes/llm-upstream.ts'
 import { startFakeOmniRt, type FakeOmniRt } from '../fakes/omnirt-upstream.ts'
+import { startFakeRealtime } from '../fakes/realtime-upstream.ts'
 import { solidJpeg } from '../fakes/solid-jpeg.ts'
 import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
 import { avatarSocket } from './avatar-socket.ts'
@@ -306,6 +307,29 @@ describe('relay on workerd', () => {
       await s.until(() => Boolean(s.closed()))
       omnirt.reset()
     })
+  })
+
+  it('proxies a Realtime session (WS /api/v1/realtime): the token as a browser client offers a key, the server key upstream, a beta upstream in GA names', async () => {
+    for (const dialect of ['ga', 'beta'] as const) {
+      const fake = await startFakeRealtime({ apiKey: UPSTREAM_KEY, dialect, answer: { text: 'Hi from workerd.', audioMs: 300 } })
+      try {
+        const url = await worker({ REALTIME_URL: fake.url, REALTIME_API_KEY: UPSTREAM_KEY, PARLEY_ACCESS_TOKEN: 'tok-rt' })
+        const c = await avatarSocket(`${url.replace('http', 'ws')}/api/v1/realtime?model=gpt-realtime`, { protocols: ['realtime', 'openai-insecure-api-key.tok-rt'] })
+        expect(c.ws.protocol).toBe('realtime')
+        await c.waitFor('session.created')
+        c.send({ type: 'bogus.event' })
+        expect(await c.waitFor('error')).toMatchObject({ error: { code: 'unknown_event_type' } })
+        c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] } })
+        c.send({ type: 'response.create' })
+        await c.waitFor('response.done')
+        expect(c.texts().some((m) => m.type === 'response.output_audio.delta')).toBe(true)
+        expect(fake.sessions.at(-1)!.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`)
+        expect(fake.sessions.at(-1)!.events.map((e) => e.type)).not.toContain('bogus.event')
+        c.close()
+      } finally {
+        await fake.close()
+      }
+    }
   })
 
   it('serves the app from ASSETS, files too large for Workers from their gzipped copy', async () => {

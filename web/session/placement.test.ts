@@ -32,7 +32,7 @@ describe('resolveAsrPlacement', () => {
 })
 
 describe('resolvePlacements', () => {
-  const relay = { version: '1', auth: { required: false }, llm: { available: true, models: ['m'], default: 'm' }, tts: { available: false, provider: null, voices: [] }, asr: { available: true }, avatar: { models: [] }, realtime: { available: false } }
+  const relay = { version: '1', auth: { required: false }, llm: { available: true, models: ['m'], default: 'm' }, tts: { available: false, provider: null, voices: [] }, asr: { available: true }, avatar: { models: [] }, realtime: { available: false, models: [], default: null } }
   const facts = (patch: Partial<Settings> = {}, device: DeviceCapabilities = gpu) => ({
     settings: { ...defaultSettings, ...patch },
     device,

@@ -5,11 +5,13 @@
 import { serve } from '@hono/node-server'
 import { stat } from 'node:fs/promises'
 import type http from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createApp, createSocketRoutes, type RelayDeps } from '../../app.ts'
 import type { AvatarLimits } from '../../avatar/backend.ts'
 import type { RelayConfig } from '../../config.ts'
+import type { RealtimeLimits } from '../../realtime/session.ts'
 import { failOpen, MemoryRateStore, slotLeaseMs } from '../../limits/rate-limit.ts'
 import { relayLogger } from '../../log.ts'
 import { folderAssets, modelFolder } from './assets.ts'
@@ -44,7 +46,10 @@ export interface NodeRelayOptions extends Omit<RelayDeps, 'assets' | 'models'> {
   /** Self-hosted on-device models (models/<id>/…), served at /models/. */
   modelsDir?: string
   avatarLimits?: Partial<AvatarLimits>
+  realtimeLimits?: Partial<RealtimeLimits>
   headersTimeoutMs?: number
+  /** Serve https:// and wss:// with this certificate (PEM); without it, plain http:// (TLS is the proxy's job in production). */
+  tls?: { key: string; cert: string }
 }
 
 /** Listens on config.host:config.port; the folders are the caller's (relay/node.ts knows where they are). */
@@ -67,10 +72,14 @@ export async function serveRelay(config: RelayConfig, options: NodeRelayOptions 
     // Slow-loris: a client must send its request headers within 10 s, and its whole request (an
     // audio upload included) within 60 s; idle keep-alive connections close after 5 s.
     const headersTimeout = options.headersTimeoutMs ?? 10_000
-    const server = serve({ fetch: streamingFirst(app.fetch), hostname: config.host, port: config.port, serverOptions: { headersTimeout, requestTimeout: Math.max(60_000, headersTimeout), keepAliveTimeout: 5_000, connectionsCheckingInterval: Math.min(1_000, headersTimeout) } }, (info: AddressInfo) => {
+    const timeouts = { headersTimeout, requestTimeout: Math.max(60_000, headersTimeout), keepAliveTimeout: 5_000, connectionsCheckingInterval: Math.min(1_000, headersTimeout) }
+    const listen = options.tls
+      ? { createServer: createHttpsServer, serverOptions: { ...timeouts, key: options.tls.key, cert: options.tls.cert } }
+      : { serverOptions: timeouts }
+    const server = serve({ fetch: streamingFirst(app.fetch), hostname: config.host, port: config.port, ...listen }, (info: AddressInfo) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address
       resolveStart({
-        url: `http://${host}:${info.port}`,
+        url: `${options.tls ? 'https' : 'http'}://${host}:${info.port}`,
         port: info.port,
         close: () =>
           new Promise<void>((done) => {
@@ -82,7 +91,7 @@ export async function serveRelay(config: RelayConfig, options: NodeRelayOptions 
       })
     })
     server.once('error', reject)
-    const routes = createSocketRoutes(config, { connect: connectNode, log, avatarLimits: options.avatarLimits })
+    const routes = createSocketRoutes(config, { connect: connectNode, log, avatarLimits: options.avatarLimits, realtimeLimits: options.realtimeLimits })
     const limits = { store: rateStore, perMinute: config.rateLimit.perMinute, maxStreams: config.rateLimit.maxStreams }
     const sockets = attachSockets(server as unknown as http.Server, routes, { limits, trustProxy: config.rateLimit.trustProxy, log })
     server.once('close', () => {

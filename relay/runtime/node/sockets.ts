@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { ApiError, errorBody } from '../../errors.ts'
 import { admit, clientKeyOf, type Limits } from '../../limits/rate-limit.ts'
-import type { Connect, Peer, SocketMatch, SocketRoute, SocketTable } from '../../sockets.ts'
+import { earlyHandlers, type Connect, type Peer, type SocketMatch, type SocketRoute, type SocketTable } from '../../sockets.ts'
 
 const asBytes = (data: RawData): Uint8Array => (Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data)
 
@@ -27,13 +27,11 @@ export const connectNode: Connect = (url, headers) =>
   new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers, maxPayload: 64 * 1024 * 1024, handshakeTimeout: 5000 })
     ws.once('open', () => {
-      // One handler of each kind at a time: setting one replaces the last.
-      let onMessage: (data: string | Uint8Array) => void = () => {}
-      let onClose: (code: number, reason: string) => void = () => {}
-      ws.on('message', (data, binary) => onMessage(binary ? asBytes(data) : asBytes(data).toString()))
-      ws.on('close', (code, reason) => onClose(code, reason.toString()))
+      const handlers = earlyHandlers()
+      ws.on('message', (data, binary) => handlers.message(binary ? asBytes(data) : asBytes(data).toString()))
+      ws.on('close', (code, reason) => handlers.close(code, reason.toString()))
       ws.on('error', () => {})
-      resolve({ ...peer(ws), get bufferedAmount() { return ws.bufferedAmount }, onMessage: (h) => void (onMessage = h), onClose: (h) => void (onClose = h) })
+      resolve({ ...peer(ws), get bufferedAmount() { return ws.bufferedAmount }, onMessage: handlers.onMessage, onClose: handlers.onClose })
     })
     ws.once('unexpected-response', (req, res) => {
       req.destroy()

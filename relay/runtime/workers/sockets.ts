@@ -6,7 +6,7 @@
  */
 import { ApiError, plainErrorResponse } from '../../errors.ts'
 import { admit, type Limits } from '../../limits/rate-limit.ts'
-import type { BackendPeer, Connect, Peer, SocketTable } from '../../sockets.ts'
+import { earlyHandlers, type BackendPeer, type Connect, type Peer, type SocketTable } from '../../sockets.ts'
 
 /** The Workers WebSocket, as much of it as the relay uses. */
 interface WorkersSocket {
@@ -51,20 +51,18 @@ export const connectWorkers: Connect = async (url, headers) => {
     throw new Error(`it answered HTTP ${res.status}`)
   }
   ws.accept()
-  // One handler of each kind at a time: setting one replaces the last.
-  let onMessage: (data: string | Uint8Array) => void = () => {}
-  let onClose: (code: number, reason: string) => void = () => {}
-  ws.addEventListener('message', (e) => onMessage(bytesOf(e.data)))
+  const handlers = earlyHandlers()
+  ws.addEventListener('message', (e) => handlers.message(bytesOf(e.data)))
   ws.addEventListener('close', (e) => {
-    onClose(e.code, e.reason)
+    handlers.close(e.code, e.reason)
     try {
       ws.close(1000, 'closed')
     } catch {
       // already closed
     }
   })
-  ws.addEventListener('error', () => onClose(1011, 'backend socket error'))
-  const backend: BackendPeer = { ...peer(ws), onMessage: (h) => void (onMessage = h), onClose: (h) => void (onClose = h) }
+  ws.addEventListener('error', () => handlers.close(1011, 'backend socket error'))
+  const backend: BackendPeer = { ...peer(ws), onMessage: handlers.onMessage, onClose: handlers.onClose }
   return backend
 }
 
