@@ -91,7 +91,7 @@ export class RealtimeSession {
       if (this.state === 'closed') return
       this.upstream = undefined
       this.deps.log?.({ level: 'warn', msg: 'realtime upstream closed', model: this.model, code, reason: this.redact(reason).slice(0, 120) })
-      this.fail('upstream_closed', this.responding ? 'The Realtime model dropped the connection in the middle of an answer. Start again to go on.' : 'The Realtime model closed the connection. Start again to go on.')
+      this.fail('upstream_closed', this.responding ? 'The Realtime model dropped the connection in the middle of an answer; a new session is needed to go on.' : 'The Realtime model closed the connection; a new session is needed to go on.')
     })
   }
 

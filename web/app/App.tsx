@@ -93,6 +93,8 @@ export function App({ session }: { session: VoiceSession }) {
         onChange={updateSettings}
         models={relay?.llm.models ?? []}
         defaultModel={relay?.llm.default ?? null}
+        realtimeModels={relay?.realtime.models ?? []}
+        defaultRealtimeModel={relay?.realtime.default ?? null}
         tokenRequired={Boolean(relay?.auth.required)}
         microphones={s.voice.microphones}
         voices={relay?.tts.voices ?? []}

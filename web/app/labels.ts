@@ -3,6 +3,8 @@ import type { SessionSnapshot } from '../session/voice-session.ts'
 /** The stage's placement line: who answers and which voice says it (the stage adds the face). */
 export function stageLine(s: Pick<SessionSnapshot, 'placements' | 'progress' | 'loaded'>): string {
   const { agent } = s.placements
+  // A Realtime model hears, answers and speaks: one line says all three.
+  if (agent.engine === 'realtime') return `Answers: ${agent.label} · via relay · its own voice`
   const answers = agent.placement === 'relay' ? `Answers: ${agent.label} via relay` : 'Answers: in this page'
   return `${answers} · ${voiceLabel(s)}`
 }

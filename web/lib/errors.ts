@@ -94,6 +94,15 @@ const TITLES: Record<string, string> = {
   tts_load_failed: 'The on-device voice could not load',
   tts_not_configured: 'No voice on the relay',
   voice_fallback: 'The chosen voice could not load: eSpeak NG speaks instead',
+  realtime_closed: 'The Realtime model broke off',
+  realtime_refused: 'The Realtime model refused the relay',
+  realtime_unavailable: 'The Realtime model is unreachable',
+  realtime_timeout: 'The Realtime model took too long',
+  realtime_error: 'The Realtime model failed',
+  realtime_failed: 'The Realtime model failed',
+  realtime_transcription_failed: 'The Realtime model could not make out the words',
+  idle_timeout: 'The Realtime session ended',
+  session_time_limit: 'The Realtime session ended',
 }
 
 /** A heading and an explanation for the error banner. */

@@ -87,4 +87,19 @@ describe('resolvePlacements', () => {
     expect(down.placement).toBe('local-canvas2d')
     expect(down.reason).toContain('remote quicktalk unavailable: runtime_not_enabled')
   })
+  it('Realtime, when chosen and offered: one model hears, answers and speaks, via the relay; else the pipeline says why', () => {
+    const withRealtime = { ...relay, realtime: { available: true, models: ['gpt-realtime', 'mini'], default: 'gpt-realtime' } }
+    const p = resolvePlacements({ ...facts({ brain: 'realtime' }), relay: withRealtime })
+    for (const stage of ['asr', 'agent', 'tts'] as const) expect(p[stage]).toMatchObject({ placement: 'relay', engine: 'realtime', label: 'Realtime · gpt-realtime' })
+    expect(p.agent.reason).toBe('answers: Realtime · gpt-realtime · via relay')
+    expect(p.vad.placement).toBe('local-wasm')
+    expect(resolvePlacements({ ...facts({ brain: 'realtime', realtimeModel: 'mini' }), relay: withRealtime }).agent.label).toBe('Realtime · mini')
+    expect(resolvePlacements({ ...facts({ brain: 'realtime', realtimeModel: 'gone' }), relay: withRealtime }).agent.label).toBe('Realtime · gpt-realtime')
+    // Chosen, but this relay has none: the pipeline answers, and says so.
+    const none = resolvePlacements(facts({ brain: 'realtime' }))
+    expect(none.agent).toMatchObject({ placement: 'relay', label: 'm' })
+    expect(none.agent.reason).toContain('the relay has no Realtime model')
+    // Offered, not chosen: the pipeline.
+    expect(resolvePlacements({ ...facts(), relay: withRealtime }).agent.engine).toBeUndefined()
+  })
 })

@@ -100,7 +100,20 @@ export const modelDevice = (facts: Pick<SessionFacts, 'settings' | 'device'>): '
 
 /** Every stage's placement, decided in one place. Pure. */
 export function resolvePlacements(facts: SessionFacts): Placements {
+  const realtime = realtimeModel(facts)
+  if (realtime) {
+    // One speech-to-speech model hears, answers and speaks; Parley's VAD still cuts the turns.
+    const stage = (reason: string): StagePlacement => ({ placement: 'relay', engine: 'realtime', label: `Realtime · ${realtime}`, reason })
+    return { vad: vadPlacement(), asr: stage('the Realtime model hears you, via the relay'), agent: stage(`answers: Realtime · ${realtime} · via relay`), tts: stage('the Realtime model’s own voice, via the relay'), avatar: facePlacement(facts) }
+  }
   return { vad: vadPlacement(), asr: asrPlacement(facts), agent: agentPlacement(facts), tts: voicePlacement(facts), avatar: facePlacement(facts) }
+}
+
+/** The Realtime model that answers, when the user chose Realtime and the relay has one. */
+export function realtimeModel({ settings, relay }: Pick<SessionFacts, 'settings' | 'relay'>): string | null {
+  const rt = relay?.realtime
+  if (settings.brain !== 'realtime' || !rt?.available) return null
+  return settings.realtimeModel && rt.models.includes(settings.realtimeModel) ? settings.realtimeModel : (rt.default ?? rt.models[0] ?? null)
 }
 
 const vadPlacement = (): StagePlacement => ({ placement: 'local-wasm', label: 'Silero VAD · WASM', reason: 'speech detection always runs in a worker on this device' })
@@ -126,10 +139,12 @@ function asrPlacement({ settings, device, relay, hosted }: SessionFacts): StageP
 function agentPlacement({ settings, relay }: SessionFacts): StagePlacement {
   if (relay === undefined) return { placement: null, label: 'connecting…', reason: 'asking the relay what it offers…' }
   const llm = relay?.llm
-  if (!llm?.available) return { placement: 'offline', label: 'offline guide', reason: relay ? 'no language model is connected to the relay' : 'the relay cannot be reached' }
+  // Realtime was chosen but is not on offer: the pipeline answers, and says why.
+  const instead = settings.brain === 'realtime' ? (relay ? ' (the relay has no Realtime model)' : '') : ''
+  if (!llm?.available) return { placement: 'offline', label: 'offline guide', reason: `${relay ? 'no language model is connected to the relay' : 'the relay cannot be reached'}${instead}` }
   const model = settings.model && llm.models.includes(settings.model) ? settings.model : llm.default
   if (!model) return { placement: 'offline', label: 'offline guide', reason: 'the relay names no default model' }
-  return { placement: 'relay', label: model, reason: settings.model === model ? 'your choice, through the relay' : 'the relay’s default model' }
+  return { placement: 'relay', label: model, reason: `${settings.model === model ? 'your choice, through the relay' : 'the relay’s default model'}${instead}` }
 }
 
 function voicePlacement(facts: SessionFacts): StagePlacement {

@@ -24,6 +24,8 @@ export interface SessionExport {
     interrupted: boolean
     /** barge-in, stop, typed, new-turn, retry, cleared. */
     interruptedBy: string | null
+    /** Where the voice was cut: ms of the answer's audio heard (the playback clock); null if it was not spoken. */
+    heardMs: number | null
     spoken: boolean
     /** Epoch milliseconds; null where the stage did not happen (a typed turn has no asrFinal). */
     timestamps: Record<string, number | null>
@@ -55,6 +57,7 @@ export function buildSessionExport(
       assistant: (t.assistantId && textOf(t.assistantId)) ?? t.assistantText,
       interrupted: t.interrupted,
       interruptedBy: t.interruptedBy ?? null,
+      heardMs: t.heardMs ?? null,
       spoken: t.spoken,
       timestamps: Object.fromEntries(STAGES.map((s) => [s, epoch(t.timestamps[s])])),
       durations: Object.fromEntries(waterfall(t).map((s) => [s.stage, Math.round(s.ms)])),

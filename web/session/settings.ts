@@ -39,6 +39,15 @@ export interface Settings {
   remoteAvatar: string | null
   /** The longest the voice waits for the remote model's frames (ms, 0…3000), so lips and voice go together. */
   remoteAvatarMaxDelayMs: number
+  /**
+   * How answers are made: speech → text → the relay's language model → a voice (the pipeline), or
+   * one speech-to-speech model over the Realtime protocol, through the relay.
+   */
+  brain: 'pipeline' | 'realtime'
+  /** The Realtime model to ask; null follows the relay's default. */
+  realtimeModel: string | null
+  /** Who decides a Realtime turn is over: the model's own VAD, or Parley's (which keeps its false-start handling). */
+  realtimeTurns: 'model' | 'parley'
   /** Show each answer's latency waterfall and the session's medians (developer data; `?debug` turns it on too). */
   showTimings: boolean
 }
@@ -70,6 +79,9 @@ export const defaultSettings: Settings = {
   remoteAvatar: null,
   remoteAvatarMaxDelayMs: 1500,
   volume: 1,
+  brain: 'pipeline',
+  realtimeModel: null,
+  realtimeTurns: 'model',
   showTimings: false,
 }
 
@@ -100,6 +112,9 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       avatar: typeof raw.avatar === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(raw.avatar) ? raw.avatar : defaultSettings.avatar,
       remoteAvatar: typeof raw.remoteAvatar === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(raw.remoteAvatar) ? raw.remoteAvatar : null,
       remoteAvatarMaxDelayMs: typeof raw.remoteAvatarMaxDelayMs === 'number' && raw.remoteAvatarMaxDelayMs >= 0 && raw.remoteAvatarMaxDelayMs <= 3000 ? raw.remoteAvatarMaxDelayMs : defaultSettings.remoteAvatarMaxDelayMs,
+      brain: raw.brain === 'realtime' ? 'realtime' : 'pipeline',
+      realtimeModel: typeof raw.realtimeModel === 'string' && /^[\w.:-]{1,100}$/.test(raw.realtimeModel) ? raw.realtimeModel : null,
+      realtimeTurns: raw.realtimeTurns === 'parley' ? 'parley' : 'model',
       showTimings: raw.showTimings === true,
     }
   } catch {

@@ -17,7 +17,11 @@ export class Speaker {
   readonly level = new LevelSignal()
   synth: Synthesizer | null = null
   private playback: Playback | null = null
-  private reply: { turnId: string; spoken: SpokenReply | null; signal: AbortSignal } | null = null
+  private reply: { turnId: string; spoken: SpokenReply | null; signal: AbortSignal; direct: boolean } | null = null
+  /** The agent speaks for itself (a Realtime model): no synthesizer, but audio to play all the same. */
+  agentVoice = false
+  /** Where the listener was in the last stopped reply (ms of its audio), asked after the stop. */
+  private stoppedAt: { turnId: string; ms: number } | null = null
   private volume = 1
   /** How long a reply's voice waits for the face (a remote face's frames). */
   private audioDelayMs = 0
@@ -30,6 +34,7 @@ export class Speaker {
     this.off = [
       bus.on('turn.started', (t) => this.begin(t.turnId, t.signal)),
       bus.on('avatar.text', (d) => this.current(d.turnId)?.spoken?.push(d.delta)),
+      bus.on('avatar.voice', (v) => this.direct(v.turnId, v.chunk)),
       bus.on('turn.written', (w) => this.written(w.turnId, w.ok)),
       bus.on('turn.paused', (t) => this.current(t.turnId) && void this.playback?.pause()),
       bus.on('turn.resumed', (t) => this.current(t.turnId) && void this.playback?.resume()),
@@ -47,7 +52,15 @@ export class Speaker {
 
   /** What the listener has heard of the reply so far, or null when nothing of it was spoken. */
   heard(turnId: string): string | null {
-    return this.current(turnId)?.spoken && this.playback ? this.playback.heardText() : null
+    const reply = this.current(turnId)
+    return (reply?.spoken || reply?.direct) && this.playback ? this.playback.heardText() : null
+  }
+
+  /** How far into the reply's audio the listener got (ms), also once it was stopped; null when nothing of it played. */
+  heardMs(turnId: string): number | null {
+    if (this.stoppedAt?.turnId === turnId) return this.stoppedAt.ms
+    const reply = this.current(turnId)
+    return (reply?.spoken || reply?.direct) && this.playback ? Math.max(0, this.playback.clockNow().audioMs) : null
   }
 
   /**
@@ -55,6 +68,7 @@ export class Speaker {
    * on-device voice starts loading then too, so the first answer does not wait for it.
    */
   unlock() {
+    if (this.agentVoice) return void this.player().unlock()
     if (!this.synth) return
     void this.player().unlock()
     this.synth.load?.().catch((err: unknown) => this.fail(err))
@@ -82,14 +96,16 @@ export class Speaker {
       this.done(turnId)
     }
     const spoken = synth ? new SpokenReply(() => this.synth, this.player(), signal, onError, mark) : null
-    const reply = { turnId, spoken, signal }
+    const reply = { turnId, spoken, signal, direct: false }
     this.reply = reply
     signal.addEventListener(
       'abort',
       () => {
         if (this.reply !== reply) return
         this.reply = null
-        if (!spoken) return
+        if (!spoken && !reply.direct) return
+        // Before the queue goes: a model that spoke for itself is told where to cut its answer.
+        if (this.playback) this.stoppedAt = { turnId, ms: Math.max(0, this.playback.clockNow().audioMs) }
         this.playback?.cancel()
         const at = performance.now()
         this.bus.emit('stage.stopped', { stage: 'tts', turnId, at })
@@ -99,9 +115,23 @@ export class Speaker {
     )
   }
 
+  /** A piece of the answer's voice that came with it: played right after the last one. */
+  private direct(turnId: string, chunk: StreamMap['avatar.voice']['chunk']) {
+    const reply = this.current(turnId)
+    if (!reply || reply.spoken || reply.signal.aborted) return
+    const playback = this.player()
+    if (!reply.direct) {
+      reply.direct = true
+      playback.reset()
+      this.bus.emit('turn.mark', { turnId, stage: 'ttsFirstAudio', at: performance.now() })
+    }
+    playback.enqueue(chunk)
+  }
+
   private written(turnId: string, ok: boolean) {
     const reply = this.current(turnId)
     if (!reply) return
+    if (reply.direct) return ok || !reply.signal.aborted ? this.playback!.finish() : this.done(turnId)
     // A model that failed mid-answer: what it wrote is still said (its audio may be queued);
     // playback reports the end. Without a voice, the written answer is the whole reply.
     if (reply.spoken && (ok || !reply.signal.aborted)) reply.spoken.end()

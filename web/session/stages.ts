@@ -8,7 +8,9 @@ import { createRelayRecognizer } from '../engines/asr/relay-recognizer.ts'
 import { createEspeakSynthesizer } from '../engines/tts/espeak/synthesizer.ts'
 import { createKokoroSynthesizer } from '../engines/tts/kokoro/synthesizer.ts'
 import { createRelaySynthesizer } from '../engines/tts/relay-synthesizer.ts'
-import { allowHub, modelDevice, type SessionFacts, type StagePlacement } from './placement.ts'
+import { createRealtimeBrain, type RealtimeBrain } from '../engines/realtime/brain.ts'
+import { relaySocketUrl } from '../lib/relay-url.ts'
+import { allowHub, modelDevice, realtimeModel, type SessionFacts, type StagePlacement } from './placement.ts'
 import { withFallbackVoice } from './fallback-voice.ts'
 import type { Synthesizer } from './speaker.ts'
 
@@ -42,16 +44,52 @@ export interface StageBuilder<T> {
 
 const token = (facts: SessionFacts) => facts.settings.accessToken || undefined
 
+/**
+ * A Realtime model is one brain serving two stages (it hears and it answers): one per model and
+ * token, shared, and closed when neither stage uses it any more.
+ */
+const brains = new Map<string, { brain: RealtimeBrain; users: number }>()
+function sharedBrain(facts: SessionFacts): { brain: RealtimeBrain; release(): void } {
+  const model = realtimeModel(facts)!
+  const { accessToken, realtimeTurns: turns, endOfSpeechMs } = facts.settings
+  const key = JSON.stringify([model, accessToken, turns, endOfSpeechMs])
+  let entry = brains.get(key)
+  if (!entry) brains.set(key, (entry = { brain: createRealtimeBrain({ model, url: relaySocketUrl('/api/v1/realtime'), token: token(facts), turns, endOfSpeechMs }), users: 0 }))
+  entry.users++
+  let released = false
+  return {
+    brain: entry.brain,
+    release() {
+      if (released) return
+      released = true
+      if (--entry.users > 0) return
+      brains.delete(key)
+      entry.brain.dispose()
+    },
+  }
+}
+
+const isRealtime = (placement: StagePlacement) => placement.engine === 'realtime'
+
 export const agentBuilder: StageBuilder<Agent> = {
-  key: ({ placement, facts }) => JSON.stringify([placement.placement, placement.label, facts.settings.accessToken]),
-  build: ({ placement, facts }) =>
-    placement.placement === 'relay' ? createRelayAgent({ model: placement.label, token: token(facts) }) : placement.placement === 'offline' ? createOfflineAgent() : null,
+  key: ({ placement, facts }) => JSON.stringify([placement.placement, placement.engine, placement.label, facts.settings.accessToken, ...(isRealtime(placement) ? [facts.settings.realtimeTurns, facts.settings.endOfSpeechMs] : [])]),
+  build: ({ placement, facts }) => {
+    if (isRealtime(placement)) {
+      const { brain, release } = sharedBrain(facts)
+      return { ...brain.agent, dispose: release }
+    }
+    return placement.placement === 'relay' ? createRelayAgent({ model: placement.label, token: token(facts) }) : placement.placement === 'offline' ? createOfflineAgent() : null
+  },
 }
 
 export const recognizerBuilder: StageBuilder<SpeechRecognizer & { load?(): Promise<void> }> = {
   key: ({ placement, facts }) =>
-    JSON.stringify([placement.placement, facts.settings.asrModel, allowHub(facts.settings), facts.settings.accessToken, facts.device?.shaderF16]),
+    JSON.stringify([placement.placement, placement.engine, placement.label, facts.settings.asrModel, allowHub(facts.settings), facts.settings.accessToken, facts.device?.shaderF16, ...(isRealtime(placement) ? [facts.settings.realtimeTurns, facts.settings.endOfSpeechMs] : [])]),
   build({ placement, facts, onProgress, onReady, onCrash }) {
+    if (isRealtime(placement)) {
+      const { brain, release } = sharedBrain(facts)
+      return { ...brain.recognizer, dispose: release }
+    }
     if (placement.placement === 'relay') return createRelayRecognizer({ token: token(facts) })
     if (placement.placement !== 'local-webgpu' && placement.placement !== 'local-wasm') return null
     const device = placement.placement === 'local-webgpu' ? 'webgpu' : 'wasm'
@@ -70,11 +108,12 @@ export const recognizerBuilder: StageBuilder<SpeechRecognizer & { load?(): Promi
 export const synthesizerBuilder: StageBuilder<Synthesizer> = {
   key: ({ placement, facts }) => {
     const s = facts.settings
-    return JSON.stringify([placement.placement, placement.label, s.kokoroModel, s.kokoroVoice, s.ttsVoice, allowHub(s), s.accessToken])
+    return JSON.stringify([placement.placement, placement.engine, placement.label, s.kokoroModel, s.kokoroVoice, s.ttsVoice, allowHub(s), s.accessToken])
   },
   build({ placement, facts, onProgress, onReady, onCrash, onFallback }) {
     const s = facts.settings
-    if (placement.placement === null) return null
+    // A Realtime model speaks for itself: its voice comes with its answer.
+    if (placement.placement === null || isRealtime(placement)) return null
     if (placement.placement === 'relay') return createRelaySynthesizer({ voice: s.ttsVoice ?? undefined, token: token(facts) })
     if (placement.engine === 'kokoro') {
       const kokoro = createKokoroSynthesizer({ modelId: s.kokoroModel, voice: s.kokoroVoice, device: modelDevice(facts), allowRemote: allowHub(s), onProgress, onReady, onCrash })

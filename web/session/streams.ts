@@ -7,6 +7,7 @@
  * - `human.audio`  a speech segment the VAD cut from the microphone (16 kHz mono)
  * - `human.text`   what the user said (partial or final) or typed
  * - `avatar.text`  the answer as it is written, delta by delta
+ * - `avatar.voice` the answer's voice when the agent speaks for itself (a Realtime model)
  * - `avatar.audio` the answer's voice, one sentence at a time, placed on the reply's audio clock
  * - `avatar.video` each frame the face shows, local or remote (counted, not copied: pixels stay in
  *                  the avatar worker)
@@ -49,6 +50,8 @@ export interface StreamMap {
   'human.audio': HumanAudio
   'human.text': HumanText
   'avatar.text': { turnId: string; delta: string }
+  /** The answer's voice as its agent made it (a speech-to-speech model speaks for itself): played as it comes, no synthesis. */
+  'avatar.voice': { turnId: string; chunk: SpeechChunk }
   /** A sentence of the answer's voice, scheduled `startMs` into the reply's audio. */
   'avatar.audio': { turnId: string; chunk: SpeechChunk; startMs: number }
   /** The answer has no more sentences (a remote avatar sends its last, padded audio now). */
@@ -79,7 +82,7 @@ export interface StreamMap {
   'turn.paused': { turnId: string }
   'turn.resumed': { turnId: string }
   /** The turn's abort fired: every stage drops what it holds for it. `heard` is what the listener heard, when anything was spoken. */
-  'turn.interrupted': { turnId: string; cause: InterruptCause; heard: string | null; kept: 'heard' | 'written' }
+  'turn.interrupted': { turnId: string; cause: InterruptCause; heard: string | null; kept: 'heard' | 'written'; heardMs?: number | null }
   /** The answer's first sample reached the speakers. */
   'turn.audible': { turnId: string; at: number }
   /** The reply has been said (or could not be): the turn is over. */

@@ -18,6 +18,8 @@ export interface TurnRecord {
   interrupted: boolean
   /** What cut it short: the user speaking over it, Stop, typing over it… */
   interruptedBy?: string
+  /** How far into the answer's voice the listener got when it was cut short (ms of its audio). */
+  heardMs?: number
   spoken: boolean
   timestamps: Timestamps
 }
@@ -97,11 +99,12 @@ export class TurnLog {
   }
 
   /** The turn was cut short: `text` is what stays of its answer. */
-  interrupted(turnId: string, cause: string, text: string) {
+  interrupted(turnId: string, cause: string, text: string, heardMs?: number) {
     const turn = this.records.findLast((t) => t.turnId === turnId)
     if (!turn) return
     turn.interrupted = true
     turn.interruptedBy = cause
+    if (heardMs !== undefined) turn.heardMs = Math.round(heardMs)
     turn.assistantText = text
   }
 

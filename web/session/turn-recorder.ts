@@ -31,7 +31,7 @@ export function recordTurns(bus: Emitter<StreamMap>, log: TurnLog, changed: () =
       if (m.stage === 'playbackStart' || m.stage === 'playbackEnd' || m.stage === 'firstFrame') changed()
     }),
     bus.on('turn.interrupted', (e) => {
-      log.interrupted(e.turnId, e.cause, e.heard ?? '')
+      log.interrupted(e.turnId, e.cause, e.heard ?? '', e.heardMs ?? undefined)
       changed()
     }),
     bus.on('turn.done', () => changed()),

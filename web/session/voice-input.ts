@@ -73,6 +73,7 @@ export class VoiceInput {
     if (next === this.current) return
     this.current = next
     if (!next || !this.live) return
+    next.hear?.(this.live.mic.tapPort())
     const gen = this.generation
     next.load?.().catch((err: unknown) => this.generation === gen && this.fail(err))
     const held = this.held
@@ -110,6 +111,7 @@ export class VoiceInput {
       }
       await vad.attach(mic.framePort())
       this.live = { mic, vad }
+      this.recognizer?.hear?.(mic.tapPort())
       this.set({ status: 'listening', muted: false })
       // The speech model loads once the microphone is open (a denied one needs no model, and says so
       // alone); speech that comes first waits for it.

@@ -262,7 +262,8 @@ export class VoiceSession {
     this.turn = turn
     const { signal } = turn.abort
     this.bus.emit('turn.started', { turnId: turn.turnId, userId, assistantId, text, source, at: performance.now(), signal })
-    void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal }, history, this.settings.persona, this.conversation, this.bus).then(
+    const heardMs = () => this.speaker.heardMs(turn.turnId)
+    void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal, heardMs }, history, this.settings.persona, this.conversation, this.bus).then(
       ({ error }) => {
         if (error === undefined) return
         this.shown.push(shownError('agent', error))
@@ -281,10 +282,11 @@ export class VoiceSession {
     if (!turn) return
     this.turn = null
     const heard = this.speaker.heard(turn.turnId)
+    const heardMs = this.speaker.heardMs(turn.turnId)
     turn.abort.abort()
     const kept = keep === 'heard' && heard !== null ? 'heard' : 'written'
     if (kept === 'heard') this.conversation.dispatch({ type: 'interrupted', id: turn.assistantId, heard: heard! })
-    this.bus.emit('turn.interrupted', { turnId: turn.turnId, cause, heard, kept })
+    this.bus.emit('turn.interrupted', { turnId: turn.turnId, cause, heard, kept, heardMs })
   }
 
   // ——— stages ———
@@ -302,6 +304,7 @@ export class VoiceSession {
     const onDevice = (p: string | null) => p === 'local-webgpu' || p === 'local-wasm'
     this.voice.sharedRuntime = onDevice(this.placements.asr.placement) || this.placements.tts.engine === 'kokoro'
     this.speaker.synth = this.stages.synth
+    this.speaker.agentVoice = this.placements.tts.engine === 'realtime'
     this.face.configure(this.faceTarget())
     this.changed()
   }

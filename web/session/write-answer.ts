@@ -10,6 +10,8 @@ export interface AnswerTurn {
   userId: string
   assistantId: string
   signal: AbortSignal
+  /** How much of the answer's voice was heard when it was stopped (ms), for an agent that speaks for itself. */
+  heardMs?(): number | null
 }
 
 /**
@@ -22,7 +24,8 @@ export async function writeAnswer(agent: Agent | null, turn: AnswerTurn, history
   signal.addEventListener('abort', () => bus.emit('stage.stopped', { stage: 'agent', turnId, at: performance.now() }), { once: true })
   try {
     if (!agent) throw new AppError('not_ready', 'Parley is still finding out who answers. Try again in a moment.')
-    for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: persona, signal })) {
+    const onVoice = (chunk: StreamMap['avatar.voice']['chunk']) => !signal.aborted && bus.emit('avatar.voice', { turnId, chunk })
+    for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: persona, signal, onVoice, heardMs: turn.heardMs })) {
       if (signal.aborted) break
       conversation.dispatch({ type: 'delta', id: assistantId, text: delta })
       bus.emit('avatar.text', { turnId, delta })

@@ -1,3 +1,5 @@
+import type { SpeechChunk } from '../media.ts'
+
 /** A finished message of the conversation, as the agent sees it. */
 export interface ChatTurn {
   role: 'user' | 'assistant'
@@ -10,6 +12,10 @@ export interface AgentRequest {
   /** The persona / system prompt from settings. */
   systemPrompt: string
   signal: AbortSignal
+  /** An agent that speaks for itself (a speech-to-speech model) hands its voice here, piece by piece, as it comes. */
+  onVoice?(chunk: SpeechChunk): void
+  /** How much of that voice the listener heard (ms), asked once the answer is stopped: such a model is told to forget the rest. */
+  heardMs?(): number | null
 }
 
 /**
@@ -17,7 +23,7 @@ export interface AgentRequest {
  * the words come from an LLM behind the relay, a model on the device, or the offline guide.
  */
 export interface Agent {
-  readonly kind: 'relay' | 'offline'
+  readonly kind: 'relay' | 'offline' | 'realtime'
   /** Shown to the user: which model answers, or that no model does. */
   readonly label: string
   /** Yields text deltas as they arrive; throws AppError on failure, AbortError when stopped. */

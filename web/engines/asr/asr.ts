@@ -16,5 +16,10 @@ export interface SpeechRecognizer {
   /** Shown to the user: "whisper-base · WebGPU", "relay". */
   readonly label: string
   transcribe(audio: Float32Array, options: { signal?: AbortSignal; onPartial?(text: string): void }): Promise<Transcript>
+  /**
+   * A recognizer that hears the microphone as it goes (a Realtime model with its own turn
+   * detection) takes the 16 kHz frames from this port while listening; a new port replaces the last.
+   */
+  hear?(frames: MessagePort): void
   dispose(): void
 }

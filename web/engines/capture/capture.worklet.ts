@@ -16,12 +16,14 @@ export const FRAME_SAMPLES = 512
 const LEVEL_EVERY_MS = 80
 
 /** Main thread → worklet. */
-export type CaptureControl = { type: 'connect'; port: MessagePort } | { type: 'mute'; muted: boolean }
+export type CaptureControl = { type: 'connect'; port: MessagePort } | { type: 'tap'; port: MessagePort } | { type: 'mute'; muted: boolean }
 /** Worklet → main thread. */
 export type CaptureReport = { type: 'level'; rms: number; peak: number }
 
 class CaptureProcessor extends AudioWorkletProcessor {
   private out: MessagePort | undefined
+  /** Whoever else takes the frames (a Realtime model hears the microphone as it goes): a copy each. */
+  private taps: MessagePort[] = []
   private muted = false
   private readonly down = new DownSampler(sampleRate, 16000)
   private readonly framer = new Framer(FRAME_SAMPLES)
@@ -37,8 +39,12 @@ class CaptureProcessor extends AudioWorkletProcessor {
       if (e.data.type === 'connect') {
         this.out?.close()
         this.out = e.data.port
-      }
-      else if (e.data.type === 'mute') this.muted = e.data.muted
+      } else if (e.data.type === 'tap') {
+        const tap = e.data.port
+        this.taps.push(tap)
+        // The taker closes its end by sending 'close'.
+        tap.onmessage = () => (tap.close(), (this.taps = this.taps.filter((t) => t !== tap)))
+      } else if (e.data.type === 'mute') this.muted = e.data.muted
     }
   }
 
@@ -53,8 +59,11 @@ class CaptureProcessor extends AudioWorkletProcessor {
     if (channels.length > 1) for (let i = 0; i < n; i++) mono[i]! /= channels.length
 
     this.meter(mono)
-    if (this.muted || !this.out) return true
-    this.framer.push(this.down.process(mono), (frame) => this.out!.postMessage({ type: 'frame', samples: frame }, [frame.buffer]))
+    if (this.muted || (!this.out && !this.taps.length)) return true
+    this.framer.push(this.down.process(mono), (frame) => {
+      for (const tap of this.taps) tap.postMessage({ type: 'frame', samples: frame.slice() })
+      this.out?.postMessage({ type: 'frame', samples: frame }, [frame.buffer])
+    })
     return true
   }
 

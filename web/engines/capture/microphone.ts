@@ -14,6 +14,8 @@ export interface Microphone {
    * end goes to the VAD worker (again after a VAD restart).
    */
   framePort(): MessagePort
+  /** The same 16 kHz frames for another taker, until it posts anything back on the port (then it is closed). */
+  tapPort(): MessagePort
   deviceId: string | undefined
   label: string
   setMuted(muted: boolean): void
@@ -56,6 +58,11 @@ export async function openMicrophone(options: MicrophoneOptions = {}): Promise<M
       framePort() {
         const channel = new MessageChannel()
         node.port.postMessage({ type: 'connect', port: channel.port1 } satisfies CaptureControl, [channel.port1])
+        return channel.port2
+      },
+      tapPort() {
+        const channel = new MessageChannel()
+        node.port.postMessage({ type: 'tap', port: channel.port1 } satisfies CaptureControl, [channel.port1])
         return channel.port2
       },
       deviceId: track.getSettings().deviceId,

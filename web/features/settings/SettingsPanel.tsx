@@ -10,6 +10,9 @@ interface Props {
   /** Models the relay allows; empty when no LLM is connected. */
   models: readonly string[]
   defaultModel: string | null
+  /** Speech-to-speech models the relay offers over the Realtime protocol; empty when none. */
+  realtimeModels: readonly string[]
+  defaultRealtimeModel: string | null
   tokenRequired: boolean
   microphones: readonly { deviceId: string; label: string }[]
   speechModels: readonly { id: string; name: string }[]
@@ -26,7 +29,7 @@ interface Props {
   remoteAvatars: readonly { id: string; backend: string; connected: boolean; reason: string }[]
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (!open) return
@@ -38,6 +41,8 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
 
   if (!open) return null
   const model = settings.model && models.includes(settings.model) ? settings.model : (defaultModel ?? '')
+  const realtime = settings.brain === 'realtime' && realtimeModels.length > 0
+  const realtimeModel = settings.realtimeModel && realtimeModels.includes(settings.realtimeModel) ? settings.realtimeModel : (defaultRealtimeModel ?? realtimeModels[0] ?? '')
   return (
     <>
       <div className="scrim" onClick={onClose} />
@@ -62,7 +67,49 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               </button>
             )}
           </label>
-          <label className="field">
+          {realtimeModels.length > 0 && (
+            <label className="field">
+              <span className="field__label">Answers are made by</span>
+              <span className="field__help">
+                {realtime
+                  ? 'One speech-to-speech model hears you and answers in its own voice (your audio goes to it through the relay). Parley still decides when you have finished and lets you cut in.'
+                  : 'Speech → text → a language model → a voice, each stage where Settings puts it.'}
+              </span>
+              <select
+                value={realtime ? `realtime:${realtimeModel}` : 'pipeline'}
+                data-testid="brain"
+                onChange={(e) => {
+                  const v = e.target.value
+                  if (v === 'pipeline') return onChange({ brain: 'pipeline' })
+                  const m = v.slice('realtime:'.length)
+                  onChange({ brain: 'realtime', realtimeModel: m === defaultRealtimeModel ? null : m })
+                }}
+              >
+                <option value="pipeline">{models.length ? 'Language model and voice (the pipeline)' : 'Offline guide and voice (the pipeline)'}</option>
+                {realtimeModels.map((m) => (
+                  <option key={m} value={`realtime:${m}`}>
+                    Realtime · {m}
+                    {m === defaultRealtimeModel ? ' (default)' : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {realtime && (
+            <label className="field">
+              <span className="field__label">Who decides you have finished</span>
+              <span className="field__help">
+                {settings.realtimeTurns === 'model'
+                  ? 'The model listens as you speak and answers when it hears you stop; a cough can cut its answer short.'
+                  : 'Parley hears you stop and then asks for the answer; a cough or a short noise only pauses it. (Some servers, such as OpenRealtime, transcribe only with their own detection.)'}
+              </span>
+              <select value={settings.realtimeTurns} data-testid="realtime-turns" onChange={(e) => onChange({ realtimeTurns: e.target.value as Settings['realtimeTurns'] })}>
+                <option value="model">The model (its voice detection)</option>
+                <option value="parley">Parley (its voice detection)</option>
+              </select>
+            </label>
+          )}
+          {!realtime && <label className="field">
             <span className="field__label">Model</span>
             {models.length ? (
               <>
@@ -81,7 +128,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
                 No language model is connected to the relay, so the offline guide answers. The operator connects one with LLM_BASE_URL and LLM_API_KEY.
               </span>
             )}
-          </label>
+          </label>}
           <label className="check">
             <input type="checkbox" checked={settings.showTimings} data-testid="show-timings" onChange={(e) => onChange({ showTimings: e.target.checked })} />
             Show timings: each answer's latency, stage by stage, and the session's medians (for developers; Export works either way)

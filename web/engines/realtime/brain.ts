@@ -1,0 +1,355 @@
+/**
+ * A speech-to-speech model (OpenAI Realtime, an OpenRealtime server) as Parley's brain: it takes
+ * the place of recognition, the language model and the voice of a turn, while Parley's VAD,
+ * playback, face, transcript and latency marks stay.
+ *
+ * As the session sees it, one object is two stages: a SpeechRecognizer (the model hears the
+ * user; its transcript becomes the user's message) and an Agent (the model answers, its
+ * transcript as text and its audio through `onVoice`). A stopped answer is cancelled and
+ * truncated at what the listener heard, so the model forgets what went unheard.
+ *
+ * Who decides the turn is over:
+ * - `model` (default): the microphone streams to the model, whose server VAD commits each turn,
+ *   transcribes it and starts the answer (and cancels one the user speaks over); Parley's VAD
+ *   still silences the voice the moment the user cuts in. OpenRealtime transcribes only turns
+ *   its own VAD committed, so this is the mode it needs.
+ * - `parley`: the model's turn detection is off; each segment Parley's VAD cuts is appended and
+ *   committed, and the answer is asked for when Parley's turn machine says so — false starts and
+ *   held unfinished words then behave exactly as in the cascade.
+ */
+import type { Agent, AgentRequest } from '../agent/agent.ts'
+import type { SpeechRecognizer, Transcript } from '../asr/asr.ts'
+import type { SpeechChunk } from '../media.ts'
+import { AppError } from '../../lib/errors.ts'
+import { RealtimeLink, protocolError, type RealtimeEvent } from './link.ts'
+import { fromPcm16Base64, resample, toPcm16Base64 } from './pcm.ts'
+
+export type TurnDetection = 'model' | 'parley'
+
+export interface RealtimeBrainOptions {
+  model: string
+  url: string
+  token?: string
+  turns: TurnDetection
+  /** Silence that ends a turn, for the model's VAD as for Parley's. */
+  endOfSpeechMs: number
+}
+
+export interface RealtimeBrain {
+  recognizer: SpeechRecognizer & { load(): Promise<void> }
+  agent: Agent
+  dispose(): void
+}
+
+/** PCM as the protocol states it for OpenAI (OpenRealtime's is 16 kHz: its session says so). */
+const DEFAULT_RATE = 24000
+/** The VAD's segments and the microphone's frames are 16 kHz. */
+const MIC_RATE = 16000
+/** One append carries at most half a second: small events, and the relay's cap is far off. */
+const APPEND_SECONDS = 0.5
+/** The microphone's 32 ms frames go up four at a time (about 8 appends a second). */
+const FRAMES_PER_APPEND = 4
+/** Transcription runs beside the model; it gets this long. */
+const TRANSCRIPT_MS = 15_000
+/** Model mode: how long a segment Parley heard waits for the model's VAD to hear it too. */
+const UNHEARD_MS = 2500
+/** How long a spoken turn waits for the answer the model starts by itself, before asking for one. */
+const OWN_ANSWER_MS = 3000
+/** From response.create to its first event, and between two of its events. */
+const RESPONSE_MS = 30_000
+
+export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrain {
+  const byModel = options.turns === 'model'
+  let instructions = ''
+  const link = new RealtimeLink({
+    url: `${options.url}?model=${encodeURIComponent(options.model)}`,
+    protocols: ['realtime', ...(options.token ? [`openai-insecure-api-key.${options.token}`] : [])],
+    session: () => ({
+      type: 'realtime',
+      output_modalities: ['audio'],
+      audio: {
+        input: {
+          format: { type: 'audio/pcm', rate: DEFAULT_RATE },
+          turn_detection: byModel ? { type: 'server_vad', silence_duration_ms: options.endOfSpeechMs, create_response: true, interrupt_response: true } : null,
+          transcription: { model: 'whisper-1' },
+        },
+        output: { format: { type: 'audio/pcm', rate: DEFAULT_RATE } },
+      },
+      ...(instructions ? { instructions } : {}),
+    }),
+  })
+  const rate = (way: 'input' | 'output') => {
+    const audio = link.session.audio as Record<string, { format?: { rate?: unknown } }> | undefined
+    const r = audio?.[way]?.format?.rate
+    return typeof r === 'number' && r >= 8000 ? r : DEFAULT_RATE
+  }
+
+  /** Transcripts of speech the model has in its conversation that no answer has used yet. */
+  let unanswered: string[] = []
+  /** Transcripts that came (model mode) before anyone asked for them. */
+  const transcripts: string[] = []
+  /** Turns the model's VAD heard begin whose transcript has not come yet. */
+  let speechUntranscribed = 0
+  let transcriptArrived: (() => void) | undefined
+  /** An answer the model started by itself (its VAD ended the turn), not yet claimed by a turn. */
+  let ownAnswer: AnswerStream | null = null
+  let ownAnswerStarted: (() => void) | undefined
+  let claimed: AnswerStream | null = null
+
+  link.listen((e) => {
+    if (e instanceof AppError) {
+      // The session lives with the link: a new one knows nothing said before it.
+      unanswered = []
+      transcripts.length = 0
+      ownAnswer = null
+      return
+    }
+    if (!byModel) return
+    if (e.type === 'input_audio_buffer.speech_started') speechUntranscribed++
+    if (e.type === 'conversation.item.input_audio_transcription.completed' || e.type === 'conversation.item.input_audio_transcription.failed') {
+      speechUntranscribed = Math.max(0, speechUntranscribed - 1)
+      const text = typeof e.transcript === 'string' ? e.transcript.trim() : ''
+      if (text) transcripts.push(text)
+      transcriptArrived?.()
+    }
+    // The first sign of an answer nobody asked for: the model's VAD ended a turn.
+    if (e.type.startsWith('response.') && e.type !== 'response.done' && !claimed?.owns(e) && !ownAnswer?.owns(e)) {
+      ownAnswer?.discard()
+      ownAnswer = new AnswerStream(link, rate('output'), e)
+      ownAnswerStarted?.()
+    }
+  })
+
+  // Model mode: the microphone, as it goes.
+  let frames: MessagePort | null = null
+  const hear = (port: MessagePort) => {
+    frames?.postMessage('close')
+    frames?.close()
+    frames = port
+    let batch: Float32Array[] = []
+    port.onmessage = (m: MessageEvent<{ type: string; samples: Float32Array }>) => {
+      if (m.data?.type !== 'frame' || !link.isOpen) return
+      batch.push(m.data.samples)
+      if (batch.length < FRAMES_PER_APPEND) return
+      const joined = new Float32Array(batch.reduce((n, f) => n + f.length, 0))
+      batch.reduce((at, f) => (joined.set(f, at), at + f.length), 0)
+      batch = []
+      link.send({ type: 'input_audio_buffer.append', audio: toPcm16Base64(resample(joined, MIC_RATE, rate('input'))) })
+    }
+  }
+
+  const recognizer: RealtimeBrain['recognizer'] = {
+    placement: 'relay',
+    label: `${options.model} · Realtime`,
+    load: () => link.open(),
+    ...(byModel && { hear }),
+    async transcribe(audio, { signal }): Promise<Transcript> {
+      const started = performance.now()
+      await link.open()
+      signal?.throwIfAborted()
+      const text = byModel ? await heardByModel(signal) : await commitSegment(audio, signal)
+      if (text) unanswered.push(text)
+      return { text, ms: performance.now() - started }
+    },
+    dispose: () => link.close(),
+  }
+
+  /** Parley mode: the segment goes up whole and is committed; the model's transcript of it comes back. */
+  async function commitSegment(audio: Float32Array, signal: AbortSignal | undefined): Promise<string> {
+    const pcm = resample(audio, MIC_RATE, rate('input'))
+    const step = Math.round(rate('input') * APPEND_SECONDS)
+    const committed = link.waitFor((e) => e.type === 'input_audio_buffer.committed', signal, TRANSCRIPT_MS)
+    for (let i = 0; i < pcm.length; i += step) link.send({ type: 'input_audio_buffer.append', audio: toPcm16Base64(pcm.subarray(i, i + step)) })
+    link.send({ type: 'input_audio_buffer.commit' })
+    const item = (await committed).item_id
+    const done = await link.waitFor((e) => (e.type === 'conversation.item.input_audio_transcription.completed' || e.type === 'conversation.item.input_audio_transcription.failed') && (item === undefined || e.item_id === item), signal, TRANSCRIPT_MS)
+    if (done.type.endsWith('.failed')) throw new AppError('realtime_transcription_failed', 'The Realtime model could not make out what was said. Say it again, or type it.')
+    return typeof done.transcript === 'string' ? done.transcript.trim() : ''
+  }
+
+  /** Model mode: the audio is with the model already; its transcripts since the last turn are what was said. */
+  async function heardByModel(signal: AbortSignal | undefined): Promise<string> {
+    const started = performance.now()
+    // Speech the model's VAD did not take for speech gets no transcript: that is known soon.
+    const waiting = () => performance.now() - started < (speechUntranscribed > 0 ? TRANSCRIPT_MS : UNHEARD_MS)
+    while (!transcripts.length && waiting() && !signal?.aborted) {
+      await new Promise<void>((r) => {
+        transcriptArrived = r
+        setTimeout(r, 250)
+      })
+    }
+    transcriptArrived = undefined
+    signal?.throwIfAborted()
+    return transcripts.splice(0).join(' ')
+  }
+
+  const agent: Agent = {
+    kind: 'realtime',
+    label: options.model,
+    async *reply(request: AgentRequest) {
+      const { history, systemPrompt, signal } = request
+      await link.open()
+      signal.throwIfAborted()
+      if (systemPrompt.trim() !== instructions) {
+        instructions = systemPrompt.trim()
+        link.send({ type: 'session.update', session: { type: 'realtime', instructions } })
+      }
+      const spoken = unanswered.length > 0
+      unanswered = []
+      let answer: AnswerStream | null = null
+      if (spoken && byModel) {
+        // The model's VAD ended this turn and the model answers by itself: take that answer.
+        if (!ownAnswer) await new Promise<void>((r) => ((ownAnswerStarted = r), setTimeout(r, OWN_ANSWER_MS)))
+        ownAnswerStarted = undefined
+        answer = ownAnswer
+        ownAnswer = null
+      }
+      if (!answer) {
+        // Spoken words are in the model's conversation as audio already; typed ones go in as text.
+        const question = history.at(-1)?.content ?? ''
+        if (!spoken && question) link.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: question }] } })
+        answer = new AnswerStream(link, rate('output'))
+        link.send({ type: 'response.create' })
+      }
+      claimed = answer
+      signal.addEventListener('abort', () => answer.stop(request.heardMs?.() ?? null), { once: true })
+      try {
+        yield* answer.text(signal, (chunk) => request.onVoice?.(chunk))
+      } finally {
+        if (claimed === answer) claimed = null
+      }
+    },
+  }
+
+  return {
+    recognizer,
+    agent,
+    dispose: () => {
+      frames?.postMessage('close')
+      frames?.close()
+      link.close()
+    },
+  }
+}
+
+/**
+ * One response: its transcript as text deltas, its audio as chunks (each carrying the words that
+ * came with it, so the heard text can be told from the clock), and what a stop must undo. Ids are
+ * taken from the deltas themselves: OpenRealtime sends no response.created or output items.
+ */
+class AnswerStream {
+  private responseId: string | undefined
+  private itemId: string | undefined
+  private active = true
+  private receivedSamples = 0
+  private wordsSinceAudio = ''
+  private readonly queue: (RealtimeEvent | AppError)[] = []
+  private wake: (() => void) | undefined
+  private readonly off: () => void
+
+  /** response.done has come (read or not). */
+  private ended = false
+
+  constructor(private readonly link: RealtimeLink, private readonly rate: number, first?: RealtimeEvent) {
+    if (first) this.push(first)
+    this.off = link.listen((e) => this.push(e))
+  }
+
+  /** Whether an event belongs to this response. */
+  owns(e: RealtimeEvent): boolean {
+    const id = responseIdOf(e)
+    if (id !== undefined && this.responseId !== undefined) return id === this.responseId
+    return !this.ended
+  }
+
+  /** An answer no turn took: it stops listening. */
+  discard() {
+    this.off()
+    this.queue.length = 0
+  }
+
+  async *text(signal: AbortSignal, onVoice: (chunk: SpeechChunk) => void): AsyncGenerator<string> {
+    let deadline = setTimeout(() => this.fail(new AppError('realtime_timeout', 'The Realtime model did not start its answer within 30 s. Try again.')), RESPONSE_MS)
+    try {
+      for (;;) {
+        while (!this.queue.length) {
+          if (signal.aborted) return
+          await new Promise<void>((r) => (this.wake = r))
+          this.wake = undefined
+        }
+        if (signal.aborted) return
+        const e = this.queue.shift()!
+        if (e instanceof AppError) throw e
+        clearTimeout(deadline)
+        // Another response's events (an earlier one ending late) are not this answer's.
+        const id = responseIdOf(e)
+        if (id && this.responseId && id !== this.responseId) continue
+        switch (e.type) {
+          case 'error':
+            throw protocolError(e)
+          case 'response.output_audio.delta': {
+            if (typeof e.delta !== 'string') break
+            if (typeof e.item_id === 'string') this.itemId ??= e.item_id
+            const samples = fromPcm16Base64(e.delta)
+            this.receivedSamples += samples.length
+            onVoice({ text: this.wordsSinceAudio, samples, sampleRate: this.rate })
+            this.wordsSinceAudio = ''
+            break
+          }
+          case 'response.output_audio_transcript.delta':
+          case 'response.output_text.delta':
+            if (typeof e.delta !== 'string' || !e.delta) break
+            if (typeof e.item_id === 'string') this.itemId ??= e.item_id
+            this.wordsSinceAudio += e.delta
+            yield e.delta
+            break
+          case 'response.done': {
+            this.active = false
+            const r = (e.response ?? {}) as { status?: string; status_details?: { error?: { message?: string; code?: string } } }
+            if (r.status === 'failed') throw new AppError(r.status_details?.error?.code ?? 'realtime_failed', r.status_details?.error?.message ?? 'The Realtime model could not finish its answer. Try again.')
+            return
+          }
+        }
+        deadline = setTimeout(() => this.fail(new AppError('realtime_timeout', 'The Realtime model stopped in the middle of its answer. Try again.')), RESPONSE_MS)
+      }
+    } finally {
+      clearTimeout(deadline)
+      this.active = false
+      if (!signal.aborted) this.off()
+    }
+  }
+
+  /**
+   * The turn was stopped: a response still running is cancelled, and the answer's audio is cut
+   * at what the listener heard, never past what arrived.
+   */
+  stop(heardMs: number | null) {
+    this.off()
+    this.wake?.()
+    if (this.active) this.link.send({ type: 'response.cancel', ...(this.responseId && { response_id: this.responseId }) })
+    this.active = false
+    if (!this.itemId || this.receivedSamples === 0 || heardMs === null) return
+    const receivedMs = Math.floor((this.receivedSamples / this.rate) * 1000)
+    this.link.send({ type: 'conversation.item.truncate', item_id: this.itemId, content_index: 0, audio_end_ms: Math.max(0, Math.min(receivedMs, Math.round(heardMs))) })
+  }
+
+  private push(e: RealtimeEvent | AppError) {
+    if (!(e instanceof AppError) && e.type.startsWith('response.')) {
+      const id = responseIdOf(e)
+      if (id && !this.ended) this.responseId ??= id
+      if (e.type === 'response.done' && (!id || id === this.responseId)) this.ended = true
+    }
+    this.queue.push(e)
+    this.wake?.()
+  }
+
+  private fail(err: AppError) {
+    this.push(err)
+  }
+}
+
+function responseIdOf(e: RealtimeEvent): string | undefined {
+  if (typeof e.response_id === 'string') return e.response_id
+  const r = e.response as { id?: unknown } | undefined
+  return typeof r?.id === 'string' ? r.id : undefined
+}
