@@ -12,10 +12,11 @@ import { download } from './download.bench.ts'
 import { face } from './face.bench.ts'
 import { relayScale } from './relay-scale.bench.ts'
 import { relayOverhead } from './relay-overhead.bench.ts'
+import { realtime } from './realtime.bench.ts'
 import { redisLimiter } from './redis-limiter.bench.ts'
 import { voice } from './voice.bench.ts'
 
-const all: Benchmark[] = [relayOverhead, relayScale, voice, answer, download, face, avatarBridge, redisLimiter]
+const all: Benchmark[] = [relayOverhead, relayScale, voice, answer, download, face, avatarBridge, realtime, redisLimiter]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? all.filter((b) => wanted.includes(b.name)) : all
 if (!chosen.length) {

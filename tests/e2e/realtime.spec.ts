@@ -61,8 +61,8 @@ async function exportLog(page: Page) {
   }
 }
 
-test('a spoken question gets a spoken Realtime answer, the face moving to its voice', async () => {
-  await start()
+for (const dialect of ['ga', 'beta'] as const) test(`a spoken question gets a spoken Realtime answer, the face moving to its voice (${dialect === 'ga' ? 'OpenAI’s GA protocol' : 'OpenRealtime’s beta dialect'})`, async () => {
+  await start({ dialect })
   const page = await openApp()
   await expect(page.locator('.stage__placement')).toContainText('Answers: Realtime · gpt-realtime · via relay')
   await page.getByTestId('mic-toggle').click()
@@ -80,9 +80,12 @@ test('a spoken question gets a spoken Realtime answer, the face moving to its vo
   await expect(page.getByTestId('message-assistant').first()).toHaveAttribute('data-status', 'done', { timeout: 20_000 })
 
   const upstream = fake.sessions.at(-1)!
-  // The microphone went up as PCM16 at the session's rate, and the model's VAD ended the turn.
-  expect(upstream.samples).toBeGreaterThan(24000)
-  expect(upstream.events.find((e) => e.type === 'session.update')).toMatchObject({ session: { audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'server_vad' } } } } })
+  // The microphone went up as PCM16 at the session's rate (OpenRealtime's is 16 kHz), and the model's VAD ended the turn.
+  const rate = dialect === 'ga' ? 24000 : 16000
+  expect(upstream.samples).toBeGreaterThan(rate)
+  const update = upstream.events.find((e) => e.type === 'session.update')
+  if (dialect === 'ga') expect(update).toMatchObject({ session: { audio: { input: { format: { type: 'audio/pcm', rate }, turn_detection: { type: 'server_vad' } } } } })
+  else expect(update).toMatchObject({ session: { input_audio_format: 'pcm16', turn_detection: { type: 'server_vad' }, modalities: ['text'] } })
   expect(upstream.headers.authorization).toBe(`Bearer ${E2E_KEY}`)
 
   const log = await exportLog(page)
@@ -107,7 +110,7 @@ test('speaking over the answer stops it at once and truncates it at the heard po
 
   // The model was told where the listener stopped hearing it, and it accepted that.
   await expect.poll(() => fake.sessions.flatMap((s) => s.truncations).length, { timeout: 10_000 }).toBeGreaterThan(0)
-  const cut = fake.sessions.flatMap((s) => s.truncations)[0]!
+  const cut = fake.sessions.flatMap((s) => s.truncations)[0]! as { audio_end_ms: number; sentMs: number | null; outcome: string }
   expect(cut.outcome).toBe('truncated')
   expect(cut.audio_end_ms).toBeGreaterThan(0)
   expect(cut.audio_end_ms).toBeLessThanOrEqual(cut.sentMs!)

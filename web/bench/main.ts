@@ -4,6 +4,7 @@ import { createLocalRecognizer } from '../engines/asr/local-recognizer.ts'
 import { Playback } from '../engines/playback/playback.ts'
 import { createEspeakSynthesizer } from '../engines/tts/espeak/synthesizer.ts'
 import { createKokoroSynthesizer } from '../engines/tts/kokoro/synthesizer.ts'
+import { createRealtimeBrain } from '../engines/realtime/brain.ts'
 import { initialTurn, nextTurn } from '../session/turn-taking.ts'
 import { startVad } from '../engines/vad/client.ts'
 import type { VadEvent } from '../engines/vad/protocol.ts'
@@ -62,16 +63,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * starts (sample `speechStart`) to the moment the listener hears silence (the fade-out's end on
  * the output device's clock, its latency included). Each run feeds from `from` to a little after the detection.
  */
-async function bargeIn(audio: Float32Array, from: number, speechStart: number, runs: number) {
+async function bargeIn(audio: Float32Array, from: number, speechStart: number, runs: number, realtime?: { url: string; model: string }) {
   const vad = await startVad({ redemptionMs: 300 })
   const channel = new MessageChannel()
   await vad.attach(channel.port2)
   const tone = new Float32Array(24000 * 4).map((_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / 24000))
+  // Realtime: the answer is the model's own audio, streamed through the relay in 100 ms deltas.
+  const brain = realtime ? createRealtimeBrain({ ...realtime, turns: 'parley', endOfSpeechMs: 300 }) : undefined
   const results: { latencyMs: number; detectMs: number; silenceMs: number; outputLatencyMs: number }[] = []
   for (let run = 0; run < runs; run++) {
     const playback = new Playback()
     await playback.unlock()
-    playback.enqueue({ text: 'a long answer', samples: tone, sampleRate: 24000 })
+    const answer = new AbortController()
+    if (brain) {
+      let first: () => void = () => {}
+      const heard = new Promise<void>((r) => (first = r))
+      void (async () => {
+        const deltas = brain.agent.reply({ history: [{ role: 'user', content: 'Tell me a long story.' }], systemPrompt: '', signal: answer.signal, onVoice: (c) => (playback.enqueue(c), first()) })
+        for await (const _ of deltas);
+      })().catch(() => {})
+      await heard
+    } else playback.enqueue({ text: 'a long answer', samples: tone, sampleRate: 24000 })
     await sleep(300)
     let turn = nextTurn(nextTurn(initialTurn, { type: 'typed', text: 'hi' }).state, { type: 'reply-audible' }).state
     const posted: number[] = []
@@ -101,6 +113,7 @@ async function bargeIn(audio: Float32Array, from: number, speechStart: number, r
     const spokeAt = posted[k]! - (((k + 1) * FRAME - (speechStart - from)) * 1000) / 16000
     const ctx = (playback as unknown as { context: AudioContext }).context
     results.push({ latencyMs: silentAt - spokeAt, detectMs: detectedAt - spokeAt, silenceMs: silentAt - detectedAt, outputLatencyMs: ((ctx.outputLatency || 0) + ctx.baseLatency) * 1000 })
+    answer.abort()
     playback.cancel()
     await playback.close()
     // Silence between runs ends the VAD's segment.
@@ -111,6 +124,7 @@ async function bargeIn(audio: Float32Array, from: number, speechStart: number, r
     await sleep(200)
   }
   vad.stop()
+  brain?.dispose()
   return results
 }
 
