@@ -40,6 +40,9 @@ export const MAX_AUDIO_CHARS = 1024 * 1024
 /** Instructions, items and sessions: plenty for a persona and a conversation's worth of text. */
 export const MAX_EVENT_CHARS = 256 * 1024
 
+/** Keys shorter than this are not searched for in what the upstream sends. */
+const MIN_REDACTED_KEY = 12
+
 export interface RealtimeDeps {
   connect: Connect
   limits?: Partial<RealtimeLimits>
@@ -166,10 +169,13 @@ export class RealtimeSession {
     this.toClient(errorEvent(problem.code, problem.message, { param: problem.param, eventId: problem.eventId }))
   }
 
-  /** The upstream's words may quote what it was sent; the key is never passed on. */
+  /**
+   * The upstream's words may quote what it was sent; the key is never passed on. (A "key" of a
+   * few characters could not be told from the audio's base64, and is no secret to keep.)
+   */
   private redact(text: string): string {
     const key = this.config.apiKey
-    return key && text.includes(key) ? text.replaceAll(key, '[redacted]') : text
+    return key && key.length >= MIN_REDACTED_KEY && text.includes(key) ? text.replaceAll(key, '[redacted]') : text
   }
 
   private touch() {

@@ -262,6 +262,25 @@ describe('upstream failures become an error event and a clean close', () => {
   })
 })
 
+describe('a short upstream key (a local server’s placeholder)', () => {
+  afterAll(stop)
+
+  it('is not searched for in what the upstream sends: the audio arrives intact', async () => {
+    fake = await startFakeRealtime({ apiKey: 'k', answer: { text: 'Keep the audio whole.', audioMs: 2000 } })
+    relay = await startRelay(loadConfig({ HOST: '127.0.0.1', PORT: '0', REALTIME_URL: fake.url, REALTIME_API_KEY: 'k' }), { distDir: null, log: () => {} })
+    const c = await openSocket(wsUrl(), { protocols: ['realtime'] })
+    await c.waitFor('session.created')
+    c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'go' }] } })
+    c.send({ type: 'response.create' })
+    await c.waitFor('response.done')
+    const deltas = c.texts().filter((m) => m.type === 'response.output_audio.delta').map((m) => m.delta as string)
+    expect(deltas.join('').length).toBeGreaterThan(0)
+    for (const d of deltas) expect(Buffer.from(d, 'base64').toString('base64')).toBe(d)
+    expect(deltas.reduce((n, d) => n + Buffer.from(d, 'base64').length, 0)).toBe(2000 * 24 * 2)
+    c.close()
+  })
+})
+
 describe('limits shared with the other routes', () => {
   beforeAll(() => start({ env: { PARLEY_MAX_STREAMS: '1' } }))
   afterAll(stop)

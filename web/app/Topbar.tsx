@@ -68,7 +68,7 @@ export function Topbar({ agent, canClear, onClear, onSettings, onExport }: Props
 }
 
 function badgeText(agent: StagePlacement): string {
-  if (agent.placement === 'relay') return `LLM · ${agent.label}`
+  if (agent.placement === 'relay') return agent.engine === 'realtime' ? agent.label : `LLM · ${agent.label}`
   if (agent.placement === null) return 'Connecting…'
   return agent.reason === 'the relay cannot be reached' ? 'Offline guide · relay unreachable' : 'Offline guide · no LLM connected'
 }

@@ -290,7 +290,7 @@ class AnswerStream {
           case 'response.output_audio.delta': {
             if (typeof e.delta !== 'string') break
             if (typeof e.item_id === 'string') this.itemId ??= e.item_id
-            const samples = fromPcm16Base64(e.delta)
+            const samples = decodeAudio(e.delta)
             this.receivedSamples += samples.length
             onVoice({ text: this.wordsSinceAudio, samples, sampleRate: this.rate })
             this.wordsSinceAudio = ''
@@ -352,4 +352,12 @@ function responseIdOf(e: RealtimeEvent): string | undefined {
   if (typeof e.response_id === 'string') return e.response_id
   const r = e.response as { id?: unknown } | undefined
   return typeof r?.id === 'string' ? r.id : undefined
+}
+
+function decodeAudio(delta: string): Float32Array {
+  try {
+    return fromPcm16Base64(delta)
+  } catch {
+    throw new AppError('realtime_error', 'The Realtime model sent audio that could not be read (not base64 PCM16). The relay’s log may say more.')
+  }
 }

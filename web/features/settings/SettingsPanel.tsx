@@ -72,7 +72,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               <span className="field__label">Answers are made by</span>
               <span className="field__help">
                 {realtime
-                  ? 'One speech-to-speech model hears you and answers in its own voice (your audio goes to it through the relay). Parley still decides when you have finished and lets you cut in.'
+                  ? 'One speech-to-speech model hears you and answers in its own voice (your audio goes to it through the relay). Parley still draws the face, keeps the conversation and lets you cut in.'
                   : 'Speech → text → a language model → a voice, each stage where Settings puts it.'}
               </span>
               <select
