@@ -62,7 +62,8 @@ async function exportLog(page: Page) {
 }
 
 for (const dialect of ['ga', 'beta'] as const) test(`a spoken question gets a spoken Realtime answer, the face moving to its voice (${dialect === 'ga' ? 'OpenAI’s GA protocol' : 'OpenRealtime’s beta dialect'})`, async () => {
-  await start({ dialect })
+  // The answer comes at once (an instant model); its voice still takes its 3 s to play.
+  await start({ dialect, pace: 'instant', answer: { text: ANSWER, audioMs: 3000 } })
   const page = await openApp()
   await expect(page.locator('.stage__placement')).toContainText('Answers: Realtime · gpt-realtime · via relay')
   await page.getByTestId('mic-toggle').click()
@@ -129,7 +130,7 @@ test('speaking over the answer stops it at once and truncates it at the heard po
 })
 
 test('Parley’s own turn detection: it commits each sentence and asks for the answer itself', async () => {
-  await start()
+  await start({ pace: 'instant', answer: { text: ANSWER, audioMs: 1500 } })
   const page = await openApp({ realtimeTurns: 'parley' })
   await page.getByTestId('mic-toggle').click()
   await expect(page.getByTestId('message-user').first()).toContainText(QUESTION, { timeout: 20_000 })
@@ -155,7 +156,16 @@ test('a Realtime model that drops the connection mid-answer is explained, and th
   await page.getByTestId('composer').press('Enter')
   await expect(page.getByTestId('message-assistant').last()).toContainText(ANSWER, { timeout: 20_000 })
   await expect(page.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 20_000 })
-  // A new session on a new socket; the typed words went in as text.
+  // A new session on a new socket: it is told the conversation so far, then the new question, as text.
   expect(fake.sessions.length).toBe(2)
-  expect(fake.sessions[1]!.events.find((e) => e.type === 'conversation.item.create')).toMatchObject({ item: { role: 'user', content: [{ type: 'input_text', text: 'Again, please' }] } })
+  const items = fake.sessions[1]!.events.filter((e) => e.type === 'conversation.item.create').map((e) => e.item as { role: string; content: { type: string; text: string }[] })
+  expect(items.map((i) => [i.role, i.content[0]!.type])).toEqual([
+    ['user', 'input_text'],
+    ['assistant', 'output_text'],
+    ['user', 'input_text'],
+  ])
+  expect(items[0]!.content[0]!.text).toBe('Tell me a story')
+  // What the first answer wrote before the model broke off.
+  expect(ANSWER.startsWith(items[1]!.content[0]!.text.trim())).toBe(true)
+  expect(items[2]!.content[0]!.text).toBe('Again, please')
 })

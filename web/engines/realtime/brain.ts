@@ -55,6 +55,8 @@ const TRANSCRIPT_MS = 15_000
 const UNHEARD_MS = 2500
 /** How long a spoken turn waits for the answer the model starts by itself, before asking for one. */
 const OWN_ANSWER_MS = 3000
+/** How much of the conversation a new session is told (the pipeline's history window). */
+const SEED_MESSAGES = 20
 /** From response.create to its first event, and between two of its events. */
 const RESPONSE_MS = 30_000
 
@@ -183,6 +185,23 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
     return transcripts.splice(0).join(' ')
   }
 
+  /**
+   * A new session knows nothing of the conversation so far (after a reload, or a session that
+   * ended): its earlier messages go in first, as text, ahead of what this turn put there.
+   */
+  let seeded = 0
+  function seed(earlier: readonly { role: 'user' | 'assistant'; content: string }[], spoken: boolean) {
+    if (seeded === link.connection) return
+    seeded = link.connection
+    let previous: string | null = spoken ? 'root' : null
+    for (const [i, m] of earlier.filter((t) => t.content.trim()).slice(-SEED_MESSAGES).entries()) {
+      const id = `item_parley_${Date.now().toString(36)}_${i}`
+      const content = [{ type: m.role === 'user' ? 'input_text' : 'output_text', text: m.content }]
+      link.send({ type: 'conversation.item.create', ...(previous && { previous_item_id: previous }), item: { id, type: 'message', role: m.role, content } })
+      if (previous) previous = id
+    }
+  }
+
   const agent: Agent = {
     kind: 'realtime',
     label: options.model,
@@ -196,6 +215,7 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
       }
       const spoken = unanswered.length > 0
       unanswered = []
+      seed(history.slice(0, -1), spoken)
       let answer: AnswerStream | null = null
       if (spoken && byModel) {
         // The model's VAD ended this turn and the model answers by itself: take that answer.

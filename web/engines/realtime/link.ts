@@ -26,6 +26,8 @@ export class RealtimeLink {
   private readonly listeners = new Set<(e: RealtimeEvent | AppError) => void>()
   /** The session as the model last confirmed it (session.updated). */
   session: Record<string, unknown> = {}
+  /** Counts the sockets opened: a new one is a new session, which knows nothing said before it. */
+  connection = 0
 
   constructor(private readonly options: LinkOptions) {}
 
@@ -38,6 +40,7 @@ export class RealtimeLink {
     if (this.socket && this.socket.readyState <= WebSocket.OPEN) return this.opening ?? Promise.resolve()
     const socket = new WebSocket(this.options.url, this.options.protocols)
     this.socket = socket
+    this.connection++
     let lastError: AppError | null = null
     let started = false
     socket.onmessage = (m) => {
