@@ -111,5 +111,5 @@ export function createSocketRoutes(config: RelayConfig, deps: SocketDeps): Socke
   return socketTable(config, [
     avatarSocket({ avatar: config.avatar, connect: deps.connect, limits: deps.avatarLimits, log: deps.log }),
     realtimeSocket({ realtime: config.realtime, connect: deps.connect, limits: deps.realtimeLimits, log: deps.log }),
-  ])
+  ], deps.log)
 }

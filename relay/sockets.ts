@@ -57,7 +57,7 @@ export type SocketTable = (url: string, headers: Headers) => SocketMatch | ApiEr
  * The relay's socket routes behind one check, under the same origin and access rules as every
  * other /api/v1 route. Each runtime asks it, then accepts the socket its own way.
  */
-export function socketTable(config: RelayConfig, routes: readonly SocketRoute[]): SocketTable {
+export function socketTable(config: RelayConfig, routes: readonly SocketRoute[], log?: (entry: Record<string, unknown>) => void): SocketTable {
   const origin = originCheck({ allowedOrigins: config.allowedOrigins, listenHost: config.host })
   return (url, headers) => {
     let parsed: URL
@@ -72,7 +72,7 @@ export function socketTable(config: RelayConfig, routes: readonly SocketRoute[])
       const refused = origin(headers) ?? tokenProblem(config.accessToken, tokenFromHeaders(headers))
       if (refused) return refused
       const open = found()
-      return open instanceof ApiError ? open : { route, open }
+      return open instanceof ApiError ? open : { route, open: (client) => guarded(open(client), client, log) }
     }
     return null
   }
@@ -106,6 +106,38 @@ export function earlyHandlers() {
     onClose(h: (code: number, reason: string) => void) {
       onClose = h
       if (closed && !early.length) onClose(...closed)
+    },
+  }
+}
+
+/**
+ * Nothing a client sends may throw out of a runtime's socket listener (on Node that would end the
+ * process): a session that throws is closed, and the log says so.
+ */
+function guarded(session: SocketSession, client: Peer, log?: (entry: Record<string, unknown>) => void): SocketSession {
+  const fail = (err: unknown) => {
+    log?.({ level: 'error', msg: 'socket session failed', error: err instanceof Error ? err.message : String(err) })
+    try {
+      client.close(1011, 'internal error')
+      session.closed()
+    } catch {
+      // closing what already failed
+    }
+  }
+  return {
+    message(data) {
+      try {
+        session.message(data)
+      } catch (err) {
+        fail(err)
+      }
+    },
+    closed() {
+      try {
+        session.closed()
+      } catch (err) {
+        log?.({ level: 'error', msg: 'socket session failed to close', error: err instanceof Error ? err.message : String(err) })
+      }
     },
   }
 }

@@ -34,6 +34,23 @@ const SENTENCES = /[^.?!;。？！；]*[.?!;。？！；]+\s*|[^.?!;。？！；
 /** A held `response.done` goes out after this long even if a sentence's audio never ends. */
 const AUDIO_GRACE_MS = 15_000
 
+/** How many recent responses the translator remembers (ids, progress): a handful are ever live. */
+const KEPT_RESPONSES = 32
+
+/** A set that forgets its oldest entries beyond `size`. */
+class BoundedSet {
+  private readonly items = new Set<string>()
+  constructor(private readonly size: number) {}
+  has(id: string) {
+    return this.items.has(id)
+  }
+  add(id: string) {
+    if (this.items.has(id)) return
+    this.items.add(id)
+    if (this.items.size > this.size) this.items.delete(this.items.values().next().value!)
+  }
+}
+
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** GA sessions say `type: "realtime"` and nest their audio settings; beta ones do neither. */
@@ -51,7 +68,9 @@ export class BetaUpstream {
   private readonly rate: number
   /** The response whose deltas are arriving now (OpenRealtime sends no `response.created`). */
   private current: string | undefined
-  private readonly cancelled = new Set<string>()
+  /** Responses the upstream has started (the latest few): only those can be cancelled or tracked. */
+  private readonly issued = new BoundedSet(KEPT_RESPONSES)
+  private readonly cancelled = new BoundedSet(KEPT_RESPONSES)
   private readonly progress = new Map<string, { sentences: number; audioDone: number; done?: Json; timer?: ReturnType<typeof setTimeout> }>()
 
   constructor(created: Json, private readonly toClient: (e: Json) => void) {
@@ -75,7 +94,7 @@ export class BetaUpstream {
           return { ...e, response: { ...response, modalities: this.modalities(output_modalities) } }
         }
       case 'response.cancel': {
-        const id = typeof e.response_id === 'string' ? e.response_id : this.current
+        const id = typeof e.response_id === 'string' && this.issued.has(e.response_id) ? e.response_id : this.current
         if (id) this.cancel(id)
         return e
       }
@@ -90,8 +109,11 @@ export class BetaUpstream {
   down(e: Json) {
     const type = e.type as string
     const id = typeof e.response_id === 'string' ? e.response_id : isObject(e.response) && typeof e.response.id === 'string' ? e.response.id : undefined
-    if (type === 'response.audio.cancel') return // OpenRealtime's own; GA says a cancel with response.done
+    // OpenRealtime's own, sent on a cancel and when its VAD hears the user: it cancels by time, so
+    // the response now speaking is the one it means. GA says a cancel with response.done.
+    if (type === 'response.audio.cancel') return void (this.current && this.cancel(this.current))
     if (id && this.cancelled.has(id) && type !== 'response.done') return
+    if (id && type.startsWith('response.')) this.issued.add(id)
     if (id && type.startsWith('response.') && type !== 'response.done') this.current = id
     switch (type) {
       case 'session.created':
@@ -106,13 +128,17 @@ export class BetaUpstream {
         break
       case 'response.done':
         // Cancelled here, whatever the upstream says: its voice is not passed on any more.
-        if (id && this.cancelled.has(id)) return this.toClient(withStatus(responseDone(e), 'cancelled'))
+        if (id && this.cancelled.has(id)) {
+          this.forget(id)
+          return this.toClient(withStatus(responseDone(e), 'cancelled'))
+        }
         if (id && isObject(e.response) && e.response.status === 'completed' && !this.openAi) {
           const p = this.track(id)
           p.done = e
           p.timer = setTimeout(() => this.release(id), AUDIO_GRACE_MS)
           return this.releaseIfSpoken(id)
         }
+        if (id) this.forget(id)
         return this.toClient(responseDone(e))
     }
     this.toClient(BETA_TO_GA[type] ? { ...e, type: BETA_TO_GA[type] } : e)
@@ -133,8 +159,17 @@ export class BetaUpstream {
 
   private track(id: string) {
     let p = this.progress.get(id)
-    if (!p) this.progress.set(id, (p = { sentences: Number.POSITIVE_INFINITY, audioDone: 0 }))
+    if (!p) {
+      // The latest few responses only: an upstream that never says done cannot grow this.
+      if (this.progress.size >= KEPT_RESPONSES) this.forget(this.progress.keys().next().value!)
+      this.progress.set(id, (p = { sentences: Number.POSITIVE_INFINITY, audioDone: 0 }))
+    }
     return p
+  }
+
+  private forget(id: string) {
+    clearTimeout(this.progress.get(id)?.timer)
+    this.progress.delete(id)
   }
 
   private releaseIfSpoken(id: string) {

@@ -40,10 +40,30 @@ export class EventProblem extends Error {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+/** Far deeper than any Realtime event goes; a deeper one could not be turned back into text. */
+const MAX_DEPTH = 32
+
+/** How deep a JSON text nests (brackets outside strings), without parsing it. */
+function nestingDepth(text: string): number {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123 || c === 91) max = Math.max(max, ++depth)
+    else if (c === 125 || c === 93) depth--
+  }
+  return max
+}
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Parses and checks one text message from a client. Throws EventProblem. */
 export function checkClientEvent(text: string, rules: EventRules): ClientEvent {
+  if (nestingDepth(text) > MAX_DEPTH) throw new EventProblem('invalid_event', `An event may nest objects and arrays at most ${MAX_DEPTH} deep.`)
   let parsed: unknown
   try {
     parsed = JSON.parse(text)

@@ -20,8 +20,9 @@ export interface RealtimeLimits {
   idleMs: number
   /** Longest a session may last. */
   maxSessionMs: number
-  /** Events a client may send before the upstream is ready; more are refused. */
+  /** Events, and their bytes, a client may send before the upstream is ready; more are refused. */
   maxQueued: number
+  maxQueuedBytes: number
   /** A client that lets this much pile up unread is cut off rather than held in memory. */
   maxClientBufferBytes: number
 }
@@ -32,6 +33,7 @@ export const defaultRealtimeLimits: RealtimeLimits = {
   idleMs: 5 * 60_000,
   maxSessionMs: 30 * 60_000,
   maxQueued: 256,
+  maxQueuedBytes: 2 * 1024 * 1024,
   maxClientBufferBytes: 16 * 1024 * 1024,
 }
 
@@ -56,6 +58,7 @@ export class RealtimeSession {
   /** The translator for a beta upstream (dialect.ts). */
   private beta: BetaUpstream | undefined
   private readonly queued: string[] = []
+  private queuedBytes = 0
   private readonly limits: RealtimeLimits
   private readonly rules: EventRules
   private readonly started = Date.now()
@@ -113,8 +116,9 @@ export class RealtimeSession {
       throw err
     }
     if (this.state === 'open') return this.upstream!.send(this.beta ? JSON.stringify(this.beta.up(event)) : data)
-    if (this.queued.length >= this.limits.maxQueued) return this.refuse(new EventProblem('upstream_not_ready', 'The Realtime model has not started the session yet; wait for session.created.', null, (event.event_id as string | undefined) ?? null))
+    if (this.queued.length >= this.limits.maxQueued || this.queuedBytes + data.length > this.limits.maxQueuedBytes) return this.refuse(new EventProblem('upstream_not_ready', 'The Realtime model has not started the session yet; wait for session.created.', null, (event.event_id as string | undefined) ?? null))
     this.queued.push(data)
+    this.queuedBytes += data.length
   }
 
   /** The client went away: end the upstream's session too. */
@@ -130,6 +134,18 @@ export class RealtimeSession {
     } catch {
       return this.deps.log?.({ level: 'warn', msg: 'realtime upstream sent non-JSON', model: this.model })
     }
+    if (typeof event !== 'object' || event === null || Array.isArray(event) || typeof event.type !== 'string') {
+      return this.deps.log?.({ level: 'warn', msg: 'realtime upstream sent an event without a type', model: this.model })
+    }
+    try {
+      this.onUpstreamEvent(event, data)
+    } catch (err) {
+      this.deps.log?.({ level: 'error', msg: 'realtime upstream event failed', model: this.model, error: (err as Error).message })
+      this.fail('internal_error', 'The relay could not pass on what the Realtime model sent.')
+    }
+  }
+
+  private onUpstreamEvent(event: Record<string, unknown>, data: string) {
     const type = event.type
     if (this.state === 'connecting') {
       if (type !== 'session.created') {
@@ -149,7 +165,10 @@ export class RealtimeSession {
 
     if (this.beta) this.beta.down(event)
     else this.toClient(this.redact(data))
-    if (type === 'session.created') for (const queued of this.queued.splice(0)) this.onQueued(queued)
+    if (type === 'session.created') {
+      this.queuedBytes = 0
+      for (const queued of this.queued.splice(0)) this.onQueued(queued)
+    }
   }
 
   /** A client event that waited for the session: translated now that the dialect is known. */

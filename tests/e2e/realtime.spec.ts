@@ -4,6 +4,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test'
 import { loadConfig } from '../../relay/config.ts'
 import { startRelay, type RunningRelay } from '../../relay/node.ts'
+import type { RealtimeLimits } from '../../relay/realtime/session.ts'
 import { startFakeRealtime, type FakeRealtime, type FakeRealtimeOptions } from '../fakes/realtime-upstream.ts'
 import { browserWithMic, E2E_KEY } from './stack.ts'
 
@@ -14,9 +15,9 @@ let fake: FakeRealtime
 let relay: RunningRelay
 let browser: Browser | undefined
 
-async function start(options: FakeRealtimeOptions = {}) {
+async function start(options: FakeRealtimeOptions = {}, realtimeLimits: Partial<RealtimeLimits> = {}) {
   fake = await startFakeRealtime({ apiKey: E2E_KEY, transcript: QUESTION, answer: { text: ANSWER, audioMs: 4000 }, pace: 'realtime', ...options })
-  relay = await startRelay(loadConfig({ HOST: '127.0.0.1', PORT: '0', REALTIME_URL: fake.url, REALTIME_API_KEY: E2E_KEY, REALTIME_MODELS: 'gpt-realtime' }), { log: () => {} })
+  relay = await startRelay(loadConfig({ HOST: '127.0.0.1', PORT: '0', REALTIME_URL: fake.url, REALTIME_API_KEY: E2E_KEY, REALTIME_MODELS: 'gpt-realtime' }), { log: () => {}, realtimeLimits })
 }
 
 test.setTimeout(90_000)
@@ -168,4 +169,21 @@ test('a Realtime model that drops the connection mid-answer is explained, and th
   // What the first answer wrote before the model broke off.
   expect(ANSWER.startsWith(items[1]!.content[0]!.text.trim())).toBe(true)
   expect(items[2]!.content[0]!.text).toBe('Again, please')
+})
+
+test('a session that ends while the microphone is on (its time limit): the next sentence opens a new one, told the conversation so far', async () => {
+  // The first session ends between the fixture's first answer and its second sentence (5.3 s).
+  await start({ pace: 'instant', answer: { text: ANSWER, audioMs: 800 } }, { maxSessionMs: 5500 })
+  const page = await openApp()
+  await page.getByTestId('mic-toggle').click()
+  await expect(page.getByTestId('message-assistant').first()).toHaveAttribute('data-status', 'done', { timeout: 20_000 })
+  await expect(page.getByTestId('message-assistant').nth(1)).toContainText(ANSWER, { timeout: 25_000 })
+  await page.getByTestId('mic-toggle').click()
+  expect(fake.sessions.length).toBeGreaterThanOrEqual(2)
+  // The new session heard the microphone, and was told the first turn before anything else.
+  const second = fake.sessions[1]!
+  expect(second.samples).toBeGreaterThan(16000)
+  const told = second.events.filter((e) => e.type === 'conversation.item.create').map((e) => (e.item as { role: string; content: { text: string }[] }))
+  expect(told.slice(0, 2).map((i) => [i.role, i.content[0]!.text])).toEqual([['user', QUESTION], ['assistant', ANSWER]])
+  expect(second.events.findIndex((e) => e.type === 'conversation.item.create')).toBeLessThan(second.events.findIndex((e) => e.type === 'input_audio_buffer.append'))
 })

@@ -103,6 +103,7 @@ describe('the Realtime route (GA upstream)', () => {
     ['half a sample', { type: 'input_audio_buffer.append', audio: Buffer.alloc(3).toString('base64') }, 'invalid_audio'],
     ['oversize audio', { type: 'input_audio_buffer.append', audio: 'A'.repeat(1024 * 1024 + 4) }, 'audio_too_large'],
     ['a model off the allow-list', { type: 'session.update', session: { type: 'realtime', model: 'gpt-4o-realtime-preview' } }, 'model_not_allowed'],
+    ['nesting too deep to write back out', `{"type":"input_audio_buffer.clear","x":${'['.repeat(20000)}${']'.repeat(20000)}}`, 'invalid_event'],
   ])('answers %s with an error event and never forwards it', async (_what, event, code) => {
     const c = await open()
     await c.waitFor('session.created')
@@ -166,6 +167,17 @@ describe('a beta-dialect upstream (OpenRealtime)', () => {
     c.close()
   })
 
+  it('survives what it cannot translate: a deeply nested event is refused, the relay and the session go on', async () => {
+    const c = await open()
+    await c.waitFor('session.created')
+    c.ws.send(`{"type":"input_audio_buffer.clear","x":${'['.repeat(20000)}${']'.repeat(20000)}}`)
+    await c.waitFor('error')
+    c.send({ type: 'input_audio_buffer.clear' })
+    await c.waitFor('input_audio_buffer.cleared')
+    expect((await fetch(`${relay.url}/api/health`)).ok).toBe(true)
+    c.close()
+  })
+
   it('a cancel silences the answer: the audio OpenRealtime goes on making is not passed on', async () => {
     await stop()
     await start({ fake: { dialect: 'beta', pace: 'realtime', answer: { text: 'One. Two. Three. Four.', audioMs: 2000 } } })
@@ -221,9 +233,14 @@ describe('upstream failures become an error event and a clean close', () => {
     expect(closed!.code).toBe(1011)
   })
 
-  it('an upstream that never starts the session', async () => {
-    await start({ fake: { behaviour: { kind: 'hang' } }, limits: { handshakeMs: 500 } })
-    const { error, closed } = await closing(await open())
+  it('an upstream that never starts the session; what waits for it meanwhile is bounded in bytes', async () => {
+    await start({ fake: { behaviour: { kind: 'hang' } }, limits: { handshakeMs: 1500 } })
+    const c = await open()
+    // 0.75 MiB of audio each: the third no longer fits in the 2 MiB that may wait.
+    for (let i = 0; i < 3; i++) c.send({ type: 'input_audio_buffer.append', audio: 'A'.repeat(1024 * 1024) })
+    await c.until(() => errors(c).length > 0)
+    expect(errors(c)[0]).toMatchObject({ error: { code: 'upstream_not_ready' } })
+    const { error, closed } = await closing(c)
     expect(error).toMatchObject({ code: 'upstream_timeout' })
     expect(closed).toEqual({ code: 1011, reason: 'upstream_timeout' })
   })

@@ -60,7 +60,7 @@ export class Speaker {
   heardMs(turnId: string): number | null {
     if (this.stoppedAt?.turnId === turnId) return this.stoppedAt.ms
     const reply = this.current(turnId)
-    return (reply?.spoken || reply?.direct) && this.playback ? Math.max(0, this.playback.clockNow().audioMs) : null
+    return (reply?.spoken || reply?.direct) && this.playback ? this.playback.heardAudioMs() : null
   }
 
   /**
@@ -105,7 +105,7 @@ export class Speaker {
         this.reply = null
         if (!spoken && !reply.direct) return
         // Before the queue goes: a model that spoke for itself is told where to cut its answer.
-        if (this.playback) this.stoppedAt = { turnId, ms: Math.max(0, this.playback.clockNow().audioMs) }
+        if (this.playback) this.stoppedAt = { turnId, ms: this.playback.heardAudioMs() }
         this.playback?.cancel()
         const at = performance.now()
         this.bus.emit('stage.stopped', { stage: 'tts', turnId, at })

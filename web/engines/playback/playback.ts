@@ -45,6 +45,8 @@ export class Playback {
   private readonly analyser: AnalyserNode
   private readonly element: HTMLAudioElement
   private queue: Scheduled[] = []
+  /** Every piece of this reply's audio as scheduled (context times), played or not. */
+  private spans: { start: number; end: number }[] = []
   private finished = false
   private heardBefore = ''
   private audibleSent = false
@@ -105,6 +107,7 @@ export class Playback {
     source.onended = () => this.onEnded(item)
     source.start(start)
     this.queue.push(item)
+    this.spans.push({ start, end: item.end })
     this.watch()
     this.events.scheduled?.(spoken, (start - this.replyStart) * 1000)
     this.events.clock?.(this.clockNow())
@@ -171,6 +174,7 @@ export class Playback {
   /** Starts a new reply: forget what the last one said. */
   reset() {
     this.queue = []
+    this.spans = []
     this.finished = false
     this.heardBefore = ''
     this.audibleSent = false
@@ -192,6 +196,16 @@ export class Playback {
     // While a held-back voice has not begun, the clock says how far off it is (the face waits).
     const audioMs = this.delay > 0 ? raw : Math.max(0, raw)
     return { at, audioMs, playing: this.context.state === 'running' && !this.paused }
+  }
+
+  /**
+   * How much of the reply's audio the listener has heard (ms of audio, not of time): the clock
+   * counts a gap where the voice ran dry (audio streaming in slower than it plays), this does not.
+   */
+  heardAudioMs(): number {
+    const latency = (this.context.outputLatency || 0) + (this.context.baseLatency || 0)
+    const now = this.context.currentTime - latency
+    return this.spans.reduce((ms, s) => ms + Math.max(0, Math.min(now, s.end) - s.start) * 1000, 0)
   }
 
   setVolume(volume: number) {

@@ -21,7 +21,7 @@ import type { Agent, AgentRequest } from '../agent/agent.ts'
 import type { SpeechRecognizer, Transcript } from '../asr/asr.ts'
 import type { SpeechChunk } from '../media.ts'
 import { AppError } from '../../lib/errors.ts'
-import { RealtimeLink, protocolError, type RealtimeEvent } from './link.ts'
+import { RealtimeLink, isStopRefusal, protocolError, stopEventId, type RealtimeEvent } from './link.ts'
 import { fromPcm16Base64, resample, toPcm16Base64 } from './pcm.ts'
 
 export type TurnDetection = 'model' | 'parley'
@@ -53,8 +53,8 @@ const FRAMES_PER_APPEND = 4
 const TRANSCRIPT_MS = 15_000
 /** Model mode: how long a segment Parley heard waits for the model's VAD to hear it too. */
 const UNHEARD_MS = 2500
-/** How long a spoken turn waits for the answer the model starts by itself, before asking for one. */
-const OWN_ANSWER_MS = 3000
+/** Model mode: after the session ended, how often the microphone tries to open a new one. */
+const REOPEN_MS = 3000
 /** How much of the conversation a new session is told (the pipeline's history window). */
 const SEED_MESSAGES = 20
 /** From response.create to its first event, and between two of its events. */
@@ -98,13 +98,22 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
   let ownAnswerStarted: (() => void) | undefined
   let claimed: AnswerStream | null = null
 
+  /** Responses that have ended: their late events start nothing and belong to no new answer. */
+  const finished = new Set<string>()
   link.listen((e) => {
     if (e instanceof AppError) {
       // The session lives with the link: a new one knows nothing said before it.
       unanswered = []
       transcripts.length = 0
+      speechUntranscribed = 0
+      ownAnswer?.discard()
       ownAnswer = null
       return
+    }
+    const id = responseIdOf(e)
+    if (e.type === 'response.done' && id) {
+      finished.add(id)
+      if (finished.size > 64) finished.delete(finished.values().next().value!)
     }
     if (!byModel) return
     if (e.type === 'input_audio_buffer.speech_started') speechUntranscribed++
@@ -115,22 +124,32 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
       transcriptArrived?.()
     }
     // The first sign of an answer nobody asked for: the model's VAD ended a turn.
-    if (e.type.startsWith('response.') && e.type !== 'response.done' && !claimed?.owns(e) && !ownAnswer?.owns(e)) {
+    if (e.type.startsWith('response.') && e.type !== 'response.done' && !(id && finished.has(id)) && !claimed?.owns(e) && !ownAnswer?.owns(e)) {
       ownAnswer?.discard()
-      ownAnswer = new AnswerStream(link, rate('output'), e)
+      ownAnswer = new AnswerStream(link, rate('output'), finished, e)
       ownAnswerStarted?.()
     }
   })
 
   // Model mode: the microphone, as it goes.
   let frames: MessagePort | null = null
+  let lastReopen = -Infinity
   const hear = (port: MessagePort) => {
     frames?.postMessage('close')
     frames?.close()
     frames = port
     let batch: Float32Array[] = []
     port.onmessage = (m: MessageEvent<{ type: string; samples: Float32Array }>) => {
-      if (m.data?.type !== 'frame' || !link.isOpen) return
+      if (m.data?.type !== 'frame') return
+      // The session ended (a limit, a drop): the microphone is on, so the next one opens now,
+      // not when a sentence is already lost. At most one try every few seconds.
+      if (!link.isOpen) {
+        if (!link.isOpening && performance.now() - lastReopen > REOPEN_MS) {
+          lastReopen = performance.now()
+          void open().catch(() => {})
+        }
+        return
+      }
       batch.push(m.data.samples)
       if (batch.length < FRAMES_PER_APPEND) return
       const joined = new Float32Array(batch.reduce((n, f) => n + f.length, 0))
@@ -143,11 +162,11 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
   const recognizer: RealtimeBrain['recognizer'] = {
     placement: 'relay',
     label: `${options.model} · Realtime`,
-    load: () => link.open(),
+    load: () => open(),
     ...(byModel && { hear }),
     async transcribe(audio, { signal }): Promise<Transcript> {
       const started = performance.now()
-      await link.open()
+      await open()
       signal?.throwIfAborted()
       const text = byModel ? await heardByModel(signal) : await commitSegment(audio, signal)
       if (text) unanswered.push(text)
@@ -187,14 +206,21 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
 
   /**
    * A new session knows nothing of the conversation so far (after a reload, or a session that
-   * ended): its earlier messages go in first, as text, ahead of what this turn put there.
+   * ended): its earlier messages go in first, as text — at once when the conversation is known
+   * (the model may answer a spoken turn by itself before any turn asks), else with the first turn,
+   * ahead of what that turn put there.
    */
   let seeded = 0
-  function seed(earlier: readonly { role: 'user' | 'assistant'; content: string }[], spoken: boolean) {
+  let known: { role: 'user' | 'assistant'; content: string }[] = []
+  const open = () => link.open().then(() => seed(known, false, false))
+  function seed(earlier: readonly { role: 'user' | 'assistant'; content: string }[], spoken: boolean, turn = true) {
     if (seeded === link.connection) return
+    const told = earlier.filter((t) => t.content.trim()).slice(-SEED_MESSAGES)
+    // A turn marks the session told even with nothing to tell: what it says from now on is in it.
+    if (!told.length && !turn) return
     seeded = link.connection
     let previous: string | null = spoken ? 'root' : null
-    for (const [i, m] of earlier.filter((t) => t.content.trim()).slice(-SEED_MESSAGES).entries()) {
+    for (const [i, m] of told.entries()) {
       const id = `item_parley_${Date.now().toString(36)}_${i}`
       const content = [{ type: m.role === 'user' ? 'input_text' : 'output_text', text: m.content }]
       link.send({ type: 'conversation.item.create', ...(previous && { previous_item_id: previous }), item: { id, type: 'message', role: m.role, content } })
@@ -207,7 +233,7 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
     label: options.model,
     async *reply(request: AgentRequest) {
       const { history, systemPrompt, signal } = request
-      await link.open()
+      await open()
       signal.throwIfAborted()
       if (systemPrompt.trim() !== instructions) {
         instructions = systemPrompt.trim()
@@ -216,27 +242,41 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
       const spoken = unanswered.length > 0
       unanswered = []
       seed(history.slice(0, -1), spoken)
-      let answer: AnswerStream | null = null
+      let answer: AnswerStream
       if (spoken && byModel) {
-        // The model's VAD ended this turn and the model answers by itself: take that answer.
-        if (!ownAnswer) await new Promise<void>((r) => ((ownAnswerStarted = r), setTimeout(r, OWN_ANSWER_MS)))
+        // The model's VAD ended this turn and the model answers by itself (it always does: asking
+        // as well would make a second answer): take that answer when it starts.
+        if (!ownAnswer) await new Promise<void>((r) => {
+          const done = () => (signal.removeEventListener('abort', done), clearTimeout(timer), r())
+          const timer = setTimeout(done, RESPONSE_MS)
+          ownAnswerStarted = done
+          signal.addEventListener('abort', done, { once: true })
+        })
         ownAnswerStarted = undefined
+        signal.throwIfAborted()
+        if (!ownAnswer) throw new AppError('realtime_timeout', 'The Realtime model heard you but did not start its answer within 30 s. Try again.')
         answer = ownAnswer
         ownAnswer = null
-      }
-      if (!answer) {
+      } else {
         // Spoken words are in the model's conversation as audio already; typed ones go in as text.
         const question = history.at(-1)?.content ?? ''
         if (!spoken && question) link.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: question }] } })
-        answer = new AnswerStream(link, rate('output'))
+        answer = new AnswerStream(link, rate('output'), finished)
         link.send({ type: 'response.create' })
       }
       claimed = answer
       signal.addEventListener('abort', () => answer.stop(request.heardMs?.() ?? null), { once: true })
+      let said = ''
       try {
-        yield* answer.text(signal, (chunk) => request.onVoice?.(chunk))
+        for await (const delta of answer.text(signal, (chunk) => request.onVoice?.(chunk))) {
+          said += delta
+          yield delta
+        }
       } finally {
+        answer.discard()
         if (claimed === answer) claimed = null
+        // What a later session is told: this conversation, this answer as far as it got.
+        known = [...history, ...(said.trim() ? [{ role: 'assistant' as const, content: said }] : [])]
       }
     },
   }
@@ -270,7 +310,7 @@ class AnswerStream {
   /** response.done has come (read or not). */
   private ended = false
 
-  constructor(private readonly link: RealtimeLink, private readonly rate: number, first?: RealtimeEvent) {
+  constructor(private readonly link: RealtimeLink, private readonly rate: number, private readonly finished: ReadonlySet<string>, first?: RealtimeEvent) {
     if (first) this.push(first)
     this.off = link.listen((e) => this.push(e))
   }
@@ -282,10 +322,11 @@ class AnswerStream {
     return !this.ended
   }
 
-  /** An answer no turn took: it stops listening. */
+  /** An answer no turn took, or one that is over: it stops listening. */
   discard() {
     this.off()
     this.queue.length = 0
+    this.wake?.()
   }
 
   async *text(signal: AbortSignal, onVoice: (chunk: SpeechChunk) => void): AsyncGenerator<string> {
@@ -303,9 +344,14 @@ class AnswerStream {
         clearTimeout(deadline)
         // Another response's events (an earlier one ending late) are not this answer's.
         const id = responseIdOf(e)
-        if (id && this.responseId && id !== this.responseId) continue
+        if (id && this.responseId && id !== this.responseId) {
+          deadline = this.rearm()
+          continue
+        }
         switch (e.type) {
           case 'error':
+            // A refusal of this answer's own stop (it had ended already) is no failure.
+            if (isStopRefusal(e)) break
             throw protocolError(e)
           case 'response.output_audio.delta': {
             if (typeof e.delta !== 'string') break
@@ -330,13 +376,17 @@ class AnswerStream {
             return
           }
         }
-        deadline = setTimeout(() => this.fail(new AppError('realtime_timeout', 'The Realtime model stopped in the middle of its answer. Try again.')), RESPONSE_MS)
+        deadline = this.rearm()
       }
     } finally {
       clearTimeout(deadline)
       this.active = false
-      if (!signal.aborted) this.off()
+      this.off()
     }
+  }
+
+  private rearm() {
+    return setTimeout(() => this.fail(new AppError('realtime_timeout', 'The Realtime model stopped in the middle of its answer. Try again.')), RESPONSE_MS)
   }
 
   /**
@@ -346,16 +396,18 @@ class AnswerStream {
   stop(heardMs: number | null) {
     this.off()
     this.wake?.()
-    if (this.active) this.link.send({ type: 'response.cancel', ...(this.responseId && { response_id: this.responseId }) })
+    if (this.active) this.link.send({ type: 'response.cancel', event_id: stopEventId(), ...(this.responseId && { response_id: this.responseId }) })
     this.active = false
     if (!this.itemId || this.receivedSamples === 0 || heardMs === null) return
     const receivedMs = Math.floor((this.receivedSamples / this.rate) * 1000)
-    this.link.send({ type: 'conversation.item.truncate', item_id: this.itemId, content_index: 0, audio_end_ms: Math.max(0, Math.min(receivedMs, Math.round(heardMs))) })
+    this.link.send({ type: 'conversation.item.truncate', event_id: stopEventId(), item_id: this.itemId, content_index: 0, audio_end_ms: Math.max(0, Math.min(receivedMs, Math.round(heardMs))) })
   }
 
   private push(e: RealtimeEvent | AppError) {
     if (!(e instanceof AppError) && e.type.startsWith('response.')) {
       const id = responseIdOf(e)
+      // Late events of a response that had ended before this one began.
+      if (id && id !== this.responseId && this.finished.has(id)) return
       if (id && !this.ended) this.responseId ??= id
       if (e.type === 'response.done' && (!id || id === this.responseId)) this.ended = true
     }

@@ -35,6 +35,10 @@ export class RealtimeLink {
     return this.socket?.readyState === WebSocket.OPEN && this.opening === null
   }
 
+  get isOpening() {
+    return this.opening !== null
+  }
+
   /** Connects and configures the session, or resolves at once when that is done. */
   open(): Promise<void> {
     if (this.socket && this.socket.readyState <= WebSocket.OPEN) return this.opening ?? Promise.resolve()
@@ -50,7 +54,8 @@ export class RealtimeLink {
       } catch {
         return
       }
-      if (event.type === 'error') lastError = protocolError(event)
+      // The error a close is explained by is the last thing said before it.
+      lastError = event.type === 'error' ? protocolError(event) : null
       if (event.type === 'session.created') started = true
       if (event.type === 'session.created') this.send({ type: 'session.update', session: this.options.session() })
       if (event.type === 'session.created' || event.type === 'session.updated') this.session = (event.session as Record<string, unknown>) ?? {}
@@ -96,7 +101,7 @@ export class RealtimeLink {
       const onAbort = () => done(() => reject(signal!.reason ?? new DOMException('Stopped.', 'AbortError')))
       const off = this.listen((e) => {
         if (e instanceof AppError) return done(() => reject(e))
-        if (e.type === 'error') return done(() => reject(protocolError(e)))
+        if (e.type === 'error') return isStopRefusal(e) ? undefined : done(() => reject(protocolError(e)))
         if (match(e)) done(() => resolve(e))
       })
       const timer = setTimeout(() => done(() => reject(new AppError('realtime_timeout', `The Realtime model did not answer within ${Math.round(ms / 1000)} s. Try again.`))), ms)
@@ -132,3 +137,8 @@ function closeError(c: CloseEvent, started: boolean): AppError {
   if (c.code === 1006) return new AppError('relay_unreachable', 'The connection to the relay broke off during the Realtime session. Check that it is running.')
   return new AppError('realtime_closed', `The Realtime session ended (${c.reason || c.code}). The next turn starts a new one.`)
 }
+
+let stops = 0
+/** The event id of a stop (a cancel, a truncate): a refusal of it only means the answer had ended. */
+export const stopEventId = () => `evt_parley_stop_${(++stops).toString(36)}`
+export const isStopRefusal = (e: RealtimeEvent) => String((e.error as { event_id?: unknown } | undefined)?.event_id ?? '').startsWith('evt_parley_stop_')
