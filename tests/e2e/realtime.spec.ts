@@ -187,3 +187,22 @@ test('a session that ends while the microphone is on (its time limit): the next 
   expect(told.slice(0, 2).map((i) => [i.role, i.content[0]!.text])).toEqual([['user', QUESTION], ['assistant', ANSWER]])
   expect(second.events.findIndex((e) => e.type === 'conversation.item.create')).toBeLessThan(second.events.findIndex((e) => e.type === 'input_audio_buffer.append'))
 })
+
+test('after a reload, the first spoken turn’s session is told the conversation before it hears a word', async () => {
+  await start({ pace: 'instant', answer: { text: ANSWER, audioMs: 800 } })
+  const page = await openApp()
+  await page.getByTestId('composer').fill('Remember the word tangerine.')
+  await page.getByTestId('composer').press('Enter')
+  await expect(page.getByTestId('message-assistant').first()).toHaveAttribute('data-status', 'done', { timeout: 20_000 })
+  await page.waitForTimeout(600) // the transcript is saved a moment after its last change
+  await page.reload()
+  await expect(page.getByTestId('message-user').first()).toContainText('tangerine')
+  await page.getByTestId('mic-toggle').click()
+  await expect(page.getByTestId('message-user').nth(1)).toContainText(QUESTION, { timeout: 20_000 })
+  await page.getByTestId('mic-toggle').click()
+  const session = fake.sessions.at(-1)!
+  expect(fake.sessions.length).toBe(2)
+  const told = session.events.filter((e) => e.type === 'conversation.item.create').map((e) => e.item as { role: string; content: { text: string }[] })
+  expect(told.map((i) => [i.role, i.content[0]!.text])).toEqual([['user', 'Remember the word tangerine.'], ['assistant', ANSWER]])
+  expect(session.events.findIndex((e) => e.type === 'conversation.item.create')).toBeLessThan(session.events.findIndex((e) => e.type === 'input_audio_buffer.append'))
+})

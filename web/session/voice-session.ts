@@ -4,7 +4,7 @@ import { espeakAvailable } from '../engines/tts/espeak/synthesizer.ts'
 import { Emitter } from '../lib/emitter.ts'
 import { relaySocketUrl } from '../lib/relay-url.ts'
 import { Conversation, newId } from './conversation.ts'
-import type { ConversationState, Message } from './conversation-state.ts'
+import { historyOf, type ConversationState, type Message } from './conversation-state.ts'
 import { Face, type FaceState } from './face.ts'
 import { Facts } from './facts.ts'
 import { modelDevice, remoteAvatar, resolvePlacements, type Placements } from './placement.ts'
@@ -300,6 +300,7 @@ export class VoiceSession {
     if (facts.relay && isRelayDown(this.conversation.state.error)) this.conversation.dispatch({ type: 'dismissError' })
     this.placements = resolvePlacements(facts)
     this.stages.update(this.placements, facts)
+    this.stages.agent?.prime?.(() => historyOf(this.conversation.messages))
     this.voice.recognizer = this.stages.recognizer
     const onDevice = (p: string | null) => p === 'local-webgpu' || p === 'local-wasm'
     this.voice.sharedRuntime = onDevice(this.placements.asr.placement) || this.placements.tts.engine === 'kokoro'

@@ -28,6 +28,11 @@ export interface Agent {
   readonly label: string
   /** Yields text deltas as they arrive; throws AppError on failure, AbortError when stopped. */
   reply(request: AgentRequest): AsyncIterable<string>
+  /**
+   * An agent that keeps a conversation of its own (a Realtime session, which may answer a spoken
+   * turn before any turn asks) reads the conversation so far from here when it starts one.
+   */
+  prime?(history: () => readonly ChatTurn[]): void
 }
 
 /** How many past messages go with each request: enough context, bounded request size. */

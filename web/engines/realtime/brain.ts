@@ -17,7 +17,7 @@
  *   committed, and the answer is asked for when Parley's turn machine says so — false starts and
  *   held unfinished words then behave exactly as in the cascade.
  */
-import type { Agent, AgentRequest } from '../agent/agent.ts'
+import type { Agent, AgentRequest, ChatTurn } from '../agent/agent.ts'
 import type { SpeechRecognizer, Transcript } from '../asr/asr.ts'
 import type { SpeechChunk } from '../media.ts'
 import { AppError } from '../../lib/errors.ts'
@@ -211,9 +211,11 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
    * ahead of what that turn put there.
    */
   let seeded = 0
-  let known: { role: 'user' | 'assistant'; content: string }[] = []
-  const open = () => link.open().then(() => seed(known, false, false))
-  function seed(earlier: readonly { role: 'user' | 'assistant'; content: string }[], spoken: boolean, turn = true) {
+  let known: readonly ChatTurn[] = []
+  let conversation: (() => readonly ChatTurn[]) | undefined
+  /** Opens the session if need be, telling a new one the conversation so far. */
+  const open = () => link.open().then(() => seed(conversation?.() ?? known, false, false))
+  function seed(earlier: readonly ChatTurn[], spoken: boolean, turn = true) {
     if (seeded === link.connection) return
     const told = earlier.filter((t) => t.content.trim()).slice(-SEED_MESSAGES)
     // A turn marks the session told even with nothing to tell: what it says from now on is in it.
@@ -231,9 +233,11 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
   const agent: Agent = {
     kind: 'realtime',
     label: options.model,
+    prime: (history) => void (conversation = history),
     async *reply(request: AgentRequest) {
       const { history, systemPrompt, signal } = request
-      await open()
+      // Opened here, a new session is told the conversation below, in its place before this turn.
+      await link.open()
       signal.throwIfAborted()
       if (systemPrompt.trim() !== instructions) {
         instructions = systemPrompt.trim()
