@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { chromium, type Browser } from '@playwright/test'
+import { chromium } from '@playwright/test'
 import { loadConfig } from '../../relay/config.ts'
 import { startRelay } from '../../relay/node.ts'
 import { decodeWav } from '../../web/lib/audio/wav.ts'
@@ -19,11 +19,10 @@ import { startFakeLlm } from '../fakes/llm-upstream.ts'
 import { startFakeSpeech } from '../fakes/speech-upstream.ts'
 import { startFakeTranscriber } from '../fakes/transcription-upstream.ts'
 import { prepareTestModels, TINY_KOKORO } from '../e2e/models.ts'
+import { baseArgs, chromiumPath, spokenConversation } from './conversation.ts'
 import { type Benchmark, markdownTable, ms, percentile, root, summarize } from './harness.ts'
 
 const KEY = 'sk-bench-not-a-real-key'
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const baseArgs = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required']
 const TWELVE_WORDS = 'The weather tomorrow will be bright and warm with a light breeze.'
 const BARGE_IN_RUNS = 20
 const ESPEAK_RUNS = 10
@@ -58,7 +57,7 @@ export const answer: Benchmark = {
         for (let i = 0; i < launches; i++) {
           llm.next(...Array.from({ length: 3 }, () => ({ kind: 'reply' as const, text, chunkDelayMs: 0 })))
           speech.next(...Array.from({ length: 6 }, () => ({ kind: 'audio' as const, seconds: 0.3, chunkDelayMs: 0 })))
-          turns.push(...(await conversation(url)))
+          turns.push(...((await spokenConversation(url, { asrPlacement: 'relay' })) as Timestamps[]))
         }
         return turns
       }
@@ -121,32 +120,6 @@ export const answer: Benchmark = {
         ],
       )
       return { name: this.name, data, table }
-
-      /** One conversation with the fixture's three questions; the timestamps from the exported log. */
-      async function conversation(url: string): Promise<Timestamps[]> {
-        const withMic: Browser = await chromium.launch({
-          executablePath: chromiumPath,
-          args: [...baseArgs, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${root}tests/fixtures/speech.wav%noloop`],
-        })
-        try {
-          const page = await withMic.newPage()
-          await page.goto(url)
-          await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay', showTimings: true })))
-          await page.reload()
-          await page.getByTestId('mic-toggle').click()
-          await page.waitForFunction(() => document.querySelectorAll('[data-testid="message-assistant"]:is([data-status="done"], [data-status="stopped"])').length >= 3, null, { timeout: 40_000 }).catch(async (err: unknown) => {
-            const seen = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="message-"]')].map((m) => `${(m as HTMLElement).dataset.testid}:${(m as HTMLElement).dataset.status}:${m.textContent?.slice(0, 40)}`))
-            throw new Error(`the conversation did not finish: ${seen.join(' | ')}`, { cause: err })
-          })
-          const download = page.waitForEvent('download')
-          await page.getByTestId('export').click()
-          const chunks = await (await (await download).createReadStream()).toArray()
-          const log = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { turns: { timestamps: Timestamps }[] }
-          return log.turns.map((t) => t.timestamps)
-        } finally {
-          await withMic.close()
-        }
-      }
     } finally {
       await browser.close()
       await relay.close()

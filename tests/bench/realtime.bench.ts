@@ -10,24 +10,22 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { chromium, type Browser } from '@playwright/test'
+import { chromium } from '@playwright/test'
 import { WebSocket } from 'ws'
 import { loadConfig } from '../../relay/config.ts'
 import { startRelay } from '../../relay/node.ts'
 import { decodeWav } from '../../web/lib/audio/wav.ts'
 import { startFakeRealtime, type FakeRealtimeOptions } from '../fakes/realtime-upstream.ts'
+import { baseArgs, chromiumPath, spokenConversation, type Timestamps } from './conversation.ts'
 import { type Benchmark, markdownTable, ms, percentile, root, summarize } from './harness.ts'
 
 const KEY = 'sk-bench-not-a-real-key'
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const baseArgs = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required']
 const ROUND_TRIPS = 400
 const TURN_LAUNCHES = 3
 const BARGE_IN_RUNS = 20
 /** An audio delta's size: 100 ms of 24 kHz PCM16, base64. */
 const DELTA_TEXT = 'x'.repeat(6400)
 
-type Timestamps = Record<string, number | null>
 type Bench = { parleyBench: Record<string, (...a: unknown[]) => Promise<unknown>> }
 
 async function connect(url: string, headers: Record<string, string>) {
@@ -91,7 +89,7 @@ export const realtime: Benchmark = {
       // 2. Speech end → first audible sample in the app, with an instant fake.
       const instant = await stack({ answer: { text: 'Yes, I hear you well.', audioMs: 600 }, pace: 'instant' })
       const turns = { model: [] as Timestamps[], parley: [] as Timestamps[] }
-      for (const mode of ['model', 'parley'] as const) for (let i = 0; i < TURN_LAUNCHES; i++) turns[mode].push(...(await conversation(instant.relay.url, mode)))
+      for (const mode of ['model', 'parley'] as const) for (let i = 0; i < TURN_LAUNCHES; i++) turns[mode].push(...(await spokenConversation(instant.relay.url, { brain: 'realtime', realtimeTurns: mode })))
       const total = (ts: Timestamps[]) => summarize(ts.filter((t) => t.playbackStart && t.speechEnd).map((t) => t.playbackStart! - t.speechEnd!))
       const step = (ts: Timestamps[], a: string, b: string) => summarize(ts.filter((t) => t[a] && t[b]).map((t) => t[b]! - t[a]!))
 
@@ -139,27 +137,6 @@ export const realtime: Benchmark = {
         ],
       )
       return { name: this.name, data, table }
-
-      async function conversation(url: string, turnsBy: 'model' | 'parley'): Promise<Timestamps[]> {
-        const withMic: Browser = await chromium.launch({
-          executablePath: chromiumPath,
-          args: [...baseArgs, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${root}tests/fixtures/speech.wav%noloop`],
-        })
-        try {
-          const page = await withMic.newPage()
-          await page.goto(url)
-          await page.evaluate((t) => localStorage.setItem('parley.settings.v1', JSON.stringify({ brain: 'realtime', realtimeTurns: t, showTimings: true })), turnsBy)
-          await page.reload()
-          await page.getByTestId('mic-toggle').click()
-          await page.waitForFunction(() => document.querySelectorAll('[data-testid="message-assistant"]:is([data-status="done"], [data-status="stopped"])').length >= 3, null, { timeout: 40_000 })
-          const download = page.waitForEvent('download')
-          await page.getByTestId('export').click()
-          const chunks = await (await (await download).createReadStream()).toArray()
-          return (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { turns: { timestamps: Timestamps }[] }).turns.map((t) => t.timestamps)
-        } finally {
-          await withMic.close()
-        }
-      }
     } finally {
       await browser.close()
       for (const r of relays) await r.close()
