@@ -15,9 +15,11 @@ import { metaRoutes } from './routes/meta.ts'
 import { realtimeSocket } from './routes/realtime.ts'
 import type { RealtimeLimits } from './realtime/session.ts'
 import { speechRoutes } from './routes/speech.ts'
+import { toolRoutes } from './routes/tools.ts'
 import { transcriptionRoutes } from './routes/transcriptions.ts'
 import { modelRoutes, spaRoutes, type AssetSource } from './http/spa.ts'
 import { socketTable, type Connect, type SocketTable } from './sockets.ts'
+import { McpServers } from './tools/mcp-servers.ts'
 
 export const RELAY_VERSION = '0.1.0'
 
@@ -55,6 +57,8 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
   }
   const limitRequest = rateLimit(limits)
   const limitStream = rateLimit(limits, true)
+  // One session per MCP server for the app's life, opened on first use.
+  const tools = new McpServers(config.mcpServers, { fetch: fetchUpstream, limits: config.limits, log, version: RELAY_VERSION })
   const api = new Hono()
     // CORS on the whole API, /api/config included: a page on a static host reads it first.
     .use('*', cors(config.allowedOrigins))
@@ -67,6 +71,7 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
     .route('/v1', speechRoutes({ tts: config.tts, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', transcriptionRoutes({ asr: config.asr, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', avatarRoutes({ avatar: config.avatar, fetch: fetchUpstream }))
+    .route('/v1', toolRoutes({ tools, limits: config.limits, log }))
     .all('*', (c) => {
       throw new ApiError(404, 'not_found', `There is no ${c.req.method} ${c.req.path} on this relay. See the README for the relay's API.`)
     })

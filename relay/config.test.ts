@@ -68,4 +68,56 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REALTIME_URL: 'ws://h/r', REALTIME_MODEL: 'a', REALTIME_MODELS: 'b,c' })).toThrow(/REALTIME_MODEL: "a" is not in REALTIME_MODELS/)
     expect(() => loadConfig({ REALTIME_URL: 'ws://h/r', REALTIME_API_KEY: 'sk-secret', PORT: 'x' })).not.toThrow(/sk-secret/)
   })
+
+  describe('PARLEY_MCP_SERVERS', () => {
+    const servers = (v: unknown) => ({ PARLEY_MCP_SERVERS: typeof v === 'string' ? v : JSON.stringify(v) })
+    /** The problems loadConfig reports, one string. */
+    const problems = (v: unknown) => {
+      try {
+        loadConfig(servers(v))
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError)
+        return (err as ConfigError).message
+      }
+      throw new Error('expected a ConfigError')
+    }
+
+    it('reads the servers: headers default to none, no tools list to all', () => {
+      expect(loadConfig({}).mcpServers).toEqual([])
+      expect(loadConfig(servers([{ name: 'docs', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer t0k3n' }, tools: ['search'] }, { name: 'shop_2', url: 'http://127.0.0.1:9000/mcp' }])).mcpServers).toEqual([
+        { name: 'docs', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer t0k3n' }, tools: ['search'] },
+        { name: 'shop_2', url: 'http://127.0.0.1:9000/mcp', headers: {}, tools: undefined },
+      ])
+      expect(loadConfig(servers('  ')).mcpServers).toEqual([])
+      expect(loadConfig(servers([])).mcpServers).toEqual([])
+    })
+
+    it.each([
+      ['bad JSON', '[{"name": "docs", "url": ', /PARLEY_MCP_SERVERS: not valid JSON.*expected an array like/],
+      ['not an array', { name: 'docs', url: 'https://x/mcp' }, /PARLEY_MCP_SERVERS: expected a JSON array of servers/],
+      ['not an object', ['docs'], /PARLEY_MCP_SERVERS\[0\]: expected an object \{name, url, headers\?, tools\?\}/],
+      ['a bad name', [{ name: 'my docs', url: 'https://x/mcp' }], /PARLEY_MCP_SERVERS\[0\]\.name: expected 1–32 letters, digits, _ or -/],
+      ['no name', [{ url: 'https://x/mcp' }], /PARLEY_MCP_SERVERS\[0\]\.name: expected a string/],
+      ['a duplicate', [{ name: 'docs', url: 'https://a/mcp' }, { name: 'docs', url: 'https://b/mcp' }], /PARLEY_MCP_SERVERS\[1\] \("docs"\)\.name: another server is already named "docs"/],
+      ['a bad url', [{ name: 'docs', url: 'mcp.example.com' }], /PARLEY_MCP_SERVERS\[0\] \("docs"\)\.url: expected the server's http:\/\/ or https:\/\/ MCP endpoint/],
+      ['a ws url', [{ name: 'docs', url: 'ws://x/mcp' }], /\("docs"\)\.url: expected the server's http:\/\/ or https:\/\//],
+      ['credentials in the url', [{ name: 'docs', url: 'https://user:pass@x/mcp' }], /\("docs"\)\.url: put credentials in "headers"/],
+      ['a header that is not a string', [{ name: 'docs', url: 'https://x/mcp', headers: { 'X-Key': 42 } }], /\("docs"\)\.headers\.X-Key: expected a string value/],
+      ['a header the transport sets', [{ name: 'docs', url: 'https://x/mcp', headers: { 'Mcp-Session-Id': 'abc' } }], /\("docs"\)\.headers\.Mcp-Session-Id: is set by the MCP transport itself/],
+      ['tools that are not a list', [{ name: 'docs', url: 'https://x/mcp', tools: 'search' }], /\("docs"\)\.tools: expected an array of the tool names/],
+      ['an unknown field', [{ name: 'docs', url: 'https://x/mcp', header: {} }], /\("docs"\): unknown field\(s\) "header"; expected name, url, headers, tools/],
+    ])('stops on %s, naming the entry and the field', (_, value, message) => {
+      expect(problems(value)).toMatch(message)
+    })
+
+    it('reports every problem at once, and never quotes a header value or the JSON', () => {
+      const secret = 'Bearer sk-mcp-very-secret-123'
+      const message = problems([{ name: 'a', url: 'nope', headers: { Authorization: secret, 'Bad Header': secret } }, { name: 'a b', url: 'https://x' }])
+      expect(message).toContain('[0] ("a").url')
+      expect(message).toContain('[0] ("a").headers.Bad Header')
+      expect(message).toContain('[1].name')
+      expect(message).not.toContain('sk-mcp-very-secret')
+      expect(problems(`[{"name": "a", "url": "https://x", "headers": {"Authorization": "${secret}"}},]`)).not.toContain('sk-mcp-very-secret')
+    })
+  })
 })

@@ -1,8 +1,8 @@
 /**
  * The relay's contract with its clients, as types only (DESIGN §4, ../shared/OMNIRT.md): what
- * GET /api/config and GET /api/v1/avatar/models answer, the error shape, and the messages of
- * WS /api/v1/avatar/:model. The relay builds these; the web app imports them with `import type`,
- * so nothing here may hold runtime code or import anything.
+ * GET /api/config, GET /api/v1/avatar/models and the tools routes answer, the error shape, and
+ * the messages of WS /api/v1/avatar/:model. The relay builds these; the web app imports them with
+ * `import type`, so nothing here may hold runtime code or import anything.
  */
 
 /** OpenAI's error `type` values, so OpenAI clients classify relay errors the way they expect. */
@@ -30,6 +30,51 @@ export interface PublicConfig {
   avatar: { models: readonly { id: string; backend: AvatarBackend }[] }
   /** Speech-to-speech models over the OpenAI Realtime protocol, at WS /api/v1/realtime?model=. */
   realtime: { available: boolean; models: readonly string[]; default: string | null }
+  /**
+   * The operator's MCP tools (GET /api/v1/tools): available when at least one MCP server is
+   * configured. Optional: a relay from before tools does not say.
+   */
+  tools?: { available: boolean }
+}
+
+/** One tool an MCP server offers, as GET /api/v1/tools lists it. */
+export interface ToolInfo {
+  /** The MCP server's name (PARLEY_MCP_SERVERS), the call's first path segment. */
+  server: string
+  name: string
+  description: string
+  /** The tool's JSON Schema for its arguments (an object schema), as the server gives it. */
+  inputSchema: Record<string, unknown>
+}
+
+/** Whether one configured MCP server can be used now, and why not. */
+export interface ToolServerStatus {
+  name: string
+  connected: boolean
+  reason?: string
+}
+
+/** GET /api/v1/tools: the tools of the servers that are up (each filtered by its allow-list), and every server's status. */
+export interface ToolsListing {
+  tools: ToolInfo[]
+  servers: ToolServerStatus[]
+}
+
+/** POST /api/v1/tools/:server/:tool's body. */
+export interface ToolCallRequest {
+  arguments: Record<string, unknown>
+}
+
+/**
+ * POST /api/v1/tools/:server/:tool's answer. `isError` is the tool's own failure (a normal outcome
+ * for the model to read); the relay's and the server's failures are error answers instead.
+ */
+export interface ToolCallResult {
+  /** The content's text parts joined with newlines: what a model is given. */
+  text: string
+  isError: boolean
+  /** MCP's result content, as the server sent it (text, image, audio, resource_link, resource). */
+  content: { type: string; [field: string]: unknown }[]
 }
 
 /** How the relay reaches a remote avatar model. */

@@ -1,4 +1,4 @@
-import type { RelayConfig } from './config.ts'
+import { credentialsOf, type RelayConfig } from './config.ts'
 import { redact } from './errors.ts'
 
 export type LogEntry = Record<string, unknown>
@@ -8,7 +8,7 @@ export type LogEntry = Record<string, unknown>
  * the keys and token the relay holds (an upstream's error text may quote them).
  */
 export function relayLogger(config: RelayConfig, write: (entry: LogEntry) => void = defaultWriter()) {
-  const secrets = [config.llm?.apiKey, config.asr?.apiKey, config.tts?.apiKey, config.avatar.omnirt?.apiKey, config.accessToken, redisPassword(config.rateLimit.redisUrl)]
+  const secrets = [config.llm?.apiKey, config.asr?.apiKey, config.tts?.apiKey, config.avatar.omnirt?.apiKey, config.accessToken, redisPassword(config.rateLimit.redisUrl), ...config.mcpServers.flatMap(credentialsOf)]
   return (entry: LogEntry) => {
     const scrubbed: LogEntry = { ts: new Date().toISOString() }
     for (const key in entry) {

@@ -15,6 +15,8 @@ export function publicConfig(config: RelayConfig, version: string): PublicConfig
     asr: { available: Boolean(config.asr) },
     avatar: { models: config.avatar.models.map((m) => ({ id: m.id, backend: m.backend })) },
     realtime: { available: Boolean(config.realtime), models: config.realtime?.models ?? [], default: config.realtime?.defaultModel ?? null },
+    // Only whether there are any: which, and whether their servers are up, is behind the access token (GET /api/v1/tools).
+    tools: { available: config.mcpServers.length > 0 },
   }
 }
 

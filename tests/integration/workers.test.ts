@@ -8,6 +8,7 @@ import { Miniflare } from 'miniflare'
 import { build } from 'rolldown'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeLlm, type FakeLlm } from '../fakes/llm-upstream.ts'
+import { startMcpServer } from '../fakes/mcp-server.ts'
 import { startFakeOmniRt, type FakeOmniRt } from '../fakes/omnirt-upstream.ts'
 import { startFakeRealtime } from '../fakes/realtime-upstream.ts'
 import { solidJpeg } from '../fakes/solid-jpeg.ts'
@@ -329,6 +330,33 @@ describe('relay on workerd', () => {
       } finally {
         await fake.close()
       }
+    }
+  })
+
+  it('lists and calls the operator’s MCP tools (the SDK’s client over the Worker’s fetch), one session across requests, its credentials kept', async () => {
+    const auth = 'Bearer mcp-worker-secret-51f0'
+    const mcp = await startMcpServer({ authorization: auth, pageSize: 2 })
+    try {
+      const url = await worker({ PARLEY_MCP_SERVERS: JSON.stringify([{ name: 'orders', url: mcp.url, headers: { Authorization: auth }, tools: ['lookup_order', 'fail', 'slow'] }]) })
+      expect((await (await fetch(`${url}/api/config`)).json()).tools).toEqual({ available: true })
+      const listing = await fetch(`${url}/api/v1/tools`)
+      const text = await listing.text()
+      expect(JSON.parse(text)).toMatchObject({ tools: [{ server: 'orders', name: 'lookup_order' }, { name: 'slow' }, { name: 'fail' }], servers: [{ name: 'orders', connected: true }] })
+      expect(text).not.toContain('mcp-worker-secret')
+      const call = (tool: string, args: object) => fetch(`${url}/api/v1/tools/orders/${tool}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ arguments: args }) })
+      // Each call its own request; the session opened by the listing serves them all.
+      for (const id of ['4411', '4412']) {
+        const res = await call('lookup_order', { order: id })
+        expect(res.status).toBe(200)
+        expect(await res.json()).toEqual({ text: `Order ${id} shipped on 2026-11-28 by parcel.`, isError: false, content: [{ type: 'text', text: `Order ${id} shipped on 2026-11-28 by parcel.` }] })
+      }
+      expect(await (await call('fail', {})).json()).toMatchObject({ isError: true })
+      expect((await call('secret_tool', {})).status).toBe(404)
+      expect(mcp.sessions.opened).toBe(1)
+      expect(mcp.requests.every((q) => q.headers.authorization === auth)).toBe(true)
+      expect(mcp.requests.filter((q) => q.method === 'GET')).toEqual([])
+    } finally {
+      await mcp.close()
     }
   })
 
