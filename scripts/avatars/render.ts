@@ -24,6 +24,31 @@ const LAYER_FILES: Record<string, string> = {
   front: 'front',
 }
 
+/**
+ * Each avatar's expressions (avatar px on the 1024² canvas; see ExpressionAmounts), tuned to read
+ * at 512 px: Theo's straight, heavy brows and glasses need a little more than Mira's soft ones.
+ */
+const EXPRESSIONS: Record<string, LayeredManifest['expressions']> = {
+  mira: {
+    happy: { brows: -9, lids: 0.25, mouthCorners: 18, headTiltDeg: 2.5 },
+    sad: { brows: 4, browTilt: 18, lids: 0.3, mouthCorners: -12, headTiltDeg: -2.5 },
+    surprised: { brows: -18, browTilt: 4, lids: -0.9 },
+    thinking: { brows: -3, browTilt: -4, browSkew: 9, lids: 0.25, mouthCorners: -3, mouthSkew: 5, headTiltDeg: -3 },
+    concerned: { brows: 5, browTilt: 16, lids: 0.2, mouthCorners: -8, headTiltDeg: 1.5 },
+    amused: { brows: -5, browSkew: 5, lids: 0.4, mouthCorners: 10, mouthSkew: 7, headTiltDeg: 3.5 },
+  },
+  theo: {
+    happy: { brows: -10, lids: 0.25, mouthCorners: 19, headTiltDeg: 2.5 },
+    sad: { brows: 4, browTilt: 20, lids: 0.3, mouthCorners: -13, headTiltDeg: -2.5 },
+    surprised: { brows: -20, browTilt: 4, lids: -0.9 },
+    thinking: { brows: -3, browTilt: -5, browSkew: 10, lids: 0.25, mouthCorners: -3, mouthSkew: 5, headTiltDeg: -3 },
+    concerned: { brows: 5, browTilt: 18, lids: 0.2, mouthCorners: -9, headTiltDeg: 1.5 },
+    amused: { brows: -5, browSkew: 6, lids: 0.4, mouthCorners: 11, mouthSkew: 7, headTiltDeg: 3.5 },
+  },
+}
+
+
+
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' })
 const page = await browser.newPage()
 await page.setContent('<html><body></body></html>')
@@ -111,6 +136,7 @@ for (const c of CHARACTERS) {
     idle: c.id === 'mira'
       ? { breathPeriodS: 3.6, breathScale: 0.006, swayDeg: 1.2, blinkPeriodS: 4.2, blinkMs: 140, saccadePx: 4 }
       : { breathPeriodS: 4.0, breathScale: 0.005, swayDeg: 0.9, blinkPeriodS: 5.0, blinkMs: 150, saccadePx: 3 },
+    expressions: EXPRESSIONS[c.id],
   }
   const { problems } = validateManifest(manifest, `${c.id}/manifest.json`)
   if (problems.length) throw new Error(problems.join('\n'))

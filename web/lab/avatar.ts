@@ -1,6 +1,7 @@
 // The avatar lab (/lab/avatar.html): a page for avatar authors — and for the browser tests, which
 // drive the same face through `window.parleyLab` — to see a bundle in every state and on a voice.
 import { startAvatar, type AvatarClient } from '../engines/avatar/client.ts'
+import type { Expression } from '../engines/avatar/expressions.ts'
 import type { Mood } from '../engines/avatar/pose.ts'
 import type { RendererKind } from '../engines/avatar/protocol.ts'
 import { Playback } from '../engines/playback/playback.ts'
@@ -12,6 +13,8 @@ const host = document.getElementById('face')!
 const status = document.getElementById('status')!
 const avatarSelect = document.getElementById('avatar') as HTMLSelectElement
 const rendererSelect = document.getElementById('renderer') as HTMLSelectElement
+const expressionButtons = document.getElementById('expressions')!
+const stillBox = document.getElementById('still') as HTMLInputElement
 let face: AvatarClient | undefined
 let playback: Playback | undefined
 let onEnded: (() => void) | undefined
@@ -22,6 +25,8 @@ let firstFrameAt: number | undefined
 let replyStartAt: number | undefined
 let audibleAt: number | undefined
 let audioDelayMs = 0
+/** What the bundle shown can express (neutral first). */
+let expressions: Expression[] = ['neutral']
 
 async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind; size?: number; remote?: string; maxDelayMs?: number } = {}) {
   face?.dispose()
@@ -45,6 +50,16 @@ async function start(options: { avatar?: string; prefer?: 'auto' | RendererKind;
   })
   const s = await face.ready
   status.textContent = `${s.name}: drawn with ${s.renderer}${s.why ? ` — ${s.why}` : ''}`
+  expressions = s.expressions
+  expressionButtons.replaceChildren(
+    ...expressions.map((e) => {
+      const b = document.createElement('button')
+      b.textContent = e
+      b.onclick = () => void face?.setExpression(e, 1)
+      return b
+    }),
+  )
+  if (stillBox.checked) await face.setStill(true)
   if (options.remote) await face.setRemote({ url: relaySocketUrl(`/api/v1/avatar/${options.remote}`), protocols: ['parley'], maxDelayMs: options.maxDelayMs })
   return s
 }
@@ -79,6 +94,12 @@ async function play(samples: Float32Array, sampleRate: number, phonemes?: Phonem
 const lab = {
   start,
   setMood: (mood: Mood) => face?.setMood(mood),
+  /** Eases into an expression (resolves once the worker has it; rejects for one the bundle does not declare). */
+  setExpression: (expression: Expression, intensity = 1) => face!.setExpression(expression, intensity),
+  /** What the bundle shown can express. */
+  expressions: () => expressions,
+  /** Idle life held still: frames differ only by what is asked. */
+  still: (on: boolean) => face!.setStill(on),
   /** Lip-sync from phoneme timings, `startMs` into the reply. */
   speech: (startMs: number, phonemes: PhonemeTiming[]) => face?.speech(startMs, { phonemes }),
   speechAudio: (startMs: number, samples: Float32Array, sampleRate: number) => face?.speech(startMs, { samples, sampleRate }),
@@ -109,6 +130,7 @@ void fetch('/avatars/index.json')
     if (!new URLSearchParams(location.search).has('manual')) void start()
   })
 for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mood]')) b.onclick = () => face?.setMood(b.dataset.mood as Mood)
+stillBox.onchange = () => void face?.setStill(stillBox.checked)
 const espeak = createEspeakSynthesizer()
 document.getElementById('say')!.onclick = async () => {
   face?.setMood('speaking')

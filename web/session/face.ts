@@ -1,4 +1,5 @@
 import { startAvatar, type AvatarClient, type AvatarStatus } from '../engines/avatar/client.ts'
+import { EXPRESSIONS, isExpression, type Expression } from '../engines/avatar/expressions.ts'
 import type { Mood } from '../engines/avatar/pose.ts'
 import type { RemoteAvatarState } from '../engines/avatar/protocol.ts'
 import type { Emitter } from '../lib/emitter.ts'
@@ -102,6 +103,27 @@ export class Face {
     if (mood === this.mood) return
     this.mood = mood
     this.client?.setMood(mood)
+  }
+
+  /** What the face can show — `neutral`, then its bundle's declared expressions — for the `set_expression` tool. */
+  get expressions(): readonly Expression[] {
+    return this.state.status?.expressions ?? ['neutral']
+  }
+
+  /**
+   * The face eases into an expression (intensity 0…1), holds it a few seconds and fades back by
+   * itself. Refused, with a plain reason, for one its bundle does not declare; `neutral` always goes.
+   */
+  setExpression(expression: Expression, intensity: number): { ok: true } | { ok: false; why: string } {
+    if (!isExpression(expression)) return { ok: false, why: `"${String(expression)}" is not an expression (the face knows ${EXPRESSIONS.join(', ')})` }
+    if (typeof intensity !== 'number' || !Number.isFinite(intensity)) return { ok: false, why: 'intensity must be a number from 0 to 1' }
+    const status = this.state.status
+    if (expression !== 'neutral') {
+      if (!status || !this.client) return { ok: false, why: 'the face is not on screen yet' }
+      if (!status.expressions.includes(expression)) return { ok: false, why: `${status.name || 'this avatar'} cannot look ${expression}; it shows ${status.expressions.join(', ')}` }
+    }
+    this.client?.setExpression(expression, Math.min(1, Math.max(0, intensity))).catch(() => {})
+    return { ok: true }
   }
 
   /** The face's worker, for tools that look at frames (tests, the lab). */

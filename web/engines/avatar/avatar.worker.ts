@@ -70,6 +70,15 @@ serveRequests<AvatarRequest>(self, async (req) => {
     case 'mood':
       if (face) face.loop.mood = req.mood
       return emit({ type: 'result', id: req.id })
+    case 'expression': {
+      const f = loaded()
+      if (!f.local.setExpression(req.expression, req.intensity))
+        throw Object.assign(new Error(`${f.local.engine?.manifest?.name ?? 'This avatar'} has no "${req.expression}" expression (it shows ${f.local.expressions.join(', ')}).`), { code: 'avatar_expression_unknown' })
+      return emit({ type: 'result', id: req.id })
+    }
+    case 'still':
+      face?.local.setStill(req.on)
+      return emit({ type: 'result', id: req.id })
     case 'clock':
       if (face) face.loop.clock = req.clock
       return emit({ type: 'result', id: req.id })

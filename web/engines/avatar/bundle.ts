@@ -5,6 +5,8 @@
  * every problem names the file and the field.
  */
 
+import { EXPRESSIONS, type Expression } from './expressions.ts'
+
 /** The 15 Oculus visemes. */
 export const VISEMES = ['sil', 'PP', 'FF', 'TH', 'DD', 'kk', 'CH', 'SS', 'nn', 'RR', 'aa', 'E', 'I', 'O', 'U'] as const
 export type Viseme = (typeof VISEMES)[number]
@@ -40,6 +42,30 @@ export interface IdleMotion {
   saccadePx: number
 }
 
+/**
+ * How an expression moves this avatar's face at full intensity. Every field is optional (0: as at
+ * rest); amounts in px are avatar px, on the manifest's canvas.
+ */
+export interface ExpressionAmounts {
+  /** Both brows up or down (px, negative is up). */
+  brows?: number
+  /** Each brow turned about its middle (degrees): positive lifts the inner ends (sad, concerned), negative knits them (cross, focused). */
+  browTilt?: number
+  /** One brow up, the other down by as much (px): positive raises the viewer's right brow (a questioning, thinking look). */
+  browSkew?: number
+  /** The lids, −1…1: positive narrows the eyes (a smile's squint, sorrow), negative opens them wide (surprise). */
+  lids?: number
+  /** Both mouth corners (px): positive up (a smile), negative down (a frown). The viseme's shape stays; it is bent. */
+  mouthCorners?: number
+  /** One corner up, the other down by as much (px): positive raises the viewer's right corner (with mouthCorners, a lopsided smile). */
+  mouthSkew?: number
+  /** The head's tilt (degrees): positive turns it clockwise as seen. */
+  headTiltDeg?: number
+}
+
+/** What a bundle may declare: every expression but `neutral`, its resting face. */
+export type DeclaredExpression = Exclude<Expression, 'neutral'>
+
 export interface LayeredManifest {
   id: string
   name: string
@@ -58,9 +84,28 @@ export interface LayeredManifest {
   anchors: { neck: [number, number]; eyes: [[number, number], [number, number]]; mouth: [number, number] }
   mouthBox: Box
   idle: IdleMotion
+  /** The expressions this face can show, with its own amounts; absent ones (and `neutral`) are not offered. */
+  expressions?: Partial<Record<DeclaredExpression, ExpressionAmounts>>
 }
 
 export const MIN_MOUTH_SHAPES = 8
+
+/**
+ * Each amount's range; those in px are for a 1024-px-high canvas and scale with the manifest's
+ * height, so a bigger bundle may move as far on its own picture.
+ */
+export const EXPRESSION_RANGES: Record<keyof ExpressionAmounts, { range: [number, number]; px?: true }> = {
+  brows: { range: [-24, 24], px: true },
+  browTilt: { range: [-30, 30] },
+  browSkew: { range: [-16, 16], px: true },
+  lids: { range: [-1, 1] },
+  mouthCorners: { range: [-20, 20], px: true },
+  mouthSkew: { range: [-16, 16], px: true },
+  headTiltDeg: { range: [-10, 10] },
+}
+
+/** What the face can show: `neutral`, then the bundle's declared expressions (in EXPRESSIONS' order). */
+export const declaredExpressions = (m: LayeredManifest): Expression[] => EXPRESSIONS.filter((e) => e === 'neutral' || m.expressions?.[e] !== undefined)
 
 const IDLE_RANGES: Record<keyof IdleMotion, [number, number]> = {
   breathPeriodS: [1, 10],
@@ -144,7 +189,32 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): { manife
       if (!finite(v) || v < lo || v > hi) bad(`idle.${k}`, `${JSON.stringify(v)} must be a number from ${lo} to ${hi}`)
     }
 
+  if (raw.expressions !== undefined) checkExpressions(raw.expressions, finite(raw.height) ? raw.height : 1024, bad)
+
   return problems.length ? { problems } : { manifest: raw as unknown as LayeredManifest, problems }
+}
+
+function checkExpressions(v: unknown, height: number, bad: (field: string, what: string) => void) {
+  if (!isObject(v)) return bad('expressions', `must be an object keyed by expression name (${EXPRESSIONS.slice(1).join(', ')})`)
+  const fields = Object.keys(EXPRESSION_RANGES)
+  for (const [name, amounts] of Object.entries(v)) {
+    const at = `expressions.${name}`
+    if (name === 'neutral') bad(at, 'is the resting face itself: it is never declared')
+    else if (!(EXPRESSIONS as readonly string[]).includes(name)) bad(at, `unknown expression (known: ${EXPRESSIONS.slice(1).join(', ')})`)
+    else if (!isObject(amounts)) bad(at, `must be an object of amounts (${fields.join(', ')})`)
+    else if (!Object.keys(amounts).length) bad(at, `gives no amounts (${fields.join(', ')}); leave it out instead`)
+    else
+      for (const [field, value] of Object.entries(amounts)) {
+        const rule = EXPRESSION_RANGES[field as keyof ExpressionAmounts]
+        if (!rule) {
+          bad(`${at}.${field}`, `unknown field (known: ${fields.join(', ')})`)
+          continue
+        }
+        const k = rule.px ? height / 1024 : 1
+        const [lo, hi] = rule.range.map((x) => Math.round(x * k * 10) / 10) as [number, number]
+        if (!finite(value) || value < lo || value > hi) bad(`${at}.${field}`, `${JSON.stringify(value)} must be a number from ${lo} to ${hi}${rule.px ? ` (px on this ${height}-px-high canvas)` : ''}`)
+      }
+  }
 }
 
 /** Every picture the manifest names, with the field that names it. */

@@ -6,6 +6,7 @@
 import type { AppError } from '../../lib/errors.ts'
 import { WorkerRpc } from '../../lib/worker-rpc.ts'
 import type { PhonemeTiming } from '../tts/phonemes.ts'
+import type { Expression } from './expressions.ts'
 import type { Mood } from './pose.ts'
 import type { AvatarEvent, AvatarReplies, AvatarRequest, AvatarStats, FrameSource, PlaybackClock, RemoteAvatarState, RendererKind } from './protocol.ts'
 
@@ -14,12 +15,18 @@ export interface AvatarStatus {
   name: string
   /** Why the renderer is not WebGPU, when it is not. */
   why?: string
+  /** What the face can show: `neutral`, then the bundle's declared expressions. */
+  expressions: Expression[]
 }
 
 export interface AvatarClient {
   readonly ready: Promise<AvatarStatus>
   setAvatar(url: string): Promise<AvatarStatus>
   setMood(mood: Mood): void
+  /** Eases into an expression (intensity 0…1) that fades by itself; rejects when the bundle does not declare it. */
+  setExpression(expression: Expression, intensity: number): Promise<void>
+  /** Idle life held still (no breath, sway, glances or blinks): for tests and stills. */
+  setStill(on: boolean): Promise<void>
   clock(clock: PlaybackClock): void
   speech(startMs: number, content: { phonemes?: PhonemeTiming[]; samples?: Float32Array; sampleRate?: number }): void
   flush(): void
@@ -76,10 +83,13 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
   const pixels = () => Math.max(64, 2 * Math.round(((options.size ?? container.clientWidth ?? 512) * Math.min(3, window.devicePixelRatio || 1)) / 2))
   let size = pixels()
   const quiet = (p: Promise<unknown>) => void p.catch(() => {})
+  /** The bundle's expressions, as the last `ready` said (a fallback keeps the bundle). */
+  let expressions: Expression[] = ['neutral']
   const status = (r: Extract<AvatarEvent, { type: 'ready' }>): AvatarStatus => {
     // Which canvas to show, the worker says ('showing') as it draws.
     container.dataset.renderer = r.renderer
-    return { renderer: r.renderer, name: r.name, why: r.why }
+    expressions = r.expressions
+    return { renderer: r.renderer, name: r.name, why: r.why, expressions }
   }
 
   const gpuOff = gpu.transferControlToOffscreen()
@@ -89,7 +99,7 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
     .then(status)
   rpc.on('fallback', (e) => {
     container.dataset.renderer = e.to
-    options.onFallback?.({ renderer: e.to, name: '', why: e.why })
+    options.onFallback?.({ renderer: e.to, name: '', why: e.why, expressions })
   })
   rpc.on('crash', (err) => options.onCrash?.(err))
   rpc.on('showing', (e) => show(e.canvas))
@@ -111,6 +121,8 @@ export function startAvatar(container: HTMLElement, options: AvatarClientOptions
     ready,
     setAvatar: (url) => rpc.request({ type: 'avatar', avatarUrl: url }).then(status),
     setMood: (mood) => quiet(rpc.request({ type: 'mood', mood })),
+    setExpression: async (expression, intensity) => void (await rpc.request({ type: 'expression', expression, intensity })),
+    setStill: async (on) => void (await rpc.request({ type: 'still', on })),
     reportFrames: (on) => quiet(rpc.request({ type: 'report-frames', on })),
     clock: (clock) => quiet(rpc.request({ type: 'clock', clock })),
     speech(startMs, content) {

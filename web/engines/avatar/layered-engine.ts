@@ -7,8 +7,9 @@ import { AudioVisemes } from './audio-visemes.ts'
 import type { Viseme } from './bundle.ts'
 import type { AvatarRenderer } from './canvas2d-renderer.ts'
 import type { AvatarEngine, SpeechChunk } from './engine.ts'
+import type { Expression } from './expressions.ts'
 import type { LoadedAvatar } from './load-bundle.ts'
-import { PoseDriver, type Mood, type Pose } from './pose.ts'
+import { PoseDriver, restPose, type Mood, type Pose } from './pose.ts'
 import { spansFromPhonemes, VisemeTrack, type VisemeSpan } from './visemes.ts'
 
 export class LayeredEngine implements AvatarEngine {
@@ -70,6 +71,23 @@ export class LayeredEngine implements AvatarEngine {
     this.draw(nowMs, mood, this.weights)
   }
 
+  /** Eases into an expression from the moment `ms` (the frames' clock); false when the bundle does not declare it. */
+  setExpression(expression: Expression, intensity: number, ms: number): boolean {
+    return this.driver?.setExpression(expression, intensity, ms) ?? false
+  }
+
+  /** Idle life held still (no breath, sway, glances or blinks): tests and stills. */
+  set still(on: boolean) {
+    if (this.driver) this.driver.still = on
+  }
+
+  /** Draws the face at rest — facing ahead, neutral, mouth closed — without touching the pose's clock. */
+  restFrame() {
+    if (!this.avatar || !this.renderer) return
+    this.lastPose = restPose(this.avatar.manifest)
+    this.renderer.draw(this.lastPose)
+  }
+
   /** Redraws the last pose (a new renderer's first frame matches what was on screen). */
   redraw() {
     if (this.lastPose) this.renderer?.draw(this.lastPose)
@@ -80,7 +98,7 @@ export class LayeredEngine implements AvatarEngine {
   }
 
   stats() {
-    return { frames: this.frames, frameMs: this.frames ? this.frameMsTotal / this.frames : 0, audioMsPer10ms: this.audioHops ? this.audioMsTotal / this.audioHops : 0, audioHops: this.audioHops }
+    return { frames: this.frames, frameMs: this.frames ? this.frameMsTotal / this.frames : 0, audioMsPer10ms: this.audioHops ? this.audioMsTotal / this.audioHops : 0, audioHops: this.audioHops, expression: this.driver?.shown }
   }
 
   private draw(nowMs: number, mood: Mood, weights: ReadonlyMap<Viseme, number>) {
@@ -88,7 +106,8 @@ export class LayeredEngine implements AvatarEngine {
     const t = performance.now()
     const open = 1 - (weights.get('sil') ?? 1)
     this.lastPose = this.driver.pose(nowMs, mood, weights, open)
-    this.renderer.draw(this.lastPose)
+    // A dropped frame (the GPU still busy) is not counted: the stats say what was drawn.
+    if (!this.renderer.draw(this.lastPose)) return
     this.frameMsTotal += performance.now() - t
     this.frames++
   }

@@ -1,6 +1,8 @@
 /// <reference lib="webworker" />
+import { declaredExpressions } from './bundle.ts'
 import { Canvas2DRenderer, type AvatarRenderer } from './canvas2d-renderer.ts'
 import type { SpeechChunk, SpeechFollower } from './engine.ts'
+import type { Expression } from './expressions.ts'
 import { LayeredEngine } from './layered-engine.ts'
 import { loadAvatar } from './load-bundle.ts'
 import type { Mood } from './pose.ts'
@@ -19,6 +21,13 @@ export interface Canvases {
  */
 export class LocalFace implements SpeechFollower {
   engine: LayeredEngine | undefined
+  /**
+   * The expression asked for and when (the frames' clock): it keeps time while a remote model's
+   * frames are shown, so the local face shows it — or has let it fade — whenever it draws again,
+   * and a new bundle that declares it takes it over.
+   */
+  private expression: { expression: Expression; intensity: number; at: number } | undefined
+  private still = false
 
   constructor(
     readonly canvases: Canvases,
@@ -45,11 +54,33 @@ export class LocalFace implements SpeechFollower {
     await next.loadAvatar(await loadAvatar(avatarUrl))
     const { renderer, why } = await this.makeRenderer(next, kind)
     next.renderer = renderer
+    next.still = this.still
+    if (this.expression) next.setExpression(this.expression.expression, this.expression.intensity, this.expression.at)
     await next.warmup()
     const old = this.engine
     this.engine = next
     old?.dispose()
-    return { renderer: renderer.kind, name: next.manifest!.name, why }
+    return { renderer: renderer.kind, name: next.manifest!.name, why, expressions: this.expressions }
+  }
+
+  /** What this face can show: `neutral` and its bundle's declared expressions. */
+  get expressions(): Expression[] {
+    const m = this.engine?.manifest
+    return m ? declaredExpressions(m) : ['neutral']
+  }
+
+  /** Eases into an expression now; false (nothing changes) when the bundle does not declare it. */
+  setExpression(expression: Expression, intensity: number): boolean {
+    const at = performance.now()
+    if (!this.engine?.setExpression(expression, intensity, at)) return false
+    this.expression = { expression, intensity, at }
+    return true
+  }
+
+  /** Idle life held still (tests and stills): frames differ only by what is asked. */
+  setStill(on: boolean) {
+    this.still = on
+    if (this.engine) this.engine.still = on
   }
 
   speech(chunk: SpeechChunk) {
@@ -78,10 +109,10 @@ export class LocalFace implements SpeechFollower {
     return e.renderer!.snapshot(e.lastPose!)
   }
 
-  /** The face at rest, as the JPEG a remote model animates. */
+  /** The face at rest (neutral, whatever it shows now), as the JPEG a remote model animates. */
   async referenceImage(): Promise<string> {
     const e = this.engine!
-    e.idleFrame(0, 'idle')
+    e.restFrame()
     const shot = await e.renderer!.snapshot(e.lastPose!)
     const c = new OffscreenCanvas(shot.width, shot.height)
     c.getContext('2d')!.putImageData(new ImageData(shot.pixels as Uint8ClampedArray<ArrayBuffer>, shot.width, shot.height), 0, 0)

@@ -1,5 +1,6 @@
 import type { WorkerErrorEvent } from '../../lib/worker-rpc.ts'
 import type { PhonemeTiming } from '../tts/phonemes.ts'
+import type { Expression } from './expressions.ts'
 import type { Mood } from './pose.ts'
 
 export type RendererKind = 'webgpu' | 'canvas2d'
@@ -28,6 +29,14 @@ export type AvatarRequest =
   | { type: 'avatar'; id: number; avatarUrl: string }
   | { type: 'resize'; id: number; width: number; height: number }
   | { type: 'mood'; id: number; mood: Mood }
+  /**
+   * The face eases into an expression (0…1), holds it a few seconds, then fades back to neutral;
+   * refused (an error reply) when the bundle does not declare it. Kept while a remote model's
+   * frames are shown, so the local face shows it whenever it draws.
+   */
+  | { type: 'expression'; id: number; expression: Expression; intensity: number }
+  /** Idle life held still (no breath, sway, glances or blinks), so frames differ only by what is asked: tests, stills. */
+  | { type: 'still'; id: number; on: boolean }
   | { type: 'clock'; id: number; clock: PlaybackClock }
   /**
    * A sentence scheduled `startMs` into the reply: its phoneme timings when the voice gives them,
@@ -68,6 +77,8 @@ export interface AvatarStats {
   /** Mean cost of audio lip-sync per 10 ms of audio. */
   audioMsPer10ms: number
   audioHops: number
+  /** The expression the local face shows now, and how much of it (0…1: easing in, held, fading back). */
+  expression?: { name: Expression; weight: number }
 }
 
 /** Replies that are not the usual `ready` after `load` / `result` after the rest. */
@@ -77,7 +88,8 @@ export interface AvatarReplies {
 
 /** Avatar worker → main thread. */
 export type AvatarEvent =
-  | { type: 'ready'; id: number; renderer: RendererKind; name: string; why?: string }
+  /** `expressions`: what the bundle can show (`neutral` first, then those it declares). */
+  | { type: 'ready'; id: number; renderer: RendererKind; name: string; why?: string; expressions: Expression[] }
   | { type: 'result'; id: number; snapshot?: { width: number; height: number; pixels: Uint8ClampedArray; audioMs: number; at: number; source: FrameSource }; stats?: AvatarStats; fps?: number }
   /** The renderer changed on its own (the GPU device was lost): the stage shows the other canvas. */
   | { type: 'fallback'; from: RendererKind; to: RendererKind; why: string }

@@ -1,20 +1,25 @@
 /**
  * Draws a pose with WebGPU. Every layer is a texture on a finely divided quad (a 24×24 mesh);
- * the vertex shader turns and shifts the head and warps the mesh below the mouth so the chin
- * drops as the jaw opens — the motion is continuous, not a swap of pictures — and one fragment
- * shader blends up to three mouth shapes by their weights and keeps the irises inside the whites.
+ * the vertex shader turns and shifts the head, warps the mesh below the mouth so the chin drops
+ * as the jaw opens — the motion is continuous, not a swap of pictures — and bends the mouth's
+ * mesh so its corners lift or drop with the expression; one fragment shader blends up to three
+ * mouth shapes by their weights and keeps the irises inside the whites. Brows and eyes move per
+ * half (FaceParts: one draw per brow, per eye), as the Canvas2D renderer does, so both look alike.
  * A lost device is reported through `onLost`, and the worker falls back to Canvas2D.
  */
 import type { LayerName, Placed } from './bundle.ts'
 import type { AvatarRenderer, Snapshot } from './canvas2d-renderer.ts'
 import type { LoadedAvatar } from './load-bundle.ts'
-import type { Pose } from './pose.ts'
+import { FaceParts, multiply, type Affine, type Halves } from './parts.ts'
+import { restPose, type Pose } from './pose.ts'
 
 const GRID = 24
 const VERTICES = GRID * GRID * 6
-/** One draw's uniforms: 9 vec4s (144 bytes), at 256-byte steps for dynamic offsets. */
+/** One draw's uniforms: 10 vec4s (160 bytes), at 256-byte steps for dynamic offsets. */
+const UNIFORM_BYTES = 160
 const STRIDE = 256
-const MAX_DRAWS = 16
+/** 11 layers, plus a second draw per brow and per eye layer when an expression moves them apart. */
+const MAX_DRAWS = 24
 /** How far (avatar px) the chin drops at a fully open jaw, and how wide the warp reaches. */
 const JAW_DROP = 14
 const JAW_REACH = 120
@@ -29,7 +34,8 @@ struct Draw {
   r2: vec4f,
   w: vec4f,         // their weights; w.w > 0: clip to the mask picture
   k: vec4f,         // canvas w, h; mouth y; chin y
-  j: vec4f,         // mouth x
+  j: vec4f,         // mouth x; the bend's half-width; the left and right corners' lift (px up)
+  e: vec4f,         // the mask squashed as the whites are: its centre y, 1 / scale
 };
 @group(0) @binding(0) var<uniform> d: Draw;
 @group(0) @binding(1) var s: sampler;
@@ -49,7 +55,10 @@ struct Out { @builtin(position) pos: vec4f, @location(0) p: vec2f };
   // Jaw: below the mouth line, the mesh moves down more the nearer the chin, fading sideways.
   let below = clamp((p.y - d.k.z) / max(1.0, d.k.w - d.k.z), 0.0, 1.0);
   let side = 1.0 - smoothstep(0.0, ${JAW_REACH}.0, abs(p.x - d.j.x));
-  let warped = p + vec2f(0.0, d.t.w * ${JAW_DROP}.0 * below * side);
+  // Mouth corners: lifted by the square of the distance from the middle (FaceParts.mouthLift).
+  let u = clamp((p.x - d.j.x) / max(1.0, d.j.y), -1.0, 1.0);
+  let lift = select(d.j.w, d.j.z, u < 0.0) * u * u;
+  let warped = p + vec2f(0.0, d.t.w * ${JAW_DROP}.0 * below * side - lift);
   let world = vec2f(d.m.x * warped.x + d.m.z * warped.y, d.m.y * warped.x + d.m.w * warped.y) + d.t.xy;
   var o: Out;
   o.pos = vec4f(world.x / d.k.x * 2.0 - 1.0, 1.0 - world.y / d.k.y * 2.0, 0.0, 1.0);
@@ -65,7 +74,7 @@ fn pick(t: texture_2d<f32>, r: vec4f, p: vec2f) -> vec4f {
 
 @fragment fn fs(i: Out) -> @location(0) vec4f {
   var c = pick(t0, d.r0, i.p) * d.w.x + pick(t1, d.r1, i.p) * d.w.y + pick(t2, d.r2, i.p) * d.w.z;
-  if (d.w.w > 0.0) { c = c * pick(mask, maskRect, i.p).a; }
+  if (d.w.w > 0.0) { c = c * pick(mask, maskRect, vec2f(i.p.x, d.e.x + (i.p.y - d.e.x) * d.e.y)).a; }
   return c * d.t.z;
 }
 `
@@ -89,6 +98,7 @@ export class WebGPURenderer implements AvatarRenderer {
   private disposed = false
   /** Read-back presentation: the frame texture, its staging buffer, and whether a copy is in flight. */
   private readback: { texture: GPUTexture; buffer: GPUBuffer; bytesPerRow: number; ctx: OffscreenCanvasRenderingContext2D; busy: boolean } | undefined
+  private readonly parts: FaceParts
 
   private constructor(
     private readonly device: GPUDevice,
@@ -97,6 +107,7 @@ export class WebGPURenderer implements AvatarRenderer {
     private readonly avatar: LoadedAvatar,
     private readonly format: GPUTextureFormat,
   ) {
+    this.parts = new FaceParts(avatar.manifest, avatar.images.get(avatar.manifest.layers.brows.file)!.height)
     const module = device.createShaderModule({ code: SHADER })
     const texture = (binding: number): GPUBindGroupLayoutEntry => ({ binding, visibility: GPUShaderStage.FRAGMENT, texture: {} })
     this.layout = device.createBindGroupLayout({
@@ -151,7 +162,7 @@ export class WebGPURenderer implements AvatarRenderer {
       device.pushErrorScope('validation')
       if (present === 'readback') r.startReadback()
       r.upload()
-      r.draw({ breath: 1, headAngle: 0, headShift: [0, 0], gaze: [0, 0], blink: 0, brow: 0, mouths: [[avatar.manifest.visemes.sil, 1]], jaw: 0 })
+      r.draw(restPose(avatar.manifest))
       await device.queue.onSubmittedWorkDone()
       const invalid = await device.popErrorScope()
       if (invalid) throw new Error(invalid.message)
@@ -233,50 +244,88 @@ export class WebGPURenderer implements AvatarRenderer {
     this.device.destroy()
   }
 
-  draw(pose: Pose, target?: GPUTexture) {
+  draw(pose: Pose, target?: GPUTexture): boolean {
+    // Read back: while the last frame is still on its way (a slow, software GPU), this one is
+    // dropped — else the queue grows without end, and every later frame (and snapshot) waits longer.
+    if (!target && this.readback?.busy) return false
     const m = this.avatar.manifest
     const W = m.width
     const H = m.height
+    const parts = this.parts
     let n = 0
     const draws: string[][] = []
-    const push = (keys: string[], weights: number[], transform: [number, number, number, number, number, number], alpha = 1, rect?: [number, number, number, number], clip = false, shift: [number, number] = [0, 0], jaw = 0) => {
+    type Rect = [number, number, number, number]
+    interface DrawOptions {
+      weights?: number[]
+      transform: Affine
+      alpha?: number
+      /** The quad drawn (avatar px); default the first picture's own. */
+      rect?: Rect
+      /** Irises: drawn only where the whites are; the mask squashed about `maskY` by `maskScale`, as the whites are. */
+      clip?: { maskY: number; maskScale: number }
+      shift?: [number, number]
+      jaw?: number
+      /** The mouth's corners' lift (px up, left and right). */
+      corners?: [number, number]
+    }
+    const push = (keys: string[], o: DrawOptions) => {
       const texs = keys.map((k) => this.textures.get(k)!)
-      const o = (STRIDE / 4) * n
+      const at = (STRIDE / 4) * n
       const st = this.staging
-      const r = rect ?? texs[0]!.rect
-      st.set([r[0] + shift[0], r[1] + shift[1], r[2], r[3]], o)
-      st.set([transform[0], transform[1], transform[2], transform[3]], o + 4)
-      st.set([transform[4], transform[5], alpha, jaw], o + 8)
+      const shift = o.shift ?? [0, 0]
+      const r = o.rect ?? texs[0]!.rect
+      const t = o.transform
+      st.set([r[0] + shift[0], r[1] + shift[1], r[2], r[3]], at)
+      st.set([t[0], t[1], t[2], t[3]], at + 4)
+      st.set([t[4], t[5], o.alpha ?? 1, o.jaw ?? 0], at + 8)
       for (let i = 0; i < 3; i++) {
-        const t = texs[Math.min(i, texs.length - 1)]!.rect
-        st.set([t[0] + shift[0], t[1] + shift[1], t[2], t[3]], o + 12 + i * 4)
+        const tr = texs[Math.min(i, texs.length - 1)]!.rect
+        st.set([tr[0] + shift[0], tr[1] + shift[1], tr[2], tr[3]], at + 12 + i * 4)
       }
-      st.set([weights[0] ?? 0, weights[1] ?? 0, weights[2] ?? 0, clip ? 1 : 0], o + 24)
-      st.set([W, H, m.anchors.mouth[1], m.anchors.mouth[1] + 82], o + 28)
-      st.set([m.anchors.mouth[0], 0, 0, 0], o + 32)
-      draws.push([...keys, clip ? 'clip' : ''])
+      const w = o.weights ?? [1]
+      st.set([w[0] ?? 0, w[1] ?? 0, w[2] ?? 0, o.clip ? 1 : 0], at + 24)
+      st.set([W, H, m.anchors.mouth[1], m.anchors.mouth[1] + 82], at + 28)
+      st.set([m.anchors.mouth[0], parts.mouthReach, o.corners?.[0] ?? 0, o.corners?.[1] ?? 0], at + 32)
+      st.set([o.clip?.maskY ?? 0, o.clip ? 1 / o.clip.maskScale : 1, 0, 0], at + 36)
+      draws.push([...keys, o.clip ? 'clip' : ''])
       n++
     }
-    const identity: [number, number, number, number, number, number] = [1, 0, 0, 1, 0, 0]
-    push(['background'], [1], identity)
+    /** A layer drawn whole, or each half (the viewer's left, right) with its own move before `base`. */
+    const halves = (key: string, base: Affine, moves: Halves<Affine> | Affine | undefined) => {
+      if (!moves || Array.isArray(moves)) return push([key], { transform: moves ? multiply(base, moves) : base })
+      const [x, y, w, h] = this.textures.get(key)!.rect
+      const cut = Math.max(0, Math.min(w, parts.split - x))
+      if (cut > 0) push([key], { transform: multiply(base, moves.left), rect: [x, y, cut, h] })
+      if (cut < w) push([key], { transform: multiply(base, moves.right), rect: [x + cut, y, w - cut, h] })
+    }
+    const identity: Affine = [1, 0, 0, 1, 0, 0]
+    push(['background'], { transform: identity })
     const b = pose.breath
-    push(['body'], [1], [b, 0, 0, b, (W / 2) * (1 - b), H * (1 - b)])
-    const [nx, ny] = m.anchors.neck
-    const c = Math.cos(pose.headAngle)
-    const s = Math.sin(pose.headAngle)
-    const head: [number, number, number, number, number, number] = [c, s, -s, c, nx + pose.headShift[0] - (c * nx - s * ny), ny + pose.headShift[1] - (s * nx + c * ny)]
-    push(['hairBack'], [1], head)
-    push(['face'], [1], head, 1, undefined, false, [0, 0], pose.jaw)
-    push(['eyeWhites'], [1], head)
-    push(['irises'], [1], head, 1, undefined, true, pose.gaze)
-    push(['eyeLines'], [1], head)
-    if (pose.blink > 0.01) push(['eyesClosed'], [1], head, Math.min(1, pose.blink * 1.15))
-    push(['brows'], [1], head, 1, undefined, false, [0, pose.brow])
-    // All mouth shapes in one draw over the mouth's region, weighted in the shader.
+    push(['body'], { transform: [b, 0, 0, b, (W / 2) * (1 - b), H * (1 - b)] })
+    const head = parts.head(pose)
+    push(['hairBack'], { transform: head })
+    push(['face'], { transform: head, jaw: pose.jaw })
+    // Eyes: whites and lid lines squashed about each eye's centre; the irises are not (the lids
+    // cover them), but their mask — the whites — is squashed alike.
+    const eyeMoves = parts.eyes(pose)
+    halves('eyeWhites', head, eyeMoves)
+    const eyes = m.anchors.eyes
+    if (!eyeMoves) push(['irises'], { transform: head, shift: pose.gaze, clip: { maskY: 0, maskScale: 1 } })
+    else {
+      // Split where the whites are split, the irises shifted by the gaze.
+      const [x, y, w, h] = this.textures.get('irises')!.rect
+      const cut = Math.max(0, Math.min(w, parts.split - x - pose.gaze[0]))
+      push(['irises'], { transform: head, shift: pose.gaze, rect: [x, y, cut, h], clip: { maskY: eyes[0][1], maskScale: pose.eyeScale } })
+      push(['irises'], { transform: head, shift: pose.gaze, rect: [x + cut, y, w - cut, h], clip: { maskY: eyes[1][1], maskScale: pose.eyeScale } })
+    }
+    halves('eyeLines', head, eyeMoves)
+    if (pose.blink > 0.01) push(['eyesClosed'], { transform: head, alpha: Math.min(1, pose.blink * 1.15) })
+    halves('brows', head, parts.brows(pose))
+    // All mouth shapes in one draw over the mouth's region, weighted in the shader, bent at the corners.
     const box = m.mouthBox
     const keys = pose.mouths.map(([shape]) => `mouth:${shape}`)
-    push(keys, pose.mouths.map(([, w]) => w), head, 1, [box.x, box.y, box.width, box.height + JAW_DROP], false, [0, 0], pose.jaw)
-    push(['front'], [1], head)
+    push(keys, { weights: pose.mouths.map(([, w]) => w), transform: head, rect: [box.x, box.y, box.width, box.height + JAW_DROP], jaw: pose.jaw, corners: pose.mouthCorners })
+    push(['front'], { transform: head })
 
     this.device.queue.writeBuffer(this.uniforms, 0, this.staging, 0, (STRIDE / 4) * n)
     const encoder = this.device.createCommandEncoder()
@@ -289,6 +338,7 @@ export class WebGPURenderer implements AvatarRenderer {
     pass.end()
     this.device.queue.submit([encoder.finish()])
     if (!target && this.readback) this.present()
+    return true
   }
 
   async snapshot(pose: Pose): Promise<Snapshot> {
@@ -325,7 +375,7 @@ export class WebGPURenderer implements AvatarRenderer {
       group = this.device.createBindGroup({
         layout: this.layout,
         entries: [
-          { binding: 0, resource: { buffer: this.uniforms, size: 144 } },
+          { binding: 0, resource: { buffer: this.uniforms, size: UNIFORM_BYTES } },
           { binding: 1, resource: this.sampler },
           { binding: 2, resource: t(0) },
           { binding: 3, resource: t(1) },
