@@ -14,9 +14,10 @@ import { relayScale } from './relay-scale.bench.ts'
 import { relayOverhead } from './relay-overhead.bench.ts'
 import { realtime } from './realtime.bench.ts'
 import { redisLimiter } from './redis-limiter.bench.ts'
+import { tools } from './tools.bench.ts'
 import { voice } from './voice.bench.ts'
 
-const all: Benchmark[] = [relayOverhead, relayScale, voice, answer, download, face, avatarBridge, realtime, redisLimiter]
+const all: Benchmark[] = [relayOverhead, relayScale, voice, answer, download, face, avatarBridge, realtime, redisLimiter, tools]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? all.filter((b) => wanted.includes(b.name)) : all
 if (!chosen.length) {

@@ -206,3 +206,27 @@ test('after a reload, the first spoken turn’s session is told the conversation
   expect(told.map((i) => [i.role, i.content[0]!.text])).toEqual([['user', 'Remember the word tangerine.'], ['assistant', ANSWER]])
   expect(session.events.findIndex((e) => e.type === 'conversation.item.create')).toBeLessThan(session.events.findIndex((e) => e.type === 'input_audio_buffer.append'))
 })
+
+test('the Realtime model calls set_expression: the face shows it, the model gets the output and goes on speaking', async () => {
+  await start({ pace: 'instant', answer: { text: ANSWER, audioMs: 2000 }, calls: [{ name: 'set_expression', arguments: '{"expression":"happy","intensity":0.8}' }] })
+  const page = await openApp()
+  await expect(page.locator('.stage__face--ready')).toBeVisible({ timeout: 15_000 })
+  await page.getByTestId('composer').fill('Tell me something cheerful')
+  await page.getByTestId('composer').press('Enter')
+  const answer = page.getByTestId('message-assistant').first()
+  await expect(answer.getByTestId('tool-chip')).toHaveText('expression: happy', { timeout: 20_000 })
+  await expect(answer.locator('.message__text')).toHaveText(ANSWER, { timeout: 20_000 })
+  await expect.poll(() => page.evaluate(() => (window as unknown as { maxVoice: number }).maxVoice), { timeout: 15_000 }).toBeGreaterThan(0.1)
+  await expect(answer).toHaveAttribute('data-status', 'done', { timeout: 20_000 })
+
+  // The session offered the functions; the call was answered by its id, then the model was asked to go on.
+  const events = fake.sessions.at(-1)!.events
+  const offered = events.find((e) => e.type === 'session.update' && Array.isArray((e.session as { tools?: unknown }).tools)) as { session: { tools: { type: string; name: string }[]; tool_choice: string } }
+  expect(offered.session.tool_choice).toBe('auto')
+  expect(offered.session.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['set_expression', 'get_time', 'remember']))
+  const call = fake.sessions.at(-1)!.sent.find((e) => e.type === 'response.function_call_arguments.done') as { call_id: string }
+  const output = events.find((e) => e.type === 'conversation.item.create' && (e.item as { type: string }).type === 'function_call_output') as { item: { call_id: string; output: string } }
+  expect(output.item).toMatchObject({ call_id: call.call_id, output: '{"shown":"happy"}' })
+  expect(events.filter((e) => e.type === 'response.create')).toHaveLength(2)
+  expect(events.indexOf(output as never)).toBeLessThan(events.lastIndexOf(events.filter((e) => e.type === 'response.create').at(-1)!))
+})

@@ -48,6 +48,12 @@ export interface FakeRealtimeScript {
   answer?: { text: string; audioMs: number }
   /** What the user "said", sent as the input transcription. */
   transcript?: string
+  /**
+   * GA: functions the model calls before it answers — a response to a user's turn calls those of
+   * them the session offers (`session.tools`) instead of speaking; the response after their
+   * `function_call_output` items answers. `tool_choice: "none"` (session or response) calls none.
+   */
+  calls?: { name: string; arguments: string }[]
 }
 
 export interface FakeRealtimeOptions extends FakeRealtimeScript {
@@ -194,7 +200,7 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
   const dialect = options.dialect ?? 'ga'
   const beta = dialect === 'beta'
   const rate = beta ? 16000 : 24000
-  const script: Required<FakeRealtimeScript> = { answer: options.answer ?? { text: 'Hello there, how can I help?', audioMs: 1200 }, transcript: options.transcript ?? 'Hello.' }
+  const script: Required<FakeRealtimeScript> = { answer: options.answer ?? { text: 'Hello there, how can I help?', audioMs: 1200 }, transcript: options.transcript ?? 'Hello.', calls: options.calls ?? [] }
   let behaviour: RealtimeBehaviour = options.behaviour ?? { kind: 'normal' }
   const sessions: RecordedRealtimeSession[] = []
   const refusals: RecordedRefusal[] = []
@@ -341,6 +347,11 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
       const audio = modality === 'audio'
       const r: Active = { id: gaId('resp'), itemId: gaId('item'), ts: 0, samples: 0, text: '' }
       active = r
+      const offered = Array.isArray(session.tools) ? (session.tools as Obj[]).map((t) => t.name) : []
+      const calls = script.calls.filter((c) => offered.includes(c.name))
+      const choice = params.tool_choice ?? session.tool_choice
+      const answered = order.length > 0 && items.get(order.at(-1)!)?.item.type === 'function_call_output'
+      if (calls.length && choice !== 'none' && !answered) return callFunctions(r, calls, params)
       const response = (status: string, extra: Obj = {}) => ({ object: 'realtime.response', id: r.id, status, status_details: null, output: [], conversation_id: defaultConv, output_modalities: [modality], max_output_tokens: params.max_output_tokens ?? session.max_output_tokens, audio: { output: { format: gaAudio().output.format, voice: gaAudio().output.voice } }, usage: null, metadata: params.metadata ?? null, ...extra })
       send({ type: 'response.created', response: response('in_progress') })
       const item: Obj = { id: r.itemId, object: 'realtime.item', type: 'message', status: 'in_progress', role: 'assistant', content: [] }
@@ -387,6 +398,31 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
       const out = Math.ceil(r.text.length / 4) + Math.ceil(r.samples / rate) * 10
       active = undefined
       send({ type: 'response.done', response: response(r.cancelled ? 'cancelled' : 'completed', { status_details: r.cancelled ? { type: 'cancelled', reason: r.cancelled } : null, output: [item], usage: { total_tokens: out + 20, input_tokens: 20, output_tokens: out, input_token_details: { text_tokens: 20, audio_tokens: 0, cached_tokens: 0 }, output_token_details: { text_tokens: Math.ceil(r.text.length / 4), audio_tokens: out - Math.ceil(r.text.length / 4) } } }) })
+    }
+
+    /** A response of function calls (openai-node 6.49's RealtimeConversationItemFunctionCall and its argument events): no audio. */
+    async function callFunctions(r: Active, calls: { name: string; arguments: string }[], params: Obj) {
+      const response = (status: string, output: Obj[] = []) => ({ object: 'realtime.response', id: r.id, status, status_details: null, output, conversation_id: defaultConv, output_modalities: params.output_modalities ?? session.output_modalities, usage: null, metadata: params.metadata ?? null })
+      send({ type: 'response.created', response: response('in_progress') })
+      const done: Obj[] = []
+      for (const [index, c] of calls.entries()) {
+        const item: Obj = { id: gaId('item'), object: 'realtime.item', type: 'function_call', status: 'in_progress', call_id: gaId('call'), name: c.name, arguments: '' }
+        const ids = { response_id: r.id, item_id: item.id, output_index: index, call_id: item.call_id }
+        send({ type: 'response.output_item.added', response_id: r.id, output_index: index, item })
+        addItem(item)
+        for (let at = 0; at < c.arguments.length && open(); at += 8) {
+          send({ type: 'response.function_call_arguments.delta', ...ids, delta: c.arguments.slice(at, at + 8) })
+          await wait(r, 0)
+        }
+        if (!open()) return
+        Object.assign(item, { status: r.cancelled ? 'incomplete' : 'completed', arguments: c.arguments })
+        send({ type: 'response.function_call_arguments.done', ...ids, name: c.name, arguments: c.arguments })
+        send({ type: 'response.output_item.done', response_id: r.id, output_index: index, item })
+        send({ type: 'conversation.item.done', previous_item_id: order[order.indexOf(item.id as string) - 1] ?? null, item })
+        done.push(item)
+      }
+      active = undefined
+      send({ type: 'response.done', response: response(r.cancelled ? 'cancelled' : 'completed', done) })
     }
 
     function truncate(m: Obj) {

@@ -26,7 +26,7 @@ const DEBUG = new URLSearchParams(location.search).has('debug')
 /** Layout and composition: the session does the work, the features show it. */
 export function App({ session }: { session: VoiceSession }) {
   const [settings, updateSettings] = useSettings()
-  const s = useSession(session, settings)
+  const s = useSession(session, settings, updateSettings)
   const [settingsOpen, setSettingsOpen] = useState(false)
   // Dismissing hides this outage's banner; the next one (another error) shows again.
   const [dismissedNotice, setDismissedNotice] = useState<unknown>(null)
@@ -104,6 +104,9 @@ export function App({ session }: { session: VoiceSession }) {
         avatars={s.avatars}
         remoteAvatars={s.remoteAvatars}
         kokoroHosted={s.hosted.kokoro}
+        notes={s.notes}
+        onForgetNotes={(ids) => session.forgetNotes(ids)}
+        operatorTools={s.operatorTools}
       />
     </div>
   )

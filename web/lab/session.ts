@@ -20,7 +20,7 @@ let seen: Seen[] = []
 /** What a datum says, briefly: its turn, and the one field that tells events of a kind apart. */
 function summary(kind: StreamKind, d: StreamMap[StreamKind]): Seen {
   const o = d as Record<string, unknown>
-  const detail = o.cause ?? o.stage ?? (kind === 'human.text' ? o.text : undefined) ?? (kind === 'avatar.text' ? o.delta : undefined)
+  const detail = o.cause ?? o.stage ?? o.phase ?? (kind === 'human.text' ? o.text : undefined) ?? (kind === 'avatar.text' ? o.delta : undefined)
   return { kind, at: performance.now(), turnId: typeof o.turnId === 'string' ? o.turnId : undefined, detail: detail === undefined ? undefined : String(detail) }
 }
 
@@ -74,6 +74,7 @@ Object.assign(window, {
     /** The face worker's counters (remote frames drawn, the voice's delay…). */
     faceStats: () => current().face.avatar?.stats(),
     faceState: () => current().getSnapshot().face,
+    snapshot: () => current().getSnapshot(),
   },
 })
 

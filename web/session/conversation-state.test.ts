@@ -80,4 +80,12 @@ describe('conversationReducer', () => {
       { role: 'user', content: 'question 2' },
     ])
   })
+
+  it("keeps an answer's tool chips in the order they were called, each replaced in place when its call ends", () => {
+    let s = reduce(sent(), { type: 'tool', id: 'a1', chip: { id: 'c1', label: 'get_time…', status: 'running' } })
+    s = reduce(s, { type: 'tool', id: 'a1', chip: { id: 'c2', label: 'remember…', status: 'running' } })
+    s = reduce(s, { type: 'tool', id: 'a1', chip: { id: 'c2', label: 'noted: tea', status: 'done' } })
+    s = reduce(s, { type: 'tool', id: 'a1', chip: { id: 'c1', label: 'time: 12:00', status: 'done' } })
+    expect(s.messages.at(-1)!.tools!.map((c) => c.label)).toEqual(['time: 12:00', 'noted: tea'])
+  })
 })

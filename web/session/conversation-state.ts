@@ -11,6 +11,15 @@ export interface Message {
   spoken?: { startMs: number; endMs: number }
   /** An answer the user cut into: `text` is what they heard. */
   interrupted?: boolean
+  /** The tools the answer called, as the transcript shows them. */
+  tools?: ToolChip[]
+}
+
+/** A tool call in the transcript: "expression: sad", "noted: likes tea". */
+export interface ToolChip {
+  id: string
+  label: string
+  status: 'running' | 'done' | 'failed'
 }
 
 export interface ConversationState {
@@ -23,6 +32,8 @@ export interface ConversationState {
 export type ConversationAction =
   | { type: 'sent'; user: Message; assistantId: string }
   | { type: 'delta'; id: string; text: string }
+  /** A tool call of the answer began or ended (the chip with the same id is replaced). */
+  | { type: 'tool'; id: string; chip: ToolChip }
   | { type: 'finished'; id: string }
   | { type: 'stopped'; id: string }
   | { type: 'failed'; userId: string; assistantId: string; error: unknown }
@@ -60,6 +71,12 @@ export function conversationReducer(state: ConversationState, action: Conversati
     case 'delta':
       // A delta already on its way when the user cut in must not grow what they heard.
       return { ...state, messages: update(state.messages, action.id, (m) => (m.interrupted ? {} : { text: m.text + action.text })) }
+    case 'tool':
+      // A call that ends keeps its chip's place: chips stay in the order the model called.
+      return {
+        ...state,
+        messages: update(state.messages, action.id, (m) => ({ tools: m.tools?.some((c) => c.id === action.chip.id) ? m.tools.map((c) => (c.id === action.chip.id ? action.chip : c)) : [...(m.tools ?? []), action.chip] })),
+      }
     // An interrupted answer ends after the next one began: it must not end the new one's turn.
     case 'finished':
       return { ...state, replyingTo: ownTurn(state, action.id), messages: update(state.messages, action.id, () => ({ status: 'done' })) }

@@ -31,6 +31,8 @@ export interface SessionExport {
     timestamps: Record<string, number | null>
     /** Each step of the latency waterfall, in ms from the previous mark. */
     durations: Record<string, number>
+    /** The tools the answer called: arguments as the model wrote them, the result it was given, start (epoch ms) and duration. */
+    tools: { name: string; arguments: string; result: unknown; ok: boolean; at: number; ms: number }[]
   }[]
   /** The problems the user was shown during the session. */
   errors: (Omit<ShownError, 'at'> & { at: number })[]
@@ -61,6 +63,7 @@ export function buildSessionExport(
       spoken: t.spoken,
       timestamps: Object.fromEntries(STAGES.map((s) => [s, epoch(t.timestamps[s])])),
       durations: Object.fromEntries(waterfall(t).map((s) => [s.stage, Math.round(s.ms)])),
+      tools: (t.tools ?? []).map((c) => ({ ...c, at: epoch(c.at)! })),
     })),
     errors: errors.map((e) => ({ ...e, at: epoch(e.at)! })),
   }

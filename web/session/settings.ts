@@ -33,6 +33,10 @@ export interface Settings {
   kokoroVoice: string
   /** Loudness of the answers, 0…1. */
   volume: number
+  /** How fast answers are spoken: 1 normal, 0.5…2 (Settings, or the assistant's `set_speaking_rate`). */
+  speakingRate: number
+  /** Let the assistant use tools (its face's expression, notes, the time, the voice, the operator's tools). */
+  tools: boolean
   /** The avatar (a bundle in public/avatars/<id>/). */
   avatar: string
   /** A heavy avatar model on a GPU server, through the relay; null: the local face only. */
@@ -79,6 +83,8 @@ export const defaultSettings: Settings = {
   remoteAvatar: null,
   remoteAvatarMaxDelayMs: 1500,
   volume: 1,
+  speakingRate: 1,
+  tools: true,
   brain: 'pipeline',
   realtimeModel: null,
   realtimeTurns: 'model',
@@ -109,6 +115,8 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       kokoroModel: typeof raw.kokoroModel === 'string' && MODEL_ID.test(raw.kokoroModel) ? raw.kokoroModel : defaultSettings.kokoroModel,
       kokoroVoice: typeof raw.kokoroVoice === 'string' && /^[a-z]{2}_[a-z]+$/.test(raw.kokoroVoice) ? raw.kokoroVoice : defaultSettings.kokoroVoice,
       volume: typeof raw.volume === 'number' && raw.volume >= 0 && raw.volume <= 1 ? raw.volume : 1,
+      speakingRate: typeof raw.speakingRate === 'number' && raw.speakingRate >= 0.5 && raw.speakingRate <= 2 ? raw.speakingRate : 1,
+      tools: raw.tools !== false,
       avatar: typeof raw.avatar === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(raw.avatar) ? raw.avatar : defaultSettings.avatar,
       remoteAvatar: typeof raw.remoteAvatar === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(raw.remoteAvatar) ? raw.remoteAvatar : null,
       remoteAvatarMaxDelayMs: typeof raw.remoteAvatarMaxDelayMs === 'number' && raw.remoteAvatarMaxDelayMs >= 0 && raw.remoteAvatarMaxDelayMs <= 3000 ? raw.remoteAvatarMaxDelayMs : defaultSettings.remoteAvatarMaxDelayMs,

@@ -74,6 +74,9 @@ export class Speaker {
     this.synth.load?.().catch((err: unknown) => this.fail(err))
   }
 
+  /** How fast answers are spoken (1 normal), from the next sentence on. */
+  rate = 1
+
   setVolume(volume: number) {
     this.volume = volume
     this.playback?.setVolume(volume)
@@ -95,7 +98,7 @@ export class Speaker {
       this.fail(err)
       this.done(turnId)
     }
-    const spoken = synth ? new SpokenReply(() => this.synth, this.player(), signal, onError, mark) : null
+    const spoken = synth ? new SpokenReply(() => this.synth, this.player(), signal, onError, mark, () => this.rate) : null
     const reply = { turnId, spoken, signal, direct: false }
     this.reply = reply
     signal.addEventListener(

@@ -23,6 +23,8 @@ export class SpokenReply {
     private readonly onError: (err: unknown) => void,
     /** Latency marks: the first sentence complete, its audio ready. */
     private readonly onMark: (stage: 'firstSentence' | 'ttsFirstAudio') => void = () => {},
+    /** How fast the voice speaks now (settings, or the agent's `set_speaking_rate`): read per sentence. */
+    private readonly rate: () => number = () => 1,
   ) {
     playback.reset()
   }
@@ -46,7 +48,7 @@ export class SpokenReply {
     if (first) this.onMark('firstSentence')
     const synth = this.voice()
     if (!synth) return
-    const speech = synth.synthesize(text, { signal })
+    const speech = synth.synthesize(text, { signal, rate: this.rate() })
     if (first) speech.then(() => !signal.aborted && this.onMark('ttsFirstAudio'), () => {})
     speech.catch(() => {}) // handled in order below
     this.chain = this.chain.then(async () => {
@@ -55,7 +57,7 @@ export class SpokenReply {
         const { samples, sampleRate, phonemes } = await speech.catch((err: unknown) => {
           // The voice was switched while this sentence was in it: the new voice says it.
           const now = this.voice()
-          if ((replaced(err) || isAbort(err)) && !signal.aborted && now && now !== synth) return now.synthesize(text, { signal })
+          if ((replaced(err) || isAbort(err)) && !signal.aborted && now && now !== synth) return now.synthesize(text, { signal, rate: this.rate() })
           throw err
         })
         if (!signal.aborted) this.playback.enqueue({ text, samples, sampleRate, phonemes })

@@ -7,6 +7,7 @@
  * - `human.audio`  a speech segment the VAD cut from the microphone (16 kHz mono)
  * - `human.text`   what the user said (partial or final) or typed
  * - `avatar.text`  the answer as it is written, delta by delta
+ * - `agent.tool`   a tool the answer called: when it started, and what it did
  * - `avatar.voice` the answer's voice when the agent speaks for itself (a Realtime model)
  * - `avatar.audio` the answer's voice, one sentence at a time, placed on the reply's audio clock
  * - `avatar.video` each frame the face shows, local or remote (counted, not copied: pixels stay in
@@ -17,7 +18,9 @@
  * Control kinds: `turn.*` follow one turn (an id from `turn.started` to `turn.done`), `speech.*`
  * what the user's voice does, `stage.*` what the stages report.
  */
+import type { ToolCall } from '../engines/agent/agent.ts'
 import type { ReplyClock, SpeechChunk } from '../engines/media.ts'
+import type { ToolOutcome } from './tools/tool.ts'
 import type { Stage } from './turn-log.ts'
 
 export type { ReplyClock, SpeechChunk } from '../engines/media.ts'
@@ -50,6 +53,8 @@ export interface StreamMap {
   'human.audio': HumanAudio
   'human.text': HumanText
   'avatar.text': { turnId: string; delta: string }
+  /** A tool call of the answer: `started`, then `done` with its outcome (performance.now() times). */
+  'agent.tool': { turnId: string; assistantId: string; call: ToolCall; at: number } & ({ phase: 'started' } | { phase: 'done'; startedAt: number; outcome: ToolOutcome })
   /** The answer's voice as its agent made it (a speech-to-speech model speaks for itself): played as it comes, no synthesis. */
   'avatar.voice': { turnId: string; chunk: SpeechChunk }
   /** A sentence of the answer's voice, scheduled `startMs` into the reply's audio. */

@@ -22,6 +22,19 @@ export interface TurnRecord {
   heardMs?: number
   spoken: boolean
   timestamps: Timestamps
+  /** The tools the answer called, in the order they ended. */
+  tools?: ToolRecord[]
+}
+
+/** A tool call as the session log keeps it: its arguments (as the model wrote them), what it gave back, and when. */
+export interface ToolRecord {
+  name: string
+  arguments: string
+  result: unknown
+  ok: boolean
+  /** performance.now() when it started, and how long it took (ms). */
+  at: number
+  ms: number
 }
 
 /** The waterfall's steps: each is the time from the previous mark to this one. */
@@ -96,6 +109,12 @@ export class TurnLog {
   markTurn(turnId: string, stage: Stage, at: number) {
     const turn = this.records.findLast((t) => t.turnId === turnId)
     if (turn) turn.timestamps[stage] ??= at
+  }
+
+  /** A tool call of the turn ended. */
+  tool(turnId: string, record: ToolRecord) {
+    const turn = this.records.findLast((t) => t.turnId === turnId)
+    if (turn) (turn.tools ??= []).push(record)
   }
 
   /** The turn was cut short: `text` is what stays of its answer. */

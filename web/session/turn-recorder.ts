@@ -26,6 +26,11 @@ export function recordTurns(bus: Emitter<StreamMap>, log: TurnLog, changed: () =
       log.markTurn(d.turnId, 'llmFirstToken', performance.now())
       changed()
     }),
+    bus.on('agent.tool', (e) => {
+      if (e.phase !== 'done') return
+      log.tool(e.turnId, { name: e.call.name, arguments: e.call.arguments, result: e.outcome.result, ok: e.outcome.ok, at: e.startedAt, ms: Math.round(e.at - e.startedAt) })
+      changed()
+    }),
     bus.on('turn.mark', (m) => {
       log.markTurn(m.turnId, m.stage, m.at)
       if (m.stage === 'playbackStart' || m.stage === 'playbackEnd' || m.stage === 'firstFrame') changed()

@@ -20,6 +20,17 @@ import { TurnLog, type TurnRecord } from './turn-log.ts'
 import { initialTurn, nextTurn, type TurnEvent, type TurnPhase, type TurnState } from './turn-taking.ts'
 import { VoiceInput, type VoiceState } from './voice-input.ts'
 import { writeAnswer } from './write-answer.ts'
+import { KOKORO_VOICES } from '../engines/tts/kokoro/protocol.ts'
+import type { AgentTools } from '../engines/agent/agent.ts'
+import { followFeelings } from './expression-cue.ts'
+import { Notes, type Note } from './notes.ts'
+import { expressionTool } from './tools/expression-tool.ts'
+import { memoryTools } from './tools/memory-tools.ts'
+import { OperatorTools } from './tools/operator-tools.ts'
+import { timeTool } from './tools/time-tool.ts'
+import { turnTools } from './tools/toolbox.ts'
+import type { Tool } from './tools/tool.ts'
+import { voiceTools, type VoiceControl } from './tools/voice-tools.ts'
 
 export type StageMood = 'ready' | 'listening' | 'hearing' | 'thinking' | 'answering'
 
@@ -57,6 +68,10 @@ export interface SessionSnapshot {
   avatarUrl: string
   /** The live recording, or the last file made. */
   recording: RecordingState
+  /** The notes the assistant keeps about the user (Settings lists them). */
+  notes: readonly Note[]
+  /** How many of the operator's tools (MCP, through the relay) the assistant is offered. */
+  operatorTools: number
 }
 
 interface Turn {
@@ -78,6 +93,13 @@ export class VoiceSession {
   readonly speaker: Speaker
   readonly face: Face
   readonly recorder: Recorder
+  readonly notes: Notes
+  /**
+   * Where a change of the user's settings that the session itself wants goes (the assistant's
+   * `set_voice`, `set_speaking_rate`): the UI keeps the settings; without one, they apply here only.
+   */
+  onSettingsRequest: ((patch: Partial<Settings>) => void) | null = null
+  private readonly operatorTools: OperatorTools
   private readonly facts: Facts
   private turnState: TurnState = initialTurn
   /** Where the held (unfinished) words were said, and the wait for the rest of them. */
@@ -100,8 +122,11 @@ export class VoiceSession {
     this.conversation = new Conversation(changed)
     this.voice = new VoiceInput(this.bus, voiceOptions(settings), changed, (err) => this.fail('asr', err))
     this.speaker = new Speaker(this.bus, (err) => this.fail('tts', err))
+    this.speaker.rate = settings.speakingRate
     this.face = new Face(this.bus, () => this.rebuild())
     this.recorder = new Recorder(this.bus, () => ({ avatar: this.face.avatar, name: this.face.state.status?.name || 'avatar' }), changed)
+    this.notes = new Notes(changed)
+    this.operatorTools = new OperatorTools(changed)
     this.facts = new Facts(settings, () => this.rebuild())
     this.placements = resolvePlacements(this.facts.snapshot(espeakAvailable, this.face.state))
     const turns = new TurnStore(this.log, changed)
@@ -122,6 +147,15 @@ export class VoiceSession {
         this.turn = null
         this.dispatch({ type: 'reply-done' })
       }),
+      // Each tool call is a chip on its answer: running, then what it did.
+      this.bus.on('agent.tool', (e) =>
+        this.conversation.dispatch({
+          type: 'tool',
+          id: e.assistantId,
+          chip: e.phase === 'started' ? { id: e.call.id, label: `${e.call.name}…`, status: 'running' } : { id: e.call.id, label: e.outcome.chip, status: e.outcome.ok ? 'done' : 'failed' },
+        }),
+      ),
+      followFeelings(this.bus, this.face),
     )
     this.rebuild()
   }
@@ -141,6 +175,7 @@ export class VoiceSession {
     this.settings = settings
     this.voice.configure(voiceOptions(settings))
     this.speaker.setVolume(settings.volume)
+    this.speaker.rate = settings.speakingRate
     this.facts.configure(settings)
   }
 
@@ -199,6 +234,11 @@ export class VoiceSession {
   dismissError(id: number) {
     this.errors = this.errors.filter((e) => e.id !== id)
     this.changed()
+  }
+
+  /** Deletes notes the assistant kept (Settings), or all of them. */
+  forgetNotes(ids?: readonly string[]) {
+    void (ids ? this.notes.remove(ids) : this.notes.clear())
   }
 
   dismissConversationError() {
@@ -263,7 +303,10 @@ export class VoiceSession {
     const { signal } = turn.abort
     this.bus.emit('turn.started', { turnId: turn.turnId, userId, assistantId, text, source, at: performance.now(), signal })
     const heardMs = () => this.speaker.heardMs(turn.turnId)
-    void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal, heardMs }, history, this.settings.persona, this.conversation, this.bus).then(
+    const tools = this.toolsFor({ turnId: turn.turnId, assistantId })
+    // The notes the assistant kept go with every request while tools are on (the model is told it can forget them).
+    const persona = [this.settings.persona, tools ? this.notes.prompt() : ''].filter(Boolean).join('\n\n')
+    void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal, heardMs, tools }, history, persona, this.conversation, this.bus).then(
       ({ error }) => {
         if (error === undefined) return
         this.shown.push(shownError('agent', error))
@@ -289,6 +332,37 @@ export class VoiceSession {
     this.bus.emit('turn.interrupted', { turnId: turn.turnId, cause, heard, kept, heardMs })
   }
 
+  // ——— tools ———
+
+  /** What the agent may do this turn: the built-in tools and the operator's, unless tools are off or no model calls them. */
+  private toolsFor(turn: { turnId: string; assistantId: string }): AgentTools | undefined {
+    const agent = this.stages.agent
+    if (!this.settings.tools || !agent || agent.kind === 'offline') return undefined
+    const tools: Tool[] = [timeTool(), ...memoryTools(this.notes)]
+    if (this.face.state.status && !this.face.state.error) tools.unshift(expressionTool(this.face))
+    const voice = this.voiceControl()
+    if (voice) tools.push(...voiceTools(voice))
+    tools.push(...this.operatorTools.tools())
+    return turnTools(tools, turn, this.bus)
+  }
+
+  /** The voice as the assistant may change it: the engine speaking now and its voices (none for a model that speaks for itself). */
+  private voiceControl(): VoiceControl | null {
+    const tts = this.placements.tts
+    const s = this.settings
+    const change = (patch: Partial<Settings>) => this.requestSettings(patch)
+    const rate = (r: number | undefined) => (r === undefined ? {} : { speakingRate: r })
+    if (tts.placement === null || tts.engine === 'realtime') return null
+    if (tts.engine === 'kokoro') return { engine: 'Kokoro', voices: KOKORO_VOICES, voice: s.kokoroVoice, rate: s.speakingRate, change: (p) => change({ ...(p.voice && { kokoroVoice: p.voice }), ...rate(p.rate) }) }
+    if (tts.placement === 'relay') return { engine: "the relay's voice service", voices: (this.facts.relay?.tts.voices ?? []).map((id) => ({ id })), voice: s.ttsVoice, rate: s.speakingRate, change: (p) => change({ ...(p.voice && { ttsVoice: p.voice }), ...rate(p.rate) }) }
+    return { engine: 'eSpeak NG', voices: [], voice: null, rate: s.speakingRate, change: (p) => change(rate(p.rate)) }
+  }
+
+  private requestSettings(patch: Partial<Settings>) {
+    if (this.onSettingsRequest) this.onSettingsRequest(patch)
+    else this.configure({ ...this.settings, ...patch })
+  }
+
   // ——— stages ———
 
   /** Decides every stage's placement again and rebuilds the stages whose inputs changed. */
@@ -307,6 +381,7 @@ export class VoiceSession {
     this.speaker.synth = this.stages.synth
     this.speaker.agentVoice = this.placements.tts.engine === 'realtime'
     this.face.configure(this.faceTarget())
+    this.operatorTools.update(Boolean(facts.relay?.tools?.available) && this.settings.tools, this.settings.accessToken)
     this.changed()
   }
 
@@ -389,6 +464,8 @@ export class VoiceSession {
       modelWeights: modelDevice({ settings: this.settings, device: this.facts.device }) === 'wasm' ? 'q8' : this.facts.device?.shaderF16 ? 'fp16' : 'fp32',
       avatarUrl: this.faceTarget().avatarUrl,
       recording: this.recorder.state,
+      notes: this.notes.all,
+      operatorTools: this.operatorTools.count,
     }
   }
 }

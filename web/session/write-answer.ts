@@ -1,4 +1,4 @@
-import type { Agent } from '../engines/agent/agent.ts'
+import type { Agent, AgentTools } from '../engines/agent/agent.ts'
 import type { Emitter } from '../lib/emitter.ts'
 import { AppError, isAbort } from '../lib/errors.ts'
 import type { Conversation } from './conversation.ts'
@@ -12,6 +12,8 @@ export interface AnswerTurn {
   signal: AbortSignal
   /** How much of the answer's voice was heard when it was stopped (ms), for an agent that speaks for itself. */
   heardMs?(): number | null
+  /** What the agent may do this turn besides talking. */
+  tools?: AgentTools
 }
 
 /**
@@ -25,7 +27,7 @@ export async function writeAnswer(agent: Agent | null, turn: AnswerTurn, history
   try {
     if (!agent) throw new AppError('not_ready', 'Parley is still finding out who answers. Try again in a moment.')
     const onVoice = (chunk: StreamMap['avatar.voice']['chunk']) => !signal.aborted && bus.emit('avatar.voice', { turnId, chunk })
-    for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: persona, signal, onVoice, heardMs: turn.heardMs })) {
+    for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: persona, signal, onVoice, heardMs: turn.heardMs, tools: turn.tools })) {
       if (signal.aborted) break
       conversation.dispatch({ type: 'delta', id: assistantId, text: delta })
       bus.emit('avatar.text', { turnId, delta })

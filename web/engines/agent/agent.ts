@@ -16,6 +16,33 @@ export interface AgentRequest {
   onVoice?(chunk: SpeechChunk): void
   /** How much of that voice the listener heard (ms), asked once the answer is stopped: such a model is told to forget the rest. */
   heardMs?(): number | null
+  /** What the agent may do besides talking: offered to a model that calls functions. */
+  tools?: AgentTools
+}
+
+/** A function the model may call, as OpenAI's chat-completions and Realtime APIs describe one. */
+export interface ToolDefinition {
+  name: string
+  description: string
+  /** A JSON Schema object for the arguments. */
+  parameters: Record<string, unknown>
+}
+
+/** A call the model made: its id (to answer it by), the function and its arguments as the JSON text the model wrote. */
+export interface ToolCall {
+  id: string
+  name: string
+  arguments: string
+}
+
+/**
+ * The tools of one turn. `run` never fails for a tool's sake (a bad argument, a failing tool: its
+ * result says so, for the model to read and recover from); it rejects only when the turn is
+ * stopped.
+ */
+export interface AgentTools {
+  definitions: readonly ToolDefinition[]
+  run(call: ToolCall, signal: AbortSignal): Promise<string>
 }
 
 /**
@@ -34,6 +61,9 @@ export interface Agent {
    */
   prime?(history: () => readonly ChatTurn[]): void
 }
+
+/** How many rounds of tool calls one answer may make before it must answer in words. */
+export const MAX_TOOL_STEPS = 4
 
 /** How many past messages go with each request: enough context, bounded request size. */
 export const HISTORY_LIMIT = 20

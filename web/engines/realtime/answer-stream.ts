@@ -1,3 +1,4 @@
+import type { ToolCall } from '../agent/agent.ts'
 import type { SpeechChunk } from '../media.ts'
 import { AppError } from '../../lib/errors.ts'
 import { isStopRefusal, protocolError, stopEventId, type RealtimeEvent, type RealtimeLink } from './link.ts'
@@ -23,6 +24,8 @@ export class AnswerStream {
 
   /** response.done has come (read or not). */
   private ended = false
+  /** The functions the model called in this response (from its response.done), to be run before the answer goes on. */
+  calls: ToolCall[] = []
 
   constructor(private readonly link: RealtimeLink, private readonly rate: number, private readonly finished: ReadonlySet<string>, first?: RealtimeEvent) {
     if (first) this.push(first)
@@ -87,6 +90,7 @@ export class AnswerStream {
             this.active = false
             const r = (e.response ?? {}) as { status?: string; status_details?: { error?: { message?: string; code?: string } } }
             if (r.status === 'failed') throw new AppError(r.status_details?.error?.code ?? 'realtime_failed', r.status_details?.error?.message ?? 'The Realtime model could not finish its answer. Try again.')
+            this.calls = functionCalls(e.response)
             return
           }
         }
@@ -97,6 +101,11 @@ export class AnswerStream {
       this.active = false
       this.off()
     }
+  }
+
+  /** How much of this response's audio has arrived (ms). */
+  get audioMs(): number {
+    return (this.receivedSamples / this.rate) * 1000
   }
 
   private rearm() {
@@ -132,6 +141,15 @@ export class AnswerStream {
   private fail(err: AppError) {
     this.push(err)
   }
+}
+
+/** The function_call items of a finished response, as the agent loop runs them. */
+function functionCalls(response: unknown): ToolCall[] {
+  const output = (response as { output?: unknown } | undefined)?.output
+  if (!Array.isArray(output)) return []
+  return output.flatMap((item: { type?: unknown; call_id?: unknown; name?: unknown; arguments?: unknown }) =>
+    item?.type === 'function_call' && typeof item.call_id === 'string' && typeof item.name === 'string' ? [{ id: item.call_id, name: item.name, arguments: typeof item.arguments === 'string' ? item.arguments : '' }] : [],
+  )
 }
 
 export function responseIdOf(e: RealtimeEvent): string | undefined {

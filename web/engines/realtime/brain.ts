@@ -17,7 +17,7 @@
  *   committed, and the answer is asked for when Parley's turn machine says so — false starts and
  *   held unfinished words then behave exactly as in the cascade.
  */
-import type { Agent, AgentRequest, ChatTurn } from '../agent/agent.ts'
+import { MAX_TOOL_STEPS, type Agent, type AgentRequest, type ChatTurn } from '../agent/agent.ts'
 import type { SpeechRecognizer, Transcript } from '../asr/asr.ts'
 import { AppError } from '../../lib/errors.ts'
 import { AnswerStream, RESPONSE_MS, responseIdOf } from './answer-stream.ts'
@@ -240,6 +240,7 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
         instructions = systemPrompt.trim()
         link.send({ type: 'session.update', session: { type: 'realtime', instructions } })
       }
+      offerTools(request.tools)
       const spoken = unanswered.length > 0
       unanswered = []
       seed(history.slice(0, -1), spoken)
@@ -266,14 +267,48 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
         link.send({ type: 'response.create' })
       }
       claimed = answer
-      signal.addEventListener('abort', () => answer.stop(request.heardMs?.() ?? null), { once: true })
+      // The reply may span several responses (tool calls between them): a stop cuts the one speaking,
+      // at what was heard of it.
+      let earlierAudioMs = 0
+      signal.addEventListener('abort', () => {
+        const heard = request.heardMs?.() ?? null
+        answer.stop(heard === null ? null : Math.max(0, heard - earlierAudioMs))
+      }, { once: true })
+      let said = ''
       try {
-        yield* answer.text(signal, (chunk) => request.onVoice?.(chunk))
+        for (let round = 1; ; round++) {
+          for await (const delta of answer.text(signal, (chunk) => request.onVoice?.(chunk))) {
+            const piece = round > 1 && !said.endsWith(' ') && !delta.startsWith(' ') && said ? ` ${delta}` : delta
+            said += piece
+            yield piece
+          }
+          if (signal.aborted || !answer.calls.length || !request.tools) return
+          // The model called functions: their outputs go into its conversation, and it is asked to go on.
+          const calls = answer.calls
+          const outputs = await Promise.all(calls.map((c) => request.tools!.run(c, signal)))
+          signal.throwIfAborted()
+          for (const [i, c] of calls.entries()) link.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: c.id, output: outputs[i]! } })
+          earlierAudioMs += answer.audioMs
+          answer.discard()
+          answer = new AnswerStream(link, rate('output'), finished)
+          claimed = answer
+          link.send({ type: 'response.create', ...(round >= MAX_TOOL_STEPS && { response: { tool_choice: 'none' } }) })
+        }
       } finally {
         answer.discard()
         if (claimed === answer) claimed = null
       }
     },
+  }
+
+  /** The session's functions follow the turn's tools (the avatar's expressions, the operator's tools); sent when they change. */
+  let offered = ''
+  function offerTools(tools: AgentRequest['tools']) {
+    const list = (tools?.definitions ?? []).map((d) => ({ type: 'function', name: d.name, description: d.description, parameters: d.parameters }))
+    const key = `${link.connection}|${JSON.stringify(list)}`
+    if (key === offered || (!list.length && !offered)) return
+    offered = key
+    link.send({ type: 'session.update', session: { type: 'realtime', tools: list, tool_choice: list.length ? 'auto' : 'none' } })
   }
 
   return {

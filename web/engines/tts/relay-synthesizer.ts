@@ -10,13 +10,13 @@ export function createRelaySynthesizer(options: { voice?: string; token?: string
   return {
     placement: 'relay',
     label: `relay${options.voice ? ` · ${options.voice}` : ''}`,
-    async synthesize(text, { signal }) {
+    async synthesize(text, { signal, rate }) {
       const res = await relayFetch('/api/v1/audio/speech', {
         method: 'POST',
         token: options.token,
         signal,
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ input: text, response_format: 'pcm', ...(options.voice && { voice: options.voice }) }),
+        body: JSON.stringify({ input: text, response_format: 'pcm', ...(options.voice && { voice: options.voice }), ...(rate && rate !== 1 && { speed: rate }) }),
       })
       let bytes: Uint8Array
       try {

@@ -10,7 +10,8 @@ export type Speech = SpeechAudio
 export interface SpeechSynthesizer {
   readonly placement: 'relay' | 'local-wasm' | 'local-webgpu'
   readonly label: string
-  synthesize(text: string, options: { signal?: AbortSignal }): Promise<Speech>
+  /** `rate`: how fast it speaks, 1 normal (0.5 half as fast, 2 twice), where the engine can. */
+  synthesize(text: string, options: { signal?: AbortSignal; rate?: number }): Promise<Speech>
   /** Ends any worker it started. */
   dispose?(): void
 }

@@ -1,5 +1,16 @@
 import { useEffect, useRef, type ReactNode } from 'react'
-import type { Message } from '../../session/conversation-state.ts'
+import type { Message, ToolChip } from '../../session/conversation-state.ts'
+
+/** The same call made again (a model that asks the time each round) shows once, counted. */
+function grouped(chips: readonly ToolChip[]): { chip: ToolChip; count: number }[] {
+  const out: { chip: ToolChip; count: number }[] = []
+  for (const chip of chips) {
+    const same = out.find((g) => g.chip.label === chip.label && g.chip.status === chip.status)
+    if (same) same.count++
+    else out.push({ chip, count: 1 })
+  }
+  return out
+}
 
 interface Props {
   messages: readonly Message[]
@@ -51,9 +62,19 @@ export function Transcript({ messages, assistantName, onRetry, suggestions, onSu
             {m.role === 'user' ? 'You' : assistantName}
             {m.spoken && <span className="message__spoken"> · spoken, {((m.spoken.endMs - m.spoken.startMs) / 1000).toFixed(1)} s</span>}
           </div>
+          {m.tools?.length ? (
+            <ul className="tool-chips" aria-label="What the assistant did">
+              {grouped(m.tools).map(({ chip, count }) => (
+                <li key={chip.id} className={`tool-chip tool-chip--${chip.status}`} data-testid="tool-chip" data-status={chip.status}>
+                  {chip.label}
+                  {count > 1 && <span className="tool-chip__count"> ×{count}</span>}
+                </li>
+              ))}
+            </ul>
+          ) : null}
           <div className="message__text">
             {m.text}
-            {m.status === 'streaming' && !m.text && <span className="typing" aria-label="Writing"><i /><i /><i /></span>}
+            {m.status === 'streaming' && !m.text && !m.tools?.some((c) => c.status === 'running') && <span className="typing" aria-label="Writing"><i /><i /><i /></span>}
             {m.status === 'streaming' && m.text && <span className="caret" aria-hidden />}
           </div>
           {below?.(m)}

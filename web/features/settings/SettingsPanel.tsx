@@ -27,9 +27,14 @@ interface Props {
   avatars: readonly { id: string; name: string; description: string; preview: string }[]
   /** Heavy avatar models on the relay, and whether each can be used now. */
   remoteAvatars: readonly { id: string; backend: string; connected: boolean; reason: string }[]
+  /** The notes the assistant keeps about the user, and deleting them (one, or all). */
+  notes: readonly { id: string; text: string; at: number }[]
+  onForgetNotes(ids?: readonly string[]): void
+  /** How many tools of the relay's operator (MCP servers) the assistant is offered. */
+  operatorTools: number
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (!open) return
@@ -194,6 +199,12 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               </select>
             </label>
           )}
+          <label className="field">
+            <span className="field__help">
+              Speaking rate <strong>{settings.speakingRate.toFixed(2).replace(/0$/, '')}×</strong>
+            </span>
+            <input type="range" min={0.5} max={2} step={0.05} value={settings.speakingRate} data-testid="speaking-rate" onChange={(e) => onChange({ speakingRate: Number(e.target.value) })} />
+          </label>
           <label className="check">
             <input type="checkbox" checked={settings.pushToTalk} data-testid="push-to-talk" onChange={(e) => onChange({ pushToTalk: e.target.checked })} />
             Push to talk — hold Space instead of an open microphone
@@ -204,6 +215,36 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             </span>
             <input type="range" min={200} max={2000} step={50} value={settings.endOfSpeechMs} data-testid="end-of-speech" onChange={(e) => onChange({ endOfSpeechMs: Number(e.target.value) })} />
           </label>
+        </fieldset>
+        <fieldset className="field field--group" data-testid="settings-tools">
+          <legend className="field__label">Tools &amp; notes</legend>
+          <label className="check">
+            <input type="checkbox" checked={settings.tools} data-testid="tools-on" onChange={(e) => onChange({ tools: e.target.checked })} />
+            Let the assistant act: show feelings on its face, keep notes, tell the time, change its voice
+            {operatorTools > 0 ? `, and use ${operatorTools} tool${operatorTools === 1 ? '' : 's'} of this server` : ''}
+          </label>
+          <p className="field__help group__about">
+            Notes stay in this browser and go to the language model with every question while tools are on. The model of the relay must support tool calls; one that does not answers without them.
+          </p>
+          {notes.length > 0 ? (
+            <>
+              <ul className="notes" data-testid="notes">
+                {notes.map((n) => (
+                  <li key={n.id} className="note">
+                    <span className="note__text">{n.text}</span>
+                    <button type="button" className="link-button" aria-label={`Delete the note: ${n.text}`} onClick={() => onForgetNotes([n.id])}>
+                      Delete
+                    </button>
+                  </li>
+                ))}
+              </ul>
+              <button type="button" className="ghost-button" data-testid="notes-clear" onClick={() => onForgetNotes()}>
+                Delete all notes
+              </button>
+            </>
+          ) : (
+            <p className="field__help" data-testid="notes-empty">No notes yet. Ask the assistant to remember something.</p>
+          )}
         </fieldset>
         {avatars.length > 0 && (
           <fieldset className="field field--group" data-testid="settings-face">

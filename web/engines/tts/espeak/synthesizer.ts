@@ -22,9 +22,9 @@ export function createEspeakSynthesizer(options: { voice?: string; wordsPerMinut
     placement: 'local-wasm',
     label: 'eSpeak NG · on device',
     load: async () => void (await worker.load()),
-    synthesize: (text, { signal }) =>
+    synthesize: (text, { signal, rate = 1 }) =>
       request(signal, async (rpc) => {
-        const res = await rpc.request({ type: 'synthesize', text, voice: options.voice ?? 'en-us', wordsPerMinute: options.wordsPerMinute ?? 165 })
+        const res = await rpc.request({ type: 'synthesize', text, voice: options.voice ?? 'en-us', wordsPerMinute: Math.round((options.wordsPerMinute ?? 165) * rate) })
         return { samples: res.samples, sampleRate: res.sampleRate, phonemes: res.phonemes }
       }),
     dispose: () => worker.dispose(),

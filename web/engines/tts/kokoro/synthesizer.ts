@@ -42,9 +42,9 @@ export function createKokoroSynthesizer(options: KokoroOptions): SpeechSynthesiz
     placement: options.device === 'webgpu' ? 'local-webgpu' : 'local-wasm',
     label: `Kokoro · ${options.device === 'webgpu' ? 'WebGPU' : 'WASM'} · on device`,
     load: async () => void (await worker.load()),
-    synthesize: (text, { signal }) =>
+    synthesize: (text, { signal, rate = 1 }) =>
       request(signal, async (rpc) => {
-        const res = await rpc.request({ type: 'synthesize', text, voice: options.voice, speed: options.speed ?? 1 })
+        const res = await rpc.request({ type: 'synthesize', text, voice: options.voice, speed: (options.speed ?? 1) * rate })
         return { samples: res.samples, sampleRate: res.sampleRate, phonemes: res.phonemes }
       }),
     dispose: () => worker.dispose(),
