@@ -41,7 +41,8 @@ export const tools: Benchmark = {
       await page.goto(`${relay.url}/lab/session.html`)
       await page.waitForSelector('body[data-ready="true"]')
       await page.evaluate(() => (window as unknown as { parleySessionLab: Lab }).parleySessionLab.create!({ speakAnswers: false }))
-      await page.evaluate(() => (window as unknown as { parleySessionLab: Lab }).parleySessionLab.ready!())
+      // Answers are written, not spoken (the voice is not what is measured): ready once the relay's LLM answers.
+      await page.waitForFunction(() => ((window as unknown as { parleySessionLab: Lab }).parleySessionLab.snapshot!() as { placements: { agent: { placement: string | null } } }).placements.agent.placement === 'relay')
       // The operator's tools are listed once the relay has said it has some.
       await page.waitForFunction(() => ((window as unknown as { parleySessionLab: Lab }).parleySessionLab.snapshot!() as { operatorTools: number }).operatorTools > 0)
 

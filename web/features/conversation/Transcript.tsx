@@ -65,7 +65,7 @@ export function Transcript({ messages, assistantName, onRetry, suggestions, onSu
           {m.tools?.length ? (
             <ul className="tool-chips" aria-label="What the assistant did">
               {grouped(m.tools).map(({ chip, count }) => (
-                <li key={chip.id} className={`tool-chip tool-chip--${chip.status}`} data-testid="tool-chip" data-status={chip.status}>
+                <li key={chip.id} className={`tool-chip tool-chip--${chip.status}`} data-testid="tool-chip" data-status={chip.status} title={chip.label}>
                   {chip.label}
                   {count > 1 && <span className="tool-chip__count"> ×{count}</span>}
                 </li>
