@@ -137,10 +137,14 @@ export function chatRoutes({ llm, limits, fetch }: ChatDeps) {
 
 /**
  * A model that cannot call tools is refused by its provider with a 400 whose words vary (OpenAI:
- * "tools is not supported in this model", Ollama: "… does not support tools"): said plainly, with
+ * "tools is not supported in this model", Ollama: "… does not support tools", vLLM: "\"auto\" tool
+ * choice requires --enable-auto-tool-choice …", llama.cpp: "tools param requires --jinja flag").
+ * Only those: another 400 about tools (a schema the provider finds invalid) is not this. Said plainly, with
  * the way out, instead of a bare "rejected".
  */
+const TOOLS_UNSUPPORTED = /(tools?|function.?call\w*)\b[^.]{0,40}\b(is |are )?not supported|(does not|doesn't|do not|cannot) support (tools|tool.?calls?|function.?call\w*)|tool choice requires|tools? param(eter)? requires|--enable-auto-tool-choice|--jinja/i
+
 function toolsRefused(err: unknown, model: string): unknown {
-  if (!(err instanceof ApiError) || err.code !== 'upstream_rejected' || !/\btools?\b|function.?call/i.test(err.message)) return err
+  if (!(err instanceof ApiError) || err.code !== 'upstream_rejected' || !TOOLS_UNSUPPORTED.test(err.message)) return err
   return new ApiError(400, 'tools_not_supported', `The model "${model.slice(0, 100)}" cannot call tools (${err.message.replace(/^The LLM provider rejected the request /, '').slice(0, 300)}). Ask without tools, or the relay's operator chooses a model that supports them.`)
 }

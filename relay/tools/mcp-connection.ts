@@ -107,8 +107,12 @@ export class McpConnection {
       const all: Tool[] = []
       const seen = new Set<string>()
       let cursor: string | undefined
+      // One deadline for the whole listing: a server paging slowly cannot hold GET /api/v1/tools for minutes.
+      const deadline = Date.now() + this.deps.limits.toolCallMs
       for (let page = 0; page < MAX_PAGES; page++) {
-        const res = await client.listTools(cursor === undefined ? undefined : { cursor }, { timeout: this.deps.limits.toolConnectMs })
+        const left = deadline - Date.now()
+        if (page > 0 && left <= 0) break
+        const res = await client.listTools(cursor === undefined ? undefined : { cursor }, { timeout: Math.max(1, Math.min(this.deps.limits.toolConnectMs, left)) })
         all.push(...res.tools)
         cursor = res.nextCursor
         // A cursor seen before would list the same pages forever.

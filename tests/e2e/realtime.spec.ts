@@ -207,7 +207,7 @@ test('after a reload, the first spoken turn’s session is told the conversation
   expect(session.events.findIndex((e) => e.type === 'conversation.item.create')).toBeLessThan(session.events.findIndex((e) => e.type === 'input_audio_buffer.append'))
 })
 
-test('the Realtime model calls set_expression: the face shows it, the model gets the output and goes on speaking', async () => {
+test('the Realtime model calls set_expression: it is shown, the model gets the output and goes on speaking', async () => {
   await start({ pace: 'instant', answer: { text: ANSWER, audioMs: 2000 }, calls: [{ name: 'set_expression', arguments: '{"expression":"happy","intensity":0.8}' }] })
   const page = await openApp()
   await expect(page.locator('.stage__face--ready')).toBeVisible({ timeout: 15_000 })

@@ -13,9 +13,12 @@ type Message = { role: string; content?: string | null; tool_calls?: { id: strin
 let voice: Awaited<ReturnType<typeof startVoiceRelay>>
 let mcp: McpTestServer
 let browser: Browser | undefined
+/** The relay's log lines (one per tool call, with its outcome). */
+const relayLog: Record<string, unknown>[] = []
 test.beforeAll(async () => {
   mcp = await startMcpServer()
-  voice = await startVoiceRelay({ PARLEY_MCP_SERVERS: JSON.stringify([{ name: 'shop', url: mcp.url, tools: ['lookup_order', 'slow'] }]) })
+  // A slow tool runs far longer than a barge-in takes, even on a loaded machine.
+  voice = await startVoiceRelay({ PARLEY_MCP_SERVERS: JSON.stringify([{ name: 'shop', url: mcp.url, tools: ['lookup_order', 'slow'] }]) }, { limits: { toolCallMs: 60_000 }, log: (e) => relayLog.push(e) })
 })
 test.afterAll(async () => {
   await voice.close()
@@ -57,11 +60,11 @@ test('"tell me something sad": the model calls set_expression and the face looks
   await fakeLlm.next({ kind: 'tool-calls', calls: [{ name: 'set_expression', arguments: '{"expression":"sad","intensity":0.9}' }] }, { kind: 'reply', text: sad, chunkDelayMs: 5 })
   await lab(page, 'send', 'Tell me something sad')
 
-  // While the answer is heard, the face's pose carries the expression.
-  await expect.poll(() => lab<{ expression?: { name: string; weight: number } }>(page, 'faceStats').then((s) => (s?.expression?.name === 'sad' ? s.expression.weight : 0)), { timeout: 15_000 }).toBeGreaterThan(0.5)
+  // While the answer is heard, the face's pose shows the expression, nearly at full strength.
   await expect.poll(() => lab<string>(page, 'phase'), { timeout: 15_000 }).toBe('speaking')
   const during = await lab<{ expression?: { name: string; weight: number } }>(page, 'faceStats')
-  expect(during.expression).toMatchObject({ name: 'sad' })
+  expect(during.expression?.name).toBe('sad')
+  expect(during.expression!.weight).toBeGreaterThan(0.5)
 
   // The model was offered the avatar's expressions, and told the call was done before it went on.
   const [first, second] = await fakeLlm.requests()
@@ -119,8 +122,8 @@ test('the loop is bounded, parallel calls and bad arguments are handled, and a m
   const texts = await chips.allTextContents()
   const count = (t: string) => Number(/×(\d+)$/.exec(t)?.[1] ?? 1)
   expect(texts.filter((t) => /^time: \d\d:\d\d/.test(t)).reduce((n, t) => n + count(t), 0)).toBe(4)
-  expect(texts.at(-1)).toBe('set_expression: bad arguments ×4')
-  await expect(chips.last()).toHaveAttribute('data-status', 'failed')
+  expect(texts).toContain('set_expression: bad arguments ×4')
+  await expect(chips.filter({ hasText: 'set_expression: bad arguments' })).toHaveAttribute('data-status', 'failed')
 
   // A model that cannot call tools: the relay says so, the agent asks again without them and stops offering them.
   await fakeLlm.reset()
@@ -154,7 +157,8 @@ test('speaking during a slow tool step cancels the turn cleanly: the tool call i
   expect(requests).toHaveLength(2)
   // The second request is the new turn's: no tool result of the cancelled one reached the model.
   expect(messagesOf(requests[1]!).some((m) => m.role === 'tool')).toBe(false)
-  // The relay let go of the MCP call when the browser did.
+  // The relay let go of the MCP call when the browser did (not at a timeout), and told the server to stop.
+  await expect.poll(() => relayLog.some((e) => e.msg === 'tool call' && e.tool === 'slow' && e.outcome === 'client_closed'), { timeout: 10_000 }).toBe(true)
   await expect.poll(() => mcp.calls.find((c) => c.tool === 'slow')?.cancelled, { timeout: 10_000 }).toBe(true)
 })
 

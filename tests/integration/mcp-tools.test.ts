@@ -106,7 +106,7 @@ describe('POST /api/v1/tools/:server/:tool', () => {
     const started = performance.now()
     const res = await r.api('/api/v1/tools/orders/slow', call({}))
     await expectApiError(res, 504, 'tool_timeout', [MCP_AUTH])
-    expect(performance.now() - started).toBeLessThan(CALL_MS + 1500)
+    expect(performance.now() - started).toBeLessThan(CALL_MS + 5000)
     expect(await until(() => mcp.calls.find((c) => c.tool === 'slow')?.cancelled === true)).toBe(true)
     // Its session, whose answer stream the server would hold open, is ended.
     expect(await until(() => mcp.sessions.closed > closedBefore)).toBe(true)
@@ -121,7 +121,7 @@ describe('POST /api/v1/tools/:server/:tool', () => {
     expect(await until(() => mcp.calls.filter((c) => c.tool === 'slow').length > before)).toBe(true)
     gone.abort()
     expect(await pending).toBe('aborted')
-    expect(await until(() => mcp.calls.filter((c) => c.tool === 'slow').at(-1)!.cancelled === true, 900)).toBe(true)
+    expect(await until(() => mcp.calls.filter((c) => c.tool === 'slow').at(-1)!.cancelled === true, 5000)).toBe(true)
     expect(await until(() => r.lines.some((l) => l.includes('"tool call"') && l.includes('"client_closed"')))).toBe(true)
   })
 
@@ -186,7 +186,8 @@ describe('access', () => {
 describe('a server that is down', () => {
   it('at start is tried again later (not more often than the retry interval) and used once it is up; a restarted one gets a new session', async () => {
     const port = await freePort()
-    const late = await relayWith([{ name: 'late', url: `http://127.0.0.1:${port}/mcp` }])
+    // A retry interval long enough that two requests surely fall within it, even on a loaded machine.
+    const late = await relayWith([{ name: 'late', url: `http://127.0.0.1:${port}/mcp` }], {}, { toolRetryMs: 2000 })
     const first = (await (await late.api('/api/v1/tools')).json()) as ToolsListing
     expect(first).toEqual({ tools: [], servers: [{ name: 'late', connected: false, reason: 'unreachable' }] })
     await expectApiError(await late.api('/api/v1/tools/late/lookup_order', call({ order: '1' })), 502, 'tool_unavailable')
@@ -196,7 +197,7 @@ describe('a server that is down', () => {
       // Within the retry interval the relay does not knock again.
       expect(((await (await late.api('/api/v1/tools')).json()) as ToolsListing).servers[0]!.connected).toBe(false)
       expect(server.requests).toEqual([])
-      await new Promise((res) => setTimeout(res, 350))
+      await new Promise((res) => setTimeout(res, 2100))
       const listing = (await (await late.api('/api/v1/tools')).json()) as ToolsListing
       expect(listing.servers).toEqual([{ name: 'late', connected: true }])
       expect(listing.tools.map((t) => t.name)).toContain('lookup_order')
@@ -207,7 +208,7 @@ describe('a server that is down', () => {
       server = await startMcpServer({ port })
       // (In one process the relay may not yet have seen its keep-alive socket closed; a real
       // restart takes longer than that.)
-      await new Promise((res) => setTimeout(res, 100))
+      await new Promise((res) => setTimeout(res, 500))
       const again = await late.api('/api/v1/tools/late/lookup_order', call({ order: '8' }))
       expect(again.status).toBe(200)
       expect(server.sessions.opened).toBe(1)

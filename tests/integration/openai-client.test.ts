@@ -99,4 +99,9 @@ it('malformed tools are refused with a 400 naming the field; a model that cannot
   expect(refused).toBeInstanceOf(OpenAI.BadRequestError)
   expect(refused.code).toBe('tools_not_supported')
   expect(refused.message).toMatch(/cannot call tools .*does not support tools.*Ask without tools/)
+  // vLLM's words when it serves a model without a tool parser; and OpenAI's refusal of one bad schema, which is not that.
+  stack.fake.next({ kind: 'status', status: 400, body: { error: { message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set' } } })
+  expect((await ask({ tools: [{ type: 'function', function: { name: 'get_time' } }] })).code).toBe('tools_not_supported')
+  stack.fake.next({ kind: 'status', status: 400, body: { error: { message: "Invalid schema for function 'lookup': In context=(), 'required' is required to be supplied (tools[3].function.parameters)" } } })
+  expect((await ask({ tools: [{ type: 'function', function: { name: 'lookup' } }] })).code).not.toBe('tools_not_supported')
 })

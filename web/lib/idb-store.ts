@@ -5,6 +5,7 @@
  */
 const DB = 'parley'
 const STORE = 'kv'
+const OPEN_MS = 5000
 
 let db: Promise<IDBDatabase> | undefined
 
@@ -14,6 +15,9 @@ function open(): Promise<IDBDatabase> {
     req.onupgradeneeded = () => req.result.createObjectStore(STORE)
     req.onsuccess = () => resolve(req.result)
     req.onerror = () => reject(req.error)
+    // Another tab holding an old version open, or a storage that never answers: fail soft, not hang.
+    req.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'))
+    setTimeout(() => reject(new Error('IndexedDB did not open within 5 s')), OPEN_MS)
   })
   // A failed open is retried next time rather than remembered forever.
   db.catch(() => (db = undefined))

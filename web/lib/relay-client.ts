@@ -1,4 +1,4 @@
-import type { AvatarModels, AvatarStatus, PublicConfig } from '../../relay/contract.ts'
+import type { AvatarModels, AvatarStatus, PublicConfig, ToolCallRequest, ToolCallResult, ToolInfo, ToolsListing } from '../../relay/contract.ts'
 import { AppError, errorFromResponse, isAbort } from './errors.ts'
 import { relayUrl } from './relay-url.ts'
 
@@ -32,4 +32,23 @@ export type RemoteAvatarStatus = AvatarStatus
 export async function fetchAvatarModels(token?: string, signal?: AbortSignal): Promise<RemoteAvatarStatus[]> {
   const res = await relayFetch('/api/v1/avatar/models', { token, signal })
   return ((await res.json()) as AvatarModels).statuses
+}
+
+/** GET /api/v1/tools: the operator's MCP tools (each server's allow-list applied). */
+export async function fetchRelayTools(token?: string, signal?: AbortSignal): Promise<ToolInfo[]> {
+  const res = await relayFetch('/api/v1/tools', { token, signal })
+  const body = (await res.json()) as Partial<ToolsListing>
+  return Array.isArray(body.tools) ? body.tools : []
+}
+
+/** POST /api/v1/tools/:server/:tool: one call, run by the relay with the server's credentials. */
+export async function callRelayTool(tool: Pick<ToolInfo, 'server' | 'name'>, args: ToolCallRequest['arguments'], token?: string, signal?: AbortSignal): Promise<Partial<ToolCallResult>> {
+  const res = await relayFetch(`/api/v1/tools/${encodeURIComponent(tool.server)}/${encodeURIComponent(tool.name)}`, {
+    method: 'POST',
+    token,
+    signal,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ arguments: args } satisfies ToolCallRequest),
+  })
+  return (await res.json()) as Partial<ToolCallResult>
 }

@@ -88,4 +88,9 @@ describe('conversationReducer', () => {
     s = reduce(s, { type: 'tool', id: 'a1', chip: { id: 'c1', label: 'time: 12:00', status: 'done' } })
     expect(s.messages.at(-1)!.tools!.map((c) => c.label)).toEqual(['time: 12:00', 'noted: tea'])
   })
+
+  it('a call still running when the page went away is restored as stopped', () => {
+    const saved = [user('u1', 'q'), { id: 'a1', role: 'assistant' as const, text: '', status: 'streaming' as const, tools: [{ id: 'k', label: 'shop__slow…', status: 'running' as const }] }]
+    expect(reduce(emptyConversation, { type: 'restored', messages: saved }).messages[1]!.tools).toEqual([{ id: 'k', label: 'shop__slow: stopped', status: 'failed' }])
+  })
 })

@@ -104,9 +104,15 @@ export function conversationReducer(state: ConversationState, action: Conversati
       return emptyConversation
     case 'restored':
       // Anything that was mid-answer when the page went away is kept as stopped.
-      return state.messages.length ? state : { ...state, messages: action.messages.map((m) => (m.status === 'streaming' ? { ...m, status: 'stopped' } : m)) }
+      // A tool call that was running then never ended.
+      return state.messages.length
+        ? state
+        : { ...state, messages: action.messages.map((m) => (m.status === 'streaming' ? { ...m, status: 'stopped', ...(m.tools && { tools: m.tools.map(unfinished) }) } : m)) }
   }
 }
+
+/** A chip of a call that never ended, as the transcript keeps it. */
+const unfinished = (c: ToolChip): ToolChip => (c.status === 'running' ? { ...c, label: c.label.replace(/…$/, ': stopped'), status: 'failed' } : c)
 
 const ownTurn = (state: ConversationState, id: string) => (state.replyingTo === id ? null : state.replyingTo)
 

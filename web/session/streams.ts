@@ -54,7 +54,7 @@ export interface StreamMap {
   'human.text': HumanText
   'avatar.text': { turnId: string; delta: string }
   /** A tool call of the answer: `started`, then `done` with its outcome (performance.now() times). */
-  'agent.tool': { turnId: string; assistantId: string; call: ToolCall; at: number } & ({ phase: 'started' } | { phase: 'done'; startedAt: number; outcome: ToolOutcome })
+  'agent.tool': { turnId: string; assistantId: string; key: string; call: ToolCall; at: number } & ({ phase: 'started' } | { phase: 'done'; startedAt: number; outcome: ToolOutcome })
   /** The answer's voice as its agent made it (a speech-to-speech model speaks for itself): played as it comes, no synthesis. */
   'avatar.voice': { turnId: string; chunk: SpeechChunk }
   /** A sentence of the answer's voice, scheduled `startMs` into the reply's audio. */

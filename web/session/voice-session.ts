@@ -152,7 +152,7 @@ export class VoiceSession {
         this.conversation.dispatch({
           type: 'tool',
           id: e.assistantId,
-          chip: e.phase === 'started' ? { id: e.call.id, label: `${e.call.name}…`, status: 'running' } : { id: e.call.id, label: e.outcome.chip, status: e.outcome.ok ? 'done' : 'failed' },
+          chip: e.phase === 'started' ? { id: e.key, label: `${e.call.name}…`, status: 'running' } : { id: e.key, label: e.outcome.chip, status: e.outcome.ok ? 'done' : 'failed' },
         }),
       ),
       followFeelings(this.bus, this.face),
@@ -303,10 +303,14 @@ export class VoiceSession {
     const { signal } = turn.abort
     this.bus.emit('turn.started', { turnId: turn.turnId, userId, assistantId, text, source, at: performance.now(), signal })
     const heardMs = () => this.speaker.heardMs(turn.turnId)
-    const tools = this.toolsFor({ turnId: turn.turnId, assistantId })
-    // The notes the assistant kept go with every request while tools are on (the model is told it can forget them).
-    const persona = [this.settings.persona, tools ? this.notes.prompt() : ''].filter(Boolean).join('\n\n')
-    void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal, heardMs, tools }, history, persona, this.conversation, this.bus).then(
+    const context = async () => {
+      // Just after the page loaded, the operator's tools and the notes may still be on their way: not for long.
+      await Promise.race([Promise.all([this.operatorTools.settled(CONTEXT_WAIT_MS), this.notes.loaded]), new Promise((r) => setTimeout(r, CONTEXT_WAIT_MS))])
+      const tools = this.toolsFor({ turnId: turn.turnId, assistantId })
+      // The notes go with every request while tools are on (the model is told it can forget them).
+      return { tools, persona: [this.settings.persona, tools ? this.notes.prompt() : ''].filter(Boolean).join('\n\n') }
+    }
+    void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal, heardMs, context }, history, this.settings.persona, this.conversation, this.bus).then(
       ({ error }) => {
         if (error === undefined) return
         this.shown.push(shownError('agent', error))
@@ -478,6 +482,8 @@ const voiceOptions = (s: Settings) => ({ deviceId: s.microphoneId, pushToTalk: s
  * delay (500 ms by default): about 1.5 s of silence in all before it is answered as it is.
  */
 const UNFINISHED_WAIT_MS = 1000
+/** The most a turn waits for the operator's tools' listing and the saved notes, just after the page loaded. */
+const CONTEXT_WAIT_MS = 1500
 
 function causeOf(event: TurnEvent, before: TurnState): InterruptCause {
   if (event.type === 'stop') return 'stop'

@@ -12,8 +12,8 @@ export interface AnswerTurn {
   signal: AbortSignal
   /** How much of the answer's voice was heard when it was stopped (ms), for an agent that speaks for itself. */
   heardMs?(): number | null
-  /** What the agent may do this turn besides talking. */
-  tools?: AgentTools
+  /** What the agent gets besides the conversation: its tools and the whole persona (made ready just before it is asked). */
+  context?(): Promise<{ tools?: AgentTools; persona: string }>
 }
 
 /**
@@ -26,8 +26,10 @@ export async function writeAnswer(agent: Agent | null, turn: AnswerTurn, history
   signal.addEventListener('abort', () => bus.emit('stage.stopped', { stage: 'agent', turnId, at: performance.now() }), { once: true })
   try {
     if (!agent) throw new AppError('not_ready', 'Parley is still finding out who answers. Try again in a moment.')
+    const context = (await turn.context?.()) ?? { persona }
+    signal.throwIfAborted()
     const onVoice = (chunk: StreamMap['avatar.voice']['chunk']) => !signal.aborted && bus.emit('avatar.voice', { turnId, chunk })
-    for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: persona, signal, onVoice, heardMs: turn.heardMs, tools: turn.tools })) {
+    for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: context.persona, signal, onVoice, heardMs: turn.heardMs, tools: context.tools })) {
       if (signal.aborted) break
       conversation.dispatch({ type: 'delta', id: assistantId, text: delta })
       bus.emit('avatar.text', { turnId, delta })

@@ -64,6 +64,8 @@ export interface Agent {
 
 /** How many rounds of tool calls one answer may make before it must answer in words. */
 export const MAX_TOOL_STEPS = 4
+/** How many calls of one round are run; the rest are told to come again (results stay bounded, and so does the next request). */
+export const MAX_CALLS_PER_ROUND = 8
 
 /** How many past messages go with each request: enough context, bounded request size. */
 export const HISTORY_LIMIT = 20

@@ -1,4 +1,4 @@
-import { MAX_TOOL_STEPS, type AgentTools, type ToolCall } from './agent.ts'
+import { MAX_CALLS_PER_ROUND, MAX_TOOL_STEPS, type AgentTools, type ToolCall } from './agent.ts'
 
 /** OpenAI chat messages beyond plain text: the model's calls, and the tools' answers to them. */
 export type ChatMessage =
@@ -45,7 +45,7 @@ export async function* answerWithTools(step: Step, tools: AgentTools | undefined
     // A model that calls tools when told not to gets no more rounds: what it said is the answer.
     if (!calls.length || offer !== 'auto' || !tools) return
     continuation.push({ role: 'assistant', content: text || null, tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) })
-    const results = await Promise.all(calls.map((c) => tools.run(c, signal)))
+    const results = await Promise.all(calls.map((c, i) => (i < MAX_CALLS_PER_ROUND ? tools.run(c, signal) : Promise.resolve(JSON.stringify({ error: `at most ${MAX_CALLS_PER_ROUND} calls at once; call it again on its own` })))))
     signal.throwIfAborted()
     calls.forEach((c, i) => continuation.push({ role: 'tool', tool_call_id: c.id, content: results[i]! }))
   }
@@ -63,14 +63,16 @@ export class ToolCallDeltas {
       const index = d.index ?? this.byIndex.size
       const call = this.byIndex.get(index) ?? { id: '', name: '', arguments: '' }
       if (d.id) call.id = d.id
-      if (d.function?.name) call.name += d.function.name
+      // The name comes whole (some providers repeat it in every delta); only the arguments come in pieces.
+      if (d.function?.name && !call.name) call.name = d.function.name
       if (d.function?.arguments) call.arguments += d.function.arguments
       this.byIndex.set(index, call)
     }
   }
 
-  /** The calls in the model's order; one without an id gets one, so its result can still answer it. */
+  /** The calls in the model's order; one without an id gets one of its own, so its result can still answer it. */
   calls(): ToolCall[] {
-    return [...this.byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([i, c]) => ({ ...c, id: c.id || `call_${i}` })).filter((c) => c.name)
+    const stamp = Date.now().toString(36)
+    return [...this.byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([i, c]) => ({ ...c, id: c.id || `call_${stamp}_${i}` })).filter((c) => c.name)
   }
 }

@@ -198,7 +198,7 @@ export class PoseDriver {
     const sum = mouths.reduce((n, [, w]) => n + w, 0)
     for (const m of mouths) m[1] /= sum
 
-    // The expression, on top of the mood's brows and tilt: brows by half, the lids (a wide-open
+    // The expression, on top of the mood's brows and tilt: each brow (its own tilt and skew), the lids (a wide-open
     // eye gives way to a blink, so the closed lid always covers it), the mouth's corners.
     const x = this.expression.sample(ms)
     const brow = this.browNow + x.brows

@@ -143,12 +143,18 @@ export class AnswerStream {
   }
 }
 
-/** The function_call items of a finished response, as the agent loop runs them. */
+/**
+ * The function_call items of a completed response, as the agent loop runs them. A cancelled one
+ * (the user spoke: the server's VAD is answering that now) or an incomplete item (arguments cut
+ * short) is not run.
+ */
 function functionCalls(response: unknown): ToolCall[] {
-  const output = (response as { output?: unknown } | undefined)?.output
-  if (!Array.isArray(output)) return []
-  return output.flatMap((item: { type?: unknown; call_id?: unknown; name?: unknown; arguments?: unknown }) =>
-    item?.type === 'function_call' && typeof item.call_id === 'string' && typeof item.name === 'string' ? [{ id: item.call_id, name: item.name, arguments: typeof item.arguments === 'string' ? item.arguments : '' }] : [],
+  const r = response as { status?: unknown; output?: unknown } | undefined
+  if (r?.status !== 'completed' || !Array.isArray(r.output)) return []
+  return r.output.flatMap((item: { type?: unknown; status?: unknown; call_id?: unknown; name?: unknown; arguments?: unknown }) =>
+    item?.type === 'function_call' && (item.status === undefined || item.status === 'completed') && typeof item.call_id === 'string' && typeof item.name === 'string'
+      ? [{ id: item.call_id, name: item.name, arguments: typeof item.arguments === 'string' ? item.arguments : '' }]
+      : [],
   )
 }
 

@@ -61,6 +61,9 @@ const SEED_MESSAGES = 20
 export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrain {
   const byModel = options.turns === 'model'
   let instructions = ''
+  /** The functions the session offers (the last turn's tools), and for which connection they were sent. */
+  let functions: { type: string; name: string; description: string; parameters: Record<string, unknown> }[] = []
+  let offeredKey = ''
   const link = new RealtimeLink({
     url: `${options.url}?model=${encodeURIComponent(options.model)}`,
     protocols: ['realtime', ...(options.token ? [`openai-insecure-api-key.${options.token}`] : [])],
@@ -76,6 +79,7 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
         output: { format: { type: 'audio/pcm', rate: DEFAULT_RATE } },
       },
       ...(instructions ? { instructions } : {}),
+      ...(functions.length ? { tools: functions, tool_choice: 'auto' } : {}),
     }),
   })
   const rate = (way: 'input' | 'output') => {
@@ -277,12 +281,16 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
       let said = ''
       try {
         for (let round = 1; ; round++) {
+          let first = true
           for await (const delta of answer.text(signal, (chunk) => request.onVoice?.(chunk))) {
-            const piece = round > 1 && !said.endsWith(' ') && !delta.startsWith(' ') && said ? ` ${delta}` : delta
+            // A new response after tool calls starts a new sentence: a space where the model left none (its deltas are pieces of words).
+            const piece = first && said && !/\s$/.test(said) && !/^\s/.test(delta) ? ` ${delta}` : delta
+            first = false
             said += piece
             yield piece
           }
-          if (signal.aborted || !answer.calls.length || !request.tools) return
+          // Told not to call more, a model that does anyway gets no more rounds.
+          if (signal.aborted || !answer.calls.length || !request.tools || round > MAX_TOOL_STEPS) return
           // The model called functions: their outputs go into its conversation, and it is asked to go on.
           const calls = answer.calls
           const outputs = await Promise.all(calls.map((c) => request.tools!.run(c, signal)))
@@ -301,13 +309,17 @@ export function createRealtimeBrain(options: RealtimeBrainOptions): RealtimeBrai
     },
   }
 
-  /** The session's functions follow the turn's tools (the avatar's expressions, the operator's tools); sent when they change. */
-  let offered = ''
+  /**
+   * The session's functions follow the turn's tools (the avatar's expressions, the operator's
+   * tools): sent when they change, and with every new session (its first spoken answer, which the
+   * model's VAD starts by itself, can call them too).
+   */
   function offerTools(tools: AgentRequest['tools']) {
     const list = (tools?.definitions ?? []).map((d) => ({ type: 'function', name: d.name, description: d.description, parameters: d.parameters }))
     const key = `${link.connection}|${JSON.stringify(list)}`
-    if (key === offered || (!list.length && !offered)) return
-    offered = key
+    if (key === offeredKey || (!list.length && !functions.length)) return
+    functions = list
+    offeredKey = key
     link.send({ type: 'session.update', session: { type: 'realtime', tools: list, tool_choice: list.length ? 'auto' : 'none' } })
   }
 

@@ -1,4 +1,6 @@
-import { listRelayTools, mcpTools, type RelayTool } from './mcp-tools.ts'
+import type { ToolInfo } from '../../../relay/contract.ts'
+import { fetchRelayTools } from '../../lib/relay-client.ts'
+import { mcpTools } from './mcp-tools.ts'
 import type { Tool } from './tool.ts'
 
 /** How old a listing may be before a turn asks the relay again (a server that came up since is found). */
@@ -10,7 +12,7 @@ const STALE_MS = 60_000
  * agent with the built-in tools only; the next turn tries again.
  */
 export class OperatorTools {
-  private listed: readonly RelayTool[] = []
+  private listed: readonly ToolInfo[] = []
   private key = ''
   private listedAt = -Infinity
   private inFlight: Promise<void> | null = null
@@ -32,6 +34,12 @@ export class OperatorTools {
     return mcpTools(this.listed, this.token)
   }
 
+  /** Resolves once a listing in flight has come, or after `ms`: a question asked as the page loads gets the operator's tools too. */
+  settled(ms: number): Promise<void> {
+    if (!this.inFlight) return Promise.resolve()
+    return Promise.race([this.inFlight, new Promise<void>((r) => setTimeout(r, ms))])
+  }
+
   get count(): number {
     return this.listed.length
   }
@@ -44,7 +52,7 @@ export class OperatorTools {
     if (this.inFlight) return
     const key = this.key
     this.listedAt = performance.now()
-    this.inFlight = listRelayTools(this.token).then(
+    this.inFlight = fetchRelayTools(this.token).then(
       (tools) => {
         if (this.key !== key) return
         this.listed = tools

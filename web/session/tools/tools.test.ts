@@ -1,13 +1,13 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Emitter } from '../../lib/emitter.ts'
-import { cueFromText } from '../expression-cue.ts'
+import { CUE_INTENSITY, cueFromText, followFeelings } from '../expression-cue.ts'
 import { Notes } from '../notes.ts'
 import type { StreamMap } from '../streams.ts'
 import { expressionTool } from './expression-tool.ts'
 import { functionName } from './mcp-tools.ts'
 import { memoryTools } from './memory-tools.ts'
 import { timeTool } from './time-tool.ts'
-import { turnTools } from './toolbox.ts'
+import { CALL_MS, MAX_DEFINITION_CHARS, RESULT_CHARS, turnTools, withinBudget } from './toolbox.ts'
 import type { Tool } from './tool.ts'
 import { voiceTools } from './voice-tools.ts'
 
@@ -46,6 +46,38 @@ describe('turnTools', () => {
       [false, 'get_time: bad arguments'],
       [false, 'boom: failed'],
     ])
+  })
+
+  it('a call that hangs is answered after CALL_MS; a huge result is cut down whole; the offer keeps the built-ins within budget', async () => {
+    vi.useFakeTimers()
+    try {
+      const hangs: Tool = { definition: { name: 'hangs', description: '', parameters: {} }, run: () => new Promise(() => {}) }
+      const huge: Tool = { definition: { name: 'huge', description: '', parameters: {} }, run: async () => ({ result: { text: 'x'.repeat(100_000) }, chip: 'huge', ok: true }) }
+      const tools = turnTools([hangs, huge], turn, new Emitter<StreamMap>())!
+      const pending = tools.run({ id: '1', name: 'hangs', arguments: '{}' }, signal)
+      await vi.advanceTimersByTimeAsync(CALL_MS)
+      expect(JSON.parse(await pending).error).toMatch(/did not finish within 20 s/)
+      const cut = await tools.run({ id: '2', name: 'huge', arguments: '{}' }, signal)
+      expect(cut.length).toBeLessThanOrEqual(RESULT_CHARS)
+      expect(JSON.parse(cut)).toMatchObject({ truncated: true })
+    } finally {
+      vi.useRealTimers()
+    }
+    const many = Array.from({ length: 200 }, (_, i): Tool => ({ definition: { name: `t${i}`, description: 'd'.repeat(400), parameters: {} }, run: async () => ({ result: 0, chip: '', ok: true }) }))
+    const kept = withinBudget([timeTool(), ...many])
+    expect(kept[0]!.definition.name).toBe('get_time')
+    expect(JSON.stringify(kept.map((t) => t.definition)).length).toBeLessThanOrEqual(MAX_DEFINITION_CHARS + kept.length)
+    expect(kept.length).toBeLessThan(200)
+  })
+
+  it('a call stopped mid-run is published as stopped before the turn rejects', async () => {
+    const { bus, seen } = events()
+    const stop = new AbortController()
+    const slow: Tool = { definition: { name: 'slow', description: '', parameters: {} }, run: () => new Promise(() => {}) }
+    const run = turnTools([slow], turn, bus)!.run({ id: '1', name: 'slow', arguments: '{}' }, stop.signal)
+    stop.abort()
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' })
+    expect(seen.at(-1)).toMatchObject({ phase: 'done', outcome: { ok: false, chip: 'slow: stopped' } })
   })
 
   it('a stopped turn rejects instead of answering', async () => {
@@ -105,5 +137,36 @@ describe('cueFromText', () => {
     expect(cueFromText("I'm so sorry to hear that. That's wonderful news about the rest, though.")).toBe('sad')
     expect(cueFromText('Congratulations on the new job!')).toBe('happy')
     expect(cueFromText('The capital of Peru is Lima.')).toBeNull()
+  })
+})
+
+describe('followFeelings', () => {
+  const clock = { at: 0, audioMs: 0, playing: true }
+  it("keeps the model's expression while the voice goes on, and cues one from the words when the model set none", () => {
+    vi.useFakeTimers()
+    try {
+      const bus = new Emitter<StreamMap>()
+      const shown: [string, number][] = []
+      const off = followFeelings(bus, { setExpression: (e, i) => shown.push([e, i]) })
+      const signal = new AbortController().signal
+      bus.emit('turn.started', { turnId: 't1', userId: 'u', assistantId: 'a', text: 'q', source: 'typed', at: 0, signal })
+      const call = { id: 'c', name: 'set_expression', arguments: '{"expression":"sad","intensity":0.9}' }
+      bus.emit('agent.tool', { turnId: 't1', assistantId: 'a', key: 'k', call, phase: 'started', at: 0 })
+      bus.emit('agent.tool', { turnId: 't1', assistantId: 'a', key: 'k', call, phase: 'done', at: 1, startedAt: 0, outcome: { ok: true, chip: 'expression: sad', result: {} } })
+      bus.emit('avatar.text', { turnId: 't1', delta: 'Wonderful news. ' })
+      vi.advanceTimersByTime(2500)
+      bus.emit('avatar.clock', { turnId: 't1', clock })
+      bus.emit('avatar.clock', { turnId: 't1', clock })
+      // The tool's expression renewed (once per 2 s), no cue over it.
+      expect(shown).toEqual([['sad', 0.9]])
+
+      bus.emit('turn.started', { turnId: 't2', userId: 'u', assistantId: 'b', text: 'q', source: 'typed', at: 0, signal })
+      bus.emit('avatar.text', { turnId: 't2', delta: 'Congratulations on the' })
+      bus.emit('avatar.text', { turnId: 't2', delta: ' new job! More later.' })
+      expect(shown.at(-1)).toEqual(['happy', CUE_INTENSITY])
+      off()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
