@@ -8,8 +8,10 @@ import { defineConfig } from '@playwright/test'
 export default defineConfig({
   testDir: 'tests/e2e',
   globalSetup: './tests/e2e/global-setup.ts',
-  // The fake LLM's scenario queue is shared, and this machine has two cores.
-  workers: 1,
+  // One at a time on this two-core machine: two side by side starve each other's audio and
+  // encoders (measured: recordings and on-device recognition fail). Each worker has its own relays
+  // and fakes (global-setup.ts), so E2E_WORKERS=4 on a machine with the cores for it is safe.
+  workers: Number(process.env.E2E_WORKERS) || 1,
   fullyParallel: false,
   retries: 0,
   timeout: 30_000,

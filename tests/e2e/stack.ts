@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser } from '@playwright/test'
 import config from '../../playwright.config.ts'
-import { loadConfig } from '../../relay/config.ts'
+import { loadConfig, type RelayLimits } from '../../relay/config.ts'
 import { startRelay } from '../../relay/node.ts'
 import type { RecordedRequest, Scenario } from '../fakes/llm-upstream.ts'
 import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
@@ -17,6 +17,10 @@ export function browserWithMic(wav: string | null): Promise<Browser> {
   const mic = wav ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fixtures}${wav}%noloop`] : ['--use-fake-device-for-media-stream']
   return chromium.launch({ executablePath: launch.executablePath, args: [...launch.args!, ...mic] })
 }
+
+// This worker's own stack (global-setup.ts starts one per worker): its URLs are this process's E2E_* env.
+const stack = process.env[`E2E_STACK_${process.env.TEST_PARALLEL_INDEX}`]
+if (stack) Object.assign(process.env, JSON.parse(stack) as Record<string, string>)
 
 /** The upstream key the e2e relays hold; nothing the browser receives may contain it. */
 export const E2E_KEY = 'sk-parley-e2e-5e7d1c9a2b4f6e8d0c3a'
@@ -41,7 +45,7 @@ export const fakeLlm = {
  * A relay of the test's own with every cloud stage: the shared fake LLM and transcriber, and a
  * fake text-to-speech server (whose requests the test can read); `extra` settings on top.
  */
-export async function startVoiceRelay(extra: Record<string, string> = {}): Promise<{ url: string; speech: FakeSpeech; close(): Promise<void> }> {
+export async function startVoiceRelay(extra: Record<string, string> = {}, options: { limits?: Partial<RelayLimits>; log?: (entry: Record<string, unknown>) => void } = {}): Promise<{ url: string; speech: FakeSpeech; close(): Promise<void> }> {
   const speech = await startFakeSpeech({ apiKey: E2E_KEY })
   const relay = await startRelay(
     loadConfig({
@@ -55,8 +59,8 @@ export async function startVoiceRelay(extra: Record<string, string> = {}): Promi
       TTS_BASE_URL: speech.baseUrl,
       TTS_API_KEY: E2E_KEY,
       ...extra,
-    }),
-    { log: () => {} },
+    }, options.limits),
+    { log: options.log ?? (() => {}) },
   )
   return {
     url: relay.url,
