@@ -1,4 +1,5 @@
-import { credentialsOf, type RelayConfig } from './config.ts'
+import type { RelayConfig } from './config.ts'
+import { credentialsOf } from './tools/config.ts'
 import { redact } from './errors.ts'
 
 export type LogEntry = Record<string, unknown>

@@ -8,7 +8,8 @@ import { Client } from '@modelcontextprotocol/sdk/client'
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { ErrorCode, McpError, type CallToolResult, type CompatibilityCallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js'
 import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation'
-import type { McpServerConfig, RelayLimits } from '../config.ts'
+import type { RelayLimits } from '../config.ts'
+import type { McpServerConfig } from './config.ts'
 import type { ToolServerStatus } from '../contract.ts'
 
 export type McpLimits = Pick<RelayLimits, 'toolCallMs' | 'toolConnectMs' | 'toolRetryMs'>

@@ -3,7 +3,7 @@
  * know of them: their tools (each server's allow-list applied) and whether each is up — never
  * their URLs or headers.
  */
-import type { McpServerConfig } from '../config.ts'
+import type { McpServerConfig } from './config.ts'
 import type { ToolInfo, ToolsListing } from '../contract.ts'
 import { McpConnection, type McpConnectionDeps } from './mcp-connection.ts'
 

@@ -20,17 +20,12 @@ import { TurnLog, type TurnRecord } from './turn-log.ts'
 import { initialTurn, nextTurn, type TurnEvent, type TurnPhase, type TurnState } from './turn-taking.ts'
 import { VoiceInput, type VoiceState } from './voice-input.ts'
 import { writeAnswer } from './write-answer.ts'
-import { KOKORO_VOICES } from '../engines/tts/kokoro/protocol.ts'
 import type { AgentTools } from '../engines/agent/agent.ts'
 import { followFeelings } from './expression-cue.ts'
 import { Notes, type Note } from './notes.ts'
-import { expressionTool } from './tools/expression-tool.ts'
-import { memoryTools } from './tools/memory-tools.ts'
+import { builtInTools } from './tools/assistant-tools.ts'
 import { OperatorTools } from './tools/operator-tools.ts'
-import { timeTool } from './tools/time-tool.ts'
 import { turnTools } from './tools/toolbox.ts'
-import type { Tool } from './tools/tool.ts'
-import { voiceTools, type VoiceControl } from './tools/voice-tools.ts'
 
 export type StageMood = 'ready' | 'listening' | 'hearing' | 'thinking' | 'answering'
 
@@ -342,29 +337,15 @@ export class VoiceSession {
   private toolsFor(turn: { turnId: string; assistantId: string }): AgentTools | undefined {
     const agent = this.stages.agent
     if (!this.settings.tools || !agent || agent.kind === 'offline') return undefined
-    const tools: Tool[] = [timeTool(), ...memoryTools(this.notes)]
-    if (this.face.state.status && !this.face.state.error) tools.unshift(expressionTool(this.face))
-    const voice = this.voiceControl()
-    if (voice) tools.push(...voiceTools(voice))
-    tools.push(...this.operatorTools.tools())
-    return turnTools(tools, turn, this.bus)
-  }
-
-  /** The voice as the assistant may change it: the engine speaking now and its voices (none for a model that speaks for itself). */
-  private voiceControl(): VoiceControl | null {
-    const tts = this.placements.tts
-    const s = this.settings
-    const change = (patch: Partial<Settings>) => this.requestSettings(patch)
-    const rate = (r: number | undefined) => (r === undefined ? {} : { speakingRate: r })
-    if (tts.placement === null || tts.engine === 'realtime') return null
-    if (tts.engine === 'kokoro') return { engine: 'Kokoro', voices: KOKORO_VOICES, voice: s.kokoroVoice, rate: s.speakingRate, change: (p) => change({ ...(p.voice && { kokoroVoice: p.voice }), ...rate(p.rate) }) }
-    if (tts.placement === 'relay') return { engine: "the relay's voice service", voices: (this.facts.relay?.tts.voices ?? []).map((id) => ({ id })), voice: s.ttsVoice, rate: s.speakingRate, change: (p) => change({ ...(p.voice && { ttsVoice: p.voice }), ...rate(p.rate) }) }
-    return { engine: 'eSpeak NG', voices: [], voice: null, rate: s.speakingRate, change: (p) => change(rate(p.rate)) }
-  }
-
-  private requestSettings(patch: Partial<Settings>) {
-    if (this.onSettingsRequest) this.onSettingsRequest(patch)
-    else this.configure({ ...this.settings, ...patch })
+    const builtIn = builtInTools({
+      settings: this.settings,
+      tts: this.placements.tts,
+      relayVoices: this.facts.relay?.tts.voices ?? [],
+      face: this.face.state.status && !this.face.state.error ? this.face : null,
+      notes: this.notes,
+      change: (patch) => (this.onSettingsRequest ? this.onSettingsRequest(patch) : this.configure({ ...this.settings, ...patch })),
+    })
+    return turnTools([...builtIn, ...this.operatorTools.tools()], turn, this.bus)
   }
 
   // ——— stages ———
