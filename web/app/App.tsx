@@ -107,6 +107,7 @@ export function App({ session }: { session: VoiceSession }) {
         notes={s.notes}
         onForgetNotes={(ids) => session.forgetNotes(ids)}
         operatorTools={s.operatorTools}
+        modelAnswers={agent.placement !== 'offline'}
       />
     </div>
   )

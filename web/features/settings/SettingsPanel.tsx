@@ -32,9 +32,11 @@ interface Props {
   onForgetNotes(ids?: readonly string[]): void
   /** How many tools of the relay's operator (MCP servers) the assistant is offered. */
   operatorTools: number
+  /** Whether a language model answers (the offline guide calls no tools). */
+  modelAnswers: boolean
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (!open) return
@@ -243,7 +245,9 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               </button>
             </>
           ) : (
-            <p className="field__help" data-testid="notes-empty">No notes yet. Ask the assistant to remember something.</p>
+            <p className="field__help" data-testid="notes-empty">
+              {modelAnswers ? 'No notes yet. Ask the assistant to remember something.' : 'No notes yet. The offline guide uses no tools: connect a language model to the relay (see the README) and it can keep notes.'}
+            </p>
           )}
         </fieldset>
         {avatars.length > 0 && (
