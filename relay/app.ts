@@ -11,6 +11,7 @@ import { guardOrigin } from './http/origin-guard.ts'
 import { securityHeaders } from './http/security-headers.ts'
 import { avatarRoutes, avatarSocket } from './routes/avatar.ts'
 import { chatRoutes } from './routes/chat.ts'
+import { embeddingsRoutes } from './routes/embeddings.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { realtimeSocket } from './routes/realtime.ts'
 import type { RealtimeLimits } from './realtime/session.ts'
@@ -70,6 +71,7 @@ export function createApp(config: RelayConfig, deps: RelayDeps = {}) {
     .route('/v1', chatRoutes({ llm: config.llm, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', speechRoutes({ tts: config.tts, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', transcriptionRoutes({ asr: config.asr, limits: config.limits, fetch: fetchUpstream }))
+    .route('/v1', embeddingsRoutes({ embeddings: config.embeddings, limits: config.limits, fetch: fetchUpstream }))
     .route('/v1', avatarRoutes({ avatar: config.avatar, fetch: fetchUpstream }))
     .route('/v1', toolRoutes({ tools, limits: config.limits, log }))
     .all('*', (c) => {

@@ -69,6 +69,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REALTIME_URL: 'ws://h/r', REALTIME_API_KEY: 'sk-secret', PORT: 'x' })).not.toThrow(/sk-secret/)
   })
 
+  it('reads the embeddings settings with the OpenAI fallbacks; the OpenAI key goes only where they point', () => {
+    const model = 'text-embedding-3-small'
+    expect(loadConfig({}).embeddings).toBeUndefined()
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o' }).embeddings).toEqual({ baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-o', model })
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://y/v1', OPENAI_API_KEY: 'z' }).embeddings).toEqual({ baseUrl: 'http://y/v1', apiKey: 'z', model })
+    expect(loadConfig({ EMBEDDINGS_API_KEY: 'k' }).embeddings).toEqual({ baseUrl: 'https://api.openai.com/v1', apiKey: 'k', model })
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o', EMBEDDINGS_BASE_URL: 'http://tei.local/v1/' }).embeddings).toEqual({ baseUrl: 'http://tei.local/v1', apiKey: undefined, model })
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o', EMBEDDINGS_BASE_URL: 'https://api.openai.com/v1' }).embeddings?.apiKey).toBe('sk-o')
+    // OPENAI_BASE_URL's server, not OpenAI, has the OpenAI key.
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-o', OPENAI_BASE_URL: 'http://vllm.local/v1', EMBEDDINGS_BASE_URL: 'https://api.openai.com/v1' }).embeddings?.apiKey).toBeUndefined()
+    expect(loadConfig({ EMBEDDINGS_BASE_URL: 'http://127.0.0.1:11434/v1', EMBEDDINGS_MODEL: 'nomic-embed-text' }).embeddings).toEqual({ baseUrl: 'http://127.0.0.1:11434/v1', apiKey: undefined, model: 'nomic-embed-text' })
+    // Never the LLM's settings.
+    expect(loadConfig({ LLM_BASE_URL: 'http://l/v1', LLM_API_KEY: 'k' }).embeddings).toBeUndefined()
+  })
+
+  it('stops on bad embeddings settings, naming the variable and never echoing the key', () => {
+    expect(() => loadConfig({ EMBEDDINGS_BASE_URL: 'tei.local' })).toThrow(/EMBEDDINGS_BASE_URL: expected an http/)
+    expect(() => loadConfig({ EMBEDDINGS_MODEL: 'nomic-embed-text' })).toThrow(/EMBEDDINGS_MODEL is set but EMBEDDINGS_BASE_URL is not/)
+    expect(() => loadConfig({ EMBEDDINGS_API_KEY: 'sk-secret-embed', EMBEDDINGS_BASE_URL: 'x' })).not.toThrow(/sk-secret-embed/)
+  })
+
   describe('PARLEY_MCP_SERVERS', () => {
     const servers = (v: unknown) => ({ PARLEY_MCP_SERVERS: typeof v === 'string' ? v : JSON.stringify(v) })
     /** The problems loadConfig reports, one string. */

@@ -22,6 +22,14 @@ export interface AsrConfig {
   model: string
 }
 
+/** Text embeddings over OpenAI's /embeddings, for devices that cannot embed on their own. */
+export interface EmbeddingsConfig {
+  baseUrl: string
+  apiKey: string | undefined
+  /** The only model clients may ask for. */
+  model: string
+}
+
 /** A speech-to-speech model over the OpenAI Realtime protocol (OpenAI itself, or a server such as OpenRealtime). */
 export interface RealtimeConfig {
   /** The upstream's WebSocket URL, without the model (the relay adds `?model=`). */
@@ -68,6 +76,12 @@ export interface RelayLimits {
    * decoding: kept small so a tiny bitrate cannot smuggle in hours of billed audio.
    */
   asrCompressedBytes: number
+  /** Largest JSON body accepted on /api/v1/embeddings. */
+  embeddingsBodyBytes: number
+  /** Most texts one embeddings request may hold (OpenAI's own limit is 2048). */
+  embeddingsInputs: number
+  /** Longest text, in characters, one input may be (~8k tokens, what OpenAI's models take). */
+  embeddingsInputChars: number
   /** Largest JSON body accepted on POST /api/v1/tools/:server/:tool. */
   toolBodyBytes: number
   /** Longest one tool call may take. */
@@ -90,6 +104,7 @@ export interface RelayConfig {
   tts: TtsConfig | undefined
   avatar: AvatarConfig
   realtime: RealtimeConfig | undefined
+  embeddings: EmbeddingsConfig | undefined
   /** The operator's MCP servers (none: no tools). */
   mcpServers: readonly McpServerConfig[]
   /** Per-client limits (0 turns one off); behind a proxy, the client is X-Forwarded-For's first address. */
@@ -112,6 +127,9 @@ export const defaultLimits: RelayLimits = {
   asrUploadBytes: 10 * 1024 * 1024,
   asrMaxSeconds: 120,
   asrCompressedBytes: 2 * 1024 * 1024,
+  embeddingsBodyBytes: 1024 * 1024,
+  embeddingsInputs: 256,
+  embeddingsInputChars: 32_000,
   toolBodyBytes: 256 * 1024,
   toolCallMs: 15_000,
   toolConnectMs: 5_000,
@@ -190,6 +208,9 @@ const envSchema = z.object({
   TTS_API_KEY: optionalText,
   TTS_MODEL: optionalText,
   TTS_VOICE: optionalText,
+  EMBEDDINGS_BASE_URL: httpUrl,
+  EMBEDDINGS_API_KEY: optionalText,
+  EMBEDDINGS_MODEL: optionalText,
   REALTIME_URL: z.preprocess(
     blankToUndefined,
     z
@@ -207,6 +228,7 @@ const OPENAI_API = 'https://api.openai.com/v1'
 const OPENAI_REALTIME = 'wss://api.openai.com/v1/realtime'
 const DEFAULT_REALTIME_MODEL = 'gpt-realtime'
 const DEFAULT_MODEL = 'gpt-4o-mini'
+const DEFAULT_EMBEDDINGS_MODEL = 'text-embedding-3-small'
 
 export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): RelayConfig {
   const parsed = envSchema.safeParse(env)
@@ -223,9 +245,7 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
   const e = parsed.data
   const problems: string[] = []
 
-  // OPENAI_* fill in for LLM_*; an OpenAI key alone means the OpenAI API itself.
-  const baseUrl = e.LLM_BASE_URL ?? e.OPENAI_BASE_URL ?? (e.LLM_API_KEY ?? e.OPENAI_API_KEY ? OPENAI_API : undefined)
-  const apiKey = e.LLM_API_KEY ?? openAiKeyFor(e, baseUrl)
+  const { baseUrl, apiKey } = withOpenAiFallbacks(e, e.LLM_BASE_URL, e.LLM_API_KEY)
   let llm: LlmConfig | undefined
   if (baseUrl) {
     const defaultModel = e.LLM_MODEL ?? e.LLM_MODELS?.[0] ?? DEFAULT_MODEL
@@ -239,10 +259,10 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
   }
   if (problems.length) throw new ConfigError(problems)
 
-  // Speech recognition in the cloud: its own settings, or the OpenAI fallbacks (never the LLM's).
-  const asrUrl = e.ASR_BASE_URL ?? e.OPENAI_BASE_URL ?? (e.ASR_API_KEY ?? e.OPENAI_API_KEY ? OPENAI_API : undefined)
-  const asrKey = e.ASR_API_KEY ?? openAiKeyFor(e, asrUrl)
-  const asr = asrUrl ? { baseUrl: asrUrl, apiKey: asrKey, model: e.ASR_MODEL ?? 'whisper-1' } : undefined
+  // Speech recognition and embeddings in the cloud: their own settings, or the OpenAI fallbacks (never the LLM's).
+  const asr = oneModelService(e, e.ASR_BASE_URL, e.ASR_API_KEY, e.ASR_MODEL ?? 'whisper-1')
+  const embeddings = oneModelService(e, e.EMBEDDINGS_BASE_URL, e.EMBEDDINGS_API_KEY, e.EMBEDDINGS_MODEL ?? DEFAULT_EMBEDDINGS_MODEL)
+  if (!embeddings && e.EMBEDDINGS_MODEL) throw new ConfigError(['EMBEDDINGS_MODEL is set but EMBEDDINGS_BASE_URL is not: set EMBEDDINGS_BASE_URL (or OPENAI_API_KEY for the OpenAI API)'])
 
   const tts = ttsConfig(e)
   if (typeof tts === 'string') throw new ConfigError([tts])
@@ -263,10 +283,26 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
     tts,
     avatar,
     realtime,
+    embeddings,
     mcpServers,
     rateLimit: { perMinute: e.PARLEY_RATE_LIMIT, maxStreams: e.PARLEY_MAX_STREAMS, trustProxy: e.PARLEY_TRUST_PROXY === 'true' || e.PARLEY_TRUST_PROXY === '1', redisUrl: e.PARLEY_REDIS_URL },
     limits: { ...defaultLimits, ...overrides },
   }
+}
+
+/**
+ * A service's own URL and key, or else the OpenAI settings': OPENAI_BASE_URL, or the OpenAI API
+ * itself when a key (its own or OPENAI_API_KEY) is all there is.
+ */
+function withOpenAiFallbacks(e: z.infer<typeof envSchema>, ownUrl: string | undefined, ownKey: string | undefined): { baseUrl: string | undefined; apiKey: string | undefined } {
+  const baseUrl = ownUrl ?? e.OPENAI_BASE_URL ?? (ownKey ?? e.OPENAI_API_KEY ? OPENAI_API : undefined)
+  return { baseUrl, apiKey: ownKey ?? openAiKeyFor(e, baseUrl) }
+}
+
+/** A service that offers one model (ASR, embeddings), or none when nothing says where it is. */
+function oneModelService(e: z.infer<typeof envSchema>, ownUrl: string | undefined, ownKey: string | undefined, model: string): AsrConfig | EmbeddingsConfig | undefined {
+  const { baseUrl, apiKey } = withOpenAiFallbacks(e, ownUrl, ownKey)
+  return baseUrl ? { baseUrl, apiKey, model } : undefined
 }
 
 /**
@@ -285,8 +321,7 @@ function ttsConfig(e: z.infer<typeof envSchema>): TtsConfig | undefined | string
     if (!e.TTS_VOICE) return 'TTS_VOICE: ElevenLabs needs a voice id (see your ElevenLabs voice library)'
     return { provider, baseUrl: e.TTS_BASE_URL ?? 'https://api.elevenlabs.io', apiKey: e.TTS_API_KEY, model: e.TTS_MODEL ?? 'eleven_flash_v2_5', defaultVoice: e.TTS_VOICE, voices: [e.TTS_VOICE] }
   }
-  const baseUrl = e.TTS_BASE_URL ?? e.OPENAI_BASE_URL ?? (e.TTS_API_KEY ?? e.OPENAI_API_KEY ? OPENAI_API : undefined)
-  const apiKey = e.TTS_API_KEY ?? openAiKeyFor(e, baseUrl)
+  const { baseUrl, apiKey } = withOpenAiFallbacks(e, e.TTS_BASE_URL, e.TTS_API_KEY)
   if (!baseUrl) return e.TTS_PROVIDER ? 'TTS_BASE_URL: set it (or OPENAI_API_KEY for the OpenAI API) when TTS_PROVIDER is set' : undefined
   const defaultVoice = e.TTS_VOICE ?? 'alloy'
   const voices = OPENAI_VOICES.includes(defaultVoice as (typeof OPENAI_VOICES)[number]) ? [...OPENAI_VOICES] : [defaultVoice, ...OPENAI_VOICES]

@@ -35,6 +35,11 @@ export interface PublicConfig {
    * configured. Optional: a relay from before tools does not say.
    */
   tools?: { available: boolean }
+  /**
+   * OpenAI-compatible embeddings at POST /api/v1/embeddings, for devices that cannot embed; `model`
+   * is the one model it takes. Optional: a relay from before embeddings does not say.
+   */
+  embeddings?: { available: boolean; model?: string }
 }
 
 /** One tool an MCP server offers, as GET /api/v1/tools lists it. */

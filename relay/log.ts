@@ -9,7 +9,7 @@ export type LogEntry = Record<string, unknown>
  * the keys and token the relay holds (an upstream's error text may quote them).
  */
 export function relayLogger(config: RelayConfig, write: (entry: LogEntry) => void = defaultWriter()) {
-  const secrets = [config.llm?.apiKey, config.asr?.apiKey, config.tts?.apiKey, config.avatar.omnirt?.apiKey, config.accessToken, redisPassword(config.rateLimit.redisUrl), ...config.mcpServers.flatMap(credentialsOf)]
+  const secrets = [config.llm?.apiKey, config.asr?.apiKey, config.tts?.apiKey, config.embeddings?.apiKey, config.realtime?.apiKey, config.avatar.omnirt?.apiKey, config.accessToken, redisPassword(config.rateLimit.redisUrl), ...config.mcpServers.flatMap(credentialsOf)]
   return (entry: LogEntry) => {
     const scrubbed: LogEntry = { ts: new Date().toISOString() }
     for (const key in entry) {

@@ -1,3 +1,4 @@
+import type { z } from 'zod'
 import { ApiError } from '../errors.ts'
 
 /**
@@ -49,6 +50,14 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<Reco
     throw new ApiError(400, 'invalid_json', 'The request body must be a JSON object.')
   }
   return value as Record<string, unknown>
+}
+
+/** A request checked against its schema; the first problem is the 400's message, naming the field. */
+export function parseRequest<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]!
+  throw new ApiError(400, 'invalid_request', `${issue.path.join('.') || 'body'}: ${issue.message}.`)
 }
 
 /** A multipart/form-data body (audio uploads). */

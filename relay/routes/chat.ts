@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { LlmConfig, RelayLimits } from '../config.ts'
 import { ApiError } from '../errors.ts'
 import { abortWithClient, passThroughEventStream } from '../http/event-stream.ts'
-import { readJsonBody } from '../http/request-body.ts'
+import { parseRequest, readJsonBody } from '../http/request-body.ts'
 import { postJson, type OpenAICompatibleUpstream } from '../providers/openai-compatible.ts'
 
 const contentPart = z.looseObject({ type: z.string() })
@@ -71,13 +71,7 @@ export function chatRoutes({ llm, limits, fetch }: ChatDeps) {
     if (!upstream || !llm) {
       throw new ApiError(503, 'llm_not_configured', 'No LLM is configured on this relay. The operator sets LLM_BASE_URL and LLM_API_KEY (or OPENAI_API_KEY) and restarts it.', 'server_error')
     }
-    const parsed = chatRequest.safeParse(raw)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!
-      const where = issue.path.length ? issue.path.join('.') : 'body'
-      throw new ApiError(400, 'invalid_request', `${where}: ${issue.message}.`)
-    }
-    const req = parsed.data
+    const req = parseRequest(chatRequest, raw)
     const model = req.model ?? llm.defaultModel
     if (!llm.models.includes(model)) {
       throw new ApiError(404, 'model_not_found', `The model "${model.slice(0, 100)}" is not available on this relay. Available: ${llm.models.join(', ')}.`)

@@ -17,6 +17,7 @@ export function publicConfig(config: RelayConfig, version: string): PublicConfig
     realtime: { available: Boolean(config.realtime), models: config.realtime?.models ?? [], default: config.realtime?.defaultModel ?? null },
     // Only whether there are any: which, and whether their servers are up, is behind the access token (GET /api/v1/tools).
     tools: { available: config.mcpServers.length > 0 },
+    embeddings: config.embeddings ? { available: true, model: config.embeddings.model } : { available: false },
   }
 }
 

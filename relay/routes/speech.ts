@@ -5,7 +5,7 @@ import { ApiError } from '../errors.ts'
 import { abortWithClient, passThroughEventStream } from '../http/event-stream.ts'
 import { elevenLabsSpeech, elevenLabsSupports, streamingWavHeader } from '../providers/elevenlabs.ts'
 import { postJson } from '../providers/openai-compatible.ts'
-import { readJsonBody } from '../http/request-body.ts'
+import { parseRequest, readJsonBody } from '../http/request-body.ts'
 
 const FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'] as const
 const CONTENT_TYPE: Record<(typeof FORMATS)[number], string> = {
@@ -40,12 +40,7 @@ export function speechRoutes({ tts, limits, fetch }: SpeechDeps) {
     if (!tts) {
       throw new ApiError(503, 'tts_not_configured', 'No text-to-speech service is configured on this relay. Use the on-device voice, or the operator sets TTS_BASE_URL/TTS_API_KEY (or TTS_PROVIDER=elevenlabs).', 'server_error')
     }
-    const parsed = speechRequest.safeParse(raw)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!
-      throw new ApiError(400, 'invalid_request', `${issue.path.join('.') || 'body'}: ${issue.message}.`)
-    }
-    const req = parsed.data
+    const req = parseRequest(speechRequest, raw)
     if (req.input.length > limits.ttsInputChars) {
       throw new ApiError(413, 'input_too_long', `input: at most ${limits.ttsInputChars} characters per request; send the text a sentence or a paragraph at a time.`)
     }

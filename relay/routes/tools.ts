@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { RelayLimits } from '../config.ts'
 import { credentialsOf } from '../tools/config.ts'
 import { ApiError, redact } from '../errors.ts'
-import { readJsonBody } from '../http/request-body.ts'
+import { parseRequest, readJsonBody } from '../http/request-body.ts'
 import { ToolServerDown } from '../tools/mcp-connection.ts'
 import type { McpServers } from '../tools/mcp-servers.ts'
 import { toolCallResult } from '../tools/tool-result.ts'
@@ -59,11 +59,7 @@ async function callTool(request: Request, server: string, name: string, { tools,
   }
   const notFound = () => new ApiError(404, 'tool_not_found', `The tool server "${server}" offers no tool "${name.slice(0, 128)}" here. GET /api/v1/tools lists the tools this relay offers.`)
   if (!connection.allows(name)) throw notFound()
-  const parsed = callRequest.safeParse(await readJsonBody(request, limits.toolBodyBytes))
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new ApiError(400, 'invalid_request', `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}.`)
-  }
+  const { arguments: args } = parseRequest(callRequest, await readJsonBody(request, limits.toolBodyBytes))
   // Linked to the client's request only while the call runs: the SDK would otherwise cancel
   // an already answered call when the request's signal fires at its end.
   const abort = new AbortController()
@@ -72,7 +68,7 @@ async function callTool(request: Request, server: string, name: string, { tools,
   let result
   try {
     if (!(await connection.tool(name))) throw notFound()
-    result = toolCallResult(await connection.callTool(name, parsed.data.arguments, abort.signal))
+    result = toolCallResult(await connection.callTool(name, args, abort.signal))
   } catch (err) {
     throw callFailure(err, server, name, limits, abort.signal, credentialsOf(connection.config))
   } finally {

@@ -5,8 +5,7 @@
  * asked for wav) in chunks — or failing the ways real providers fail.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { json, readBody } from './http.ts'
+import { answerControl, json, readBody, serveFake } from './http.ts'
 
 export type SpeechScenario =
   | { kind: 'audio'; chunks?: number; chunkDelayMs?: number; seconds?: number }
@@ -66,12 +65,7 @@ export async function startFakeSpeech(options: { apiKey: string; port?: number }
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://x')
     const raw = (await readBody(req)).toString('utf8')
-    if (url.pathname === '/__control/scenario') {
-      const s = JSON.parse(raw) as SpeechScenario | SpeechScenario[]
-      queue.push(...(Array.isArray(s) ? s : [s]))
-      return json(res, 200, { queued: queue.length })
-    }
-    if (url.pathname === '/__control/requests') return json(res, 200, requests)
+    if (answerControl(res, url.pathname, raw, queue, requests)) return
     const openai = url.pathname === '/v1/audio/speech'
     const eleven = /^\/v1\/text-to-speech\/[^/]+\/stream$/.test(url.pathname)
     if (req.method !== 'POST' || (!openai && !eleven)) return json(res, 404, { detail: 'Not Found' })
@@ -109,21 +103,5 @@ export async function startFakeSpeech(options: { apiKey: string; port?: number }
     res.end()
   }
 
-  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return {
-    url,
-    baseUrl: `${url}/v1`,
-    requests,
-    next: (...s) => void queue.push(...s),
-    reset() {
-      queue.length = 0
-      requests.length = 0
-    },
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections()
-        server.close(() => r())
-      }),
-  }
+  return { ...(await serveFake(server, options.port, queue, requests)), requests }
 }

@@ -4,8 +4,7 @@
  * like the real one — or fails on request.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { json, readBody } from './http.ts'
+import { json, readBody, serveFake } from './http.ts'
 
 export type TranscriptionScenario =
   | { kind: 'reply'; text: string; delayMs?: number }
@@ -73,22 +72,6 @@ export async function startFakeTranscriber(options: { apiKey?: string; port?: nu
     return json(res, 200, { text: s.text })
   }
 
-  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return {
-    url,
-    baseUrl: `${url}/v1`,
-    uploads,
-    next: (...s) => void queue.push(...s),
-    reset() {
-      queue.length = 0
-      uploads.length = 0
-    },
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections()
-        server.close(() => r())
-      }),
-  }
+  return { ...(await serveFake(server, options.port, queue, uploads)), uploads }
 }
 
