@@ -8,10 +8,12 @@ export const BROKEN_WHISPER = 'parley-test/tiny-whisper-truncated'
 export const INCOMPLETE_WHISPER = 'parley-test/tiny-whisper-incomplete'
 export const TINY_WHISPER_TEXT = 'Hello from the tiny model.'
 export const TINY_KOKORO = 'parley-test/tiny-kokoro'
+export const TINY_EMBEDDER = 'parley-test/tiny-embedder'
 
 /**
- * The tiny Whisper- and Kokoro-layout models the browser tests run through transformers.js
- * (generated, since no weights can be downloaded here), and broken copies of the Whisper one.
+ * The tiny Whisper-, Kokoro- and sentence-embedder (all-MiniLM-L6-v2) layout models the browser
+ * tests run through transformers.js (generated, since no weights can be downloaded here), and
+ * broken copies of the Whisper one.
  */
 export function prepareTestModels() {
   const dir = `${root}models/${TINY_WHISPER}`
@@ -20,6 +22,8 @@ export function prepareTestModels() {
   }
   const kokoro = `${root}models/${TINY_KOKORO}`
   if (!existsSync(`${kokoro}/voices/af_heart.bin`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-kokoro.py`, kokoro], { stdio: 'inherit' })
+  const embedder = `${root}models/${TINY_EMBEDDER}`
+  if (!existsSync(`${embedder}/onnx/model_quantized.onnx`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-embedder.py`, embedder], { stdio: 'inherit' })
   const broken = `${root}models/${BROKEN_WHISPER}`
   rmSync(broken, { recursive: true, force: true })
   cpSync(dir, broken, { recursive: true })

@@ -7,6 +7,8 @@ import { downloadJson } from '../features/metrics/download-json.ts'
 import { LatencyWaterfall } from '../features/metrics/LatencyWaterfall.tsx'
 import { SessionSummary } from '../features/metrics/SessionSummary.tsx'
 import { RecordControl } from '../features/recording/RecordControl.tsx'
+import { DocumentsSection } from '../features/documents/DocumentsSection.tsx'
+import { ACCEPTED } from '../engines/documents/formats.ts'
 import { SettingsPanel } from '../features/settings/SettingsPanel.tsx'
 import { useSettings } from '../features/settings/use-settings.ts'
 import { usePushToTalk } from '../features/voice/use-push-to-talk.ts'
@@ -17,6 +19,8 @@ import { stageLine } from './labels.ts'
 import { useSession } from './use-session.ts'
 
 const SPEECH_MODELS = manifest.models.filter((m) => m.task === 'automatic-speech-recognition').map((m) => ({ id: m.id, name: m.name, paramsMillions: m.params_millions }))
+
+const EMBEDDING_MODELS = manifest.models.filter((m) => m.task === 'feature-extraction').map((m) => ({ id: m.id, name: m.name }))
 
 const ASSISTANT_NAME = 'Parley'
 
@@ -108,6 +112,19 @@ export function App({ session }: { session: VoiceSession }) {
         onForgetNotes={(ids) => session.forgetNotes(ids)}
         operatorTools={s.operatorTools}
         modelAnswers={agent.placement !== 'offline'}
+        documents={
+          <DocumentsSection
+            state={s.documents}
+            settings={settings}
+            onChange={updateSettings}
+            embeddingModels={EMBEDDING_MODELS}
+            accept={ACCEPTED}
+            onAdd={(files) => session.documents.add(files)}
+            onRemove={(id) => void session.documents.remove(id)}
+            onReindex={(id) => session.documents.reindex(id)}
+            onDismiss={(id) => session.documents.dismiss(id)}
+          />
+        }
       />
     </div>
   )

@@ -7,22 +7,28 @@ const DB = 'parley'
 const STORE = 'kv'
 const OPEN_MS = 5000
 
-let db: Promise<IDBDatabase> | undefined
-
-function open(): Promise<IDBDatabase> {
-  db ??= new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1)
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE)
-    req.onsuccess = () => resolve(req.result)
-    req.onerror = () => reject(req.error)
-    // Another tab holding an old version open, or a storage that never answers: fail soft, not hang.
-    req.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'))
-    setTimeout(() => reject(new Error('IndexedDB did not open within 5 s')), OPEN_MS)
-  })
-  // A failed open is retried next time rather than remembered forever.
-  db.catch(() => (db = undefined))
-  return db
+/**
+ * Opens (creating on first use) a database of one version; a failed open is retried next time
+ * rather than remembered, and one that never answers fails in 5 s instead of hanging.
+ */
+export function openDatabase(name: string, upgrade: (db: IDBDatabase) => void): () => Promise<IDBDatabase> {
+  let db: Promise<IDBDatabase> | undefined
+  return () => {
+    db ??= new Promise((resolve, reject) => {
+      const req = indexedDB.open(name, 1)
+      req.onupgradeneeded = () => upgrade(req.result)
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error)
+      // Another tab holding an old version open, or a storage that never answers: fail soft, not hang.
+      req.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'))
+      setTimeout(() => reject(new Error(`IndexedDB did not open within ${OPEN_MS / 1000} s`)), OPEN_MS)
+    })
+    db.catch(() => (db = undefined))
+    return db
+  }
 }
+
+const open = openDatabase(DB, (db) => db.createObjectStore(STORE))
 
 async function run<T>(mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest<T>): Promise<T | undefined> {
   try {

@@ -13,6 +13,17 @@ export interface Message {
   interrupted?: boolean
   /** The tools the answer called, as the transcript shows them. */
   tools?: ToolChip[]
+  /** The passages of the user's documents the answer was given, numbered as it cites them ([1]). */
+  sources?: MessageSource[]
+}
+
+/** A passage an answer may cite: its number, where it is from, and its text (kept, so a citation opens after the document is gone). */
+export interface MessageSource {
+  n: number
+  docId: string
+  chunkId: string
+  label: string
+  text: string
 }
 
 /** A tool call in the transcript: "expression: sad", "noted: likes tea". */
@@ -34,6 +45,8 @@ export type ConversationAction =
   | { type: 'delta'; id: string; text: string }
   /** A tool call of the answer began or ended (the chip with the same id is replaced). */
   | { type: 'tool'; id: string; chip: ToolChip }
+  /** Passages the answer was given (for the prompt, or by a search the model made). */
+  | { type: 'sources'; id: string; sources: MessageSource[] }
   | { type: 'finished'; id: string }
   | { type: 'stopped'; id: string }
   | { type: 'failed'; userId: string; assistantId: string; error: unknown }
@@ -77,6 +90,8 @@ export function conversationReducer(state: ConversationState, action: Conversati
         ...state,
         messages: update(state.messages, action.id, (m) => ({ tools: m.tools?.some((c) => c.id === action.chip.id) ? m.tools.map((c) => (c.id === action.chip.id ? action.chip : c)) : [...(m.tools ?? []), action.chip] })),
       }
+    case 'sources':
+      return { ...state, messages: update(state.messages, action.id, (m) => ({ sources: [...(m.sources ?? []), ...action.sources.filter((s) => !m.sources?.some((o) => o.n === s.n))] })) }
     // An interrupted answer ends after the next one began: it must not end the new one's turn.
     case 'finished':
       return { ...state, replyingTo: ownTurn(state, action.id), messages: update(state.messages, action.id, () => ({ status: 'done' })) }

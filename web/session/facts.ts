@@ -52,7 +52,7 @@ export class Facts {
 
   get hosted(): SessionFacts['hosted'] {
     const s = this.settings
-    return { asr: this.probes.get(s.asrModel), kokoro: s.voiceEngine === 'kokoro' ? this.probes.get(s.kokoroModel) : undefined }
+    return { asr: this.probes.get(s.asrModel), kokoro: s.voiceEngine === 'kokoro' ? this.probes.get(s.kokoroModel) : undefined, embedder: this.probes.get(s.embeddingModel) }
   }
 
   configure(settings: Settings) {
@@ -126,7 +126,7 @@ export class Facts {
   /** Is each chosen model on the relay (models/<id>/config.json)? Asked once per id. */
   private probeModels() {
     const s = this.settings
-    for (const id of [s.asrModel, ...(s.voiceEngine === 'kokoro' ? [s.kokoroModel] : [])]) {
+    for (const id of [s.asrModel, ...(s.voiceEngine === 'kokoro' ? [s.kokoroModel] : []), ...(s.documentSearch === 'auto' || s.documentSearch === 'on-device' ? [s.embeddingModel] : [])]) {
       if (this.asked.has(id)) continue
       this.asked.add(id)
       void this.isHosted(id).then((hosted) => {

@@ -72,8 +72,8 @@ export interface SessionFacts {
   device: DeviceCapabilities | undefined
   /** The relay's public configuration; null when it cannot be reached. */
   relay: RelayCapabilities | null | undefined
-  /** Whether this server hosts the chosen speech model and the Kokoro model. */
-  hosted: { asr: boolean | undefined; kokoro: boolean | undefined }
+  /** Whether this server hosts the chosen speech model, the Kokoro model and the embedding model. */
+  hosted: { asr: boolean | undefined; kokoro: boolean | undefined; embedder?: boolean | undefined }
   remoteAvatars: readonly RemoteAvatarStatus[]
   /** How the local face draws, once it is up. */
   face?: { renderer: 'webgpu' | 'canvas2d'; why?: string } | { error: string }

@@ -2,7 +2,7 @@ import { version } from '../../package.json'
 import { describeError, errorCode } from '../lib/errors.ts'
 import type { Placements } from './placement.ts'
 import type { StageName } from './streams.ts'
-import { STAGES, waterfall, type TurnRecord } from './turn-log.ts'
+import { STAGES, waterfall, type RetrievalRecord, type TurnRecord } from './turn-log.ts'
 
 export interface ShownError {
   at: number
@@ -33,6 +33,8 @@ export interface SessionExport {
     durations: Record<string, number>
     /** The tools the answer called: arguments as the model wrote them, the result it was given, start (epoch ms) and duration. */
     tools: { name: string; arguments: string; result: unknown; ok: boolean; at: number; ms: number }[]
+    /** The user's document passages the answer was given (labels and ids; their text stays in the browser's index). */
+    retrievals: RetrievalRecord[]
   }[]
   /** The problems the user was shown during the session. */
   errors: (Omit<ShownError, 'at'> & { at: number })[]
@@ -64,6 +66,7 @@ export function buildSessionExport(
       timestamps: Object.fromEntries(STAGES.map((s) => [s, epoch(t.timestamps[s])])),
       durations: Object.fromEntries(waterfall(t).map((s) => [s.stage, Math.round(s.ms)])),
       tools: (t.tools ?? []).map((c) => ({ ...c, at: epoch(c.at)! })),
+      retrievals: t.retrievals ?? [],
     })),
     errors: errors.map((e) => ({ ...e, at: epoch(e.at)! })),
   }

@@ -52,6 +52,14 @@ export interface Settings {
   realtimeModel: string | null
   /** Who decides a Realtime turn is over: the model's own VAD, or Parley's (which keeps its false-start handling). */
   realtimeTurns: 'model' | 'parley'
+  /**
+   * How the user's documents are searched for meaning: an embedding model on this device, the
+   * relay's embeddings service (the passages and questions go to it), either (auto), or by their
+   * words only. Keyword search always runs, on the device.
+   */
+  documentSearch: 'auto' | 'on-device' | 'relay' | 'keywords'
+  /** The sentence-embedding model (hub id, and folder under models/ when self-hosted). */
+  embeddingModel: string
   /** Show each answer's latency waterfall and the session's medians (developer data; `?debug` turns it on too). */
   showTimings: boolean
 }
@@ -88,6 +96,8 @@ export const defaultSettings: Settings = {
   brain: 'pipeline',
   realtimeModel: null,
   realtimeTurns: 'model',
+  documentSearch: 'auto',
+  embeddingModel: 'Xenova/all-MiniLM-L6-v2',
   showTimings: false,
 }
 
@@ -123,6 +133,8 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       brain: raw.brain === 'realtime' ? 'realtime' : 'pipeline',
       realtimeModel: typeof raw.realtimeModel === 'string' && /^[\w.:-]{1,100}$/.test(raw.realtimeModel) ? raw.realtimeModel : null,
       realtimeTurns: raw.realtimeTurns === 'parley' ? 'parley' : 'model',
+      documentSearch: raw.documentSearch === 'on-device' || raw.documentSearch === 'relay' || raw.documentSearch === 'keywords' ? raw.documentSearch : 'auto',
+      embeddingModel: typeof raw.embeddingModel === 'string' && MODEL_ID.test(raw.embeddingModel) ? raw.embeddingModel : defaultSettings.embeddingModel,
       showTimings: raw.showTimings === true,
     }
   } catch {

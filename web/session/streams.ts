@@ -21,6 +21,7 @@
 import type { ToolCall } from '../engines/agent/agent.ts'
 import type { ReplyClock, SpeechChunk } from '../engines/media.ts'
 import type { ToolOutcome } from './tools/tool.ts'
+import type { MessageSource } from './conversation-state.ts'
 import type { Stage } from './turn-log.ts'
 
 export type { ReplyClock, SpeechChunk } from '../engines/media.ts'
@@ -55,6 +56,8 @@ export interface StreamMap {
   'avatar.text': { turnId: string; delta: string }
   /** A tool call of the answer: `started`, then `done` with its outcome (performance.now() times). */
   'agent.tool': { turnId: string; assistantId: string; key: string; call: ToolCall; at: number } & ({ phase: 'started' } | { phase: 'done'; startedAt: number; outcome: ToolOutcome })
+  /** Passages of the user's documents given to the answer: found for the prompt before it was asked, or by its own search. */
+  'agent.sources': { turnId: string; assistantId: string; via: 'prompt' | 'tool'; sources: MessageSource[]; ms: number; vector: boolean }
   /** The answer's voice as its agent made it (a speech-to-speech model speaks for itself): played as it comes, no synthesis. */
   'avatar.voice': { turnId: string; chunk: SpeechChunk }
   /** A sentence of the answer's voice, scheduled `startMs` into the reply's audio. */

@@ -24,6 +24,17 @@ export interface TurnRecord {
   timestamps: Timestamps
   /** The tools the answer called, in the order they ended. */
   tools?: ToolRecord[]
+  /** The document passages it was given: how found, how long the search took (ms), which passages. */
+  retrievals?: RetrievalRecord[]
+}
+
+/** A search of the user's documents for a turn, as the session log keeps it (labels and ids, not the text). */
+export interface RetrievalRecord {
+  via: 'prompt' | 'tool'
+  ms: number
+  /** Whether the vector search took part (else keywords only). */
+  vector: boolean
+  sources: { n: number; label: string; chunkId: string }[]
 }
 
 /** A tool call as the session log keeps it: its arguments (as the model wrote them), what it gave back, and when. */
@@ -115,6 +126,12 @@ export class TurnLog {
   tool(turnId: string, record: ToolRecord) {
     const turn = this.records.findLast((t) => t.turnId === turnId)
     if (turn) (turn.tools ??= []).push(record)
+  }
+
+  /** Document passages were found for the turn. */
+  retrieval(turnId: string, record: RetrievalRecord) {
+    const turn = this.records.findLast((t) => t.turnId === turnId)
+    if (turn) (turn.retrievals ??= []).push(record)
   }
 
   /** The turn was cut short: `text` is what stays of its answer. */

@@ -23,9 +23,13 @@ import { writeAnswer } from './write-answer.ts'
 import type { AgentTools } from '../engines/agent/agent.ts'
 import { followFeelings } from './expression-cue.ts'
 import { Notes, type Note } from './notes.ts'
+import { Documents, type DocumentsState } from './documents.ts'
+import { documentSearchPlacement } from './document-search.ts'
+import { documentsPrompt, retrievalQuery, TurnSources } from './sources.ts'
 import { builtInTools } from './tools/assistant-tools.ts'
 import { OperatorTools } from './tools/operator-tools.ts'
 import { turnTools } from './tools/toolbox.ts'
+import type { DocumentSearch } from './tools/document-tool.ts'
 
 export type StageMood = 'ready' | 'listening' | 'hearing' | 'thinking' | 'answering'
 
@@ -67,6 +71,8 @@ export interface SessionSnapshot {
   notes: readonly Note[]
   /** How many of the operator's tools (MCP, through the relay) the assistant is offered. */
   operatorTools: number
+  /** The user's documents (Settings → Documents), the files being added, and how they are searched. */
+  documents: DocumentsState
 }
 
 interface Turn {
@@ -89,6 +95,7 @@ export class VoiceSession {
   readonly face: Face
   readonly recorder: Recorder
   readonly notes: Notes
+  readonly documents: Documents
   /**
    * Where a change of the user's settings that the session itself wants goes (the assistant's
    * `set_voice`, `set_speaking_rate`): the UI keeps the settings; without one, they apply here only.
@@ -121,6 +128,7 @@ export class VoiceSession {
     this.face = new Face(this.bus, () => this.rebuild())
     this.recorder = new Recorder(this.bus, () => ({ avatar: this.face.avatar, name: this.face.state.status?.name || 'avatar' }), changed)
     this.notes = new Notes(changed)
+    this.documents = new Documents(changed)
     this.operatorTools = new OperatorTools(changed)
     this.facts = new Facts(settings, () => this.rebuild())
     this.placements = resolvePlacements(this.facts.snapshot(espeakAvailable, this.face.state))
@@ -150,6 +158,8 @@ export class VoiceSession {
           chip: e.phase === 'started' ? { id: e.key, label: `${e.call.name}…`, status: 'running' } : { id: e.key, label: e.outcome.chip, status: e.outcome.ok ? 'done' : 'failed' },
         }),
       ),
+      // The passages an answer was given are its sources: [1] in its text opens the first.
+      this.bus.on('agent.sources', (e) => this.conversation.dispatch({ type: 'sources', id: e.assistantId, sources: e.sources })),
       followFeelings(this.bus, this.face),
     )
     this.rebuild()
@@ -257,6 +267,7 @@ export class VoiceSession {
     void this.voice.stop()
     this.speaker.dispose()
     this.recorder.dispose()
+    this.documents.dispose()
     this.face.dispose()
     this.facts.dispose()
     this.stages.dispose()
@@ -298,12 +309,23 @@ export class VoiceSession {
     const { signal } = turn.abort
     this.bus.emit('turn.started', { turnId: turn.turnId, userId, assistantId, text, source, at: performance.now(), signal })
     const heardMs = () => this.speaker.heardMs(turn.turnId)
+    const sources = new TurnSources()
+    const cite = (passages: Parameters<TurnSources['cite']>[0], via: 'prompt' | 'tool', ms: number, vector: boolean) => {
+      const cited = sources.cite(passages)
+      if (cited.length) this.bus.emit('agent.sources', { turnId: turn.turnId, assistantId, via, sources: cited, ms, vector })
+      return cited
+    }
     const context = async () => {
+      // The user's documents are searched while the tools and notes are made ready.
+      const previous = history.filter((m) => m.role === 'user' && m.id !== userId).at(-1)?.text
+      const found = this.documents.search(retrievalQuery(text, previous))
       // Just after the page loaded, the operator's tools and the notes may still be on their way: not for long.
       await Promise.race([Promise.all([this.operatorTools.settled(CONTEXT_WAIT_MS), this.notes.loaded]), new Promise((r) => setTimeout(r, CONTEXT_WAIT_MS))])
-      const tools = this.toolsFor({ turnId: turn.turnId, assistantId })
+      const tools = this.toolsFor({ turnId: turn.turnId, assistantId }, (passages, ms, vector) => cite(passages, 'tool', ms, vector))
+      const passages = await found
+      const given = passages && !signal.aborted ? cite(passages.passages, 'prompt', passages.ms, passages.vector) : []
       // The notes go with every request while tools are on (the model is told it can forget them).
-      return { tools, persona: [this.settings.persona, tools ? this.notes.prompt() : ''].filter(Boolean).join('\n\n') }
+      return { tools, persona: [this.settings.persona, tools ? this.notes.prompt() : '', documentsPrompt(given)].filter(Boolean).join('\n\n') }
     }
     void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal, heardMs, context }, history, this.settings.persona, this.conversation, this.bus).then(
       ({ error }) => {
@@ -334,7 +356,7 @@ export class VoiceSession {
   // ——— tools ———
 
   /** What the agent may do this turn: the built-in tools and the operator's, unless tools are off or no model calls them. */
-  private toolsFor(turn: { turnId: string; assistantId: string }): AgentTools | undefined {
+  private toolsFor(turn: { turnId: string; assistantId: string }, cite: DocumentSearch['cite']): AgentTools | undefined {
     const agent = this.stages.agent
     if (!this.settings.tools || !agent || agent.kind === 'offline') return undefined
     const builtIn = builtInTools({
@@ -343,6 +365,7 @@ export class VoiceSession {
       relayVoices: this.facts.relay?.tts.voices ?? [],
       face: this.face.state.status && !this.face.state.error ? this.face : null,
       notes: this.notes,
+      documents: this.documents.count ? { search: (q, k) => this.documents.search(q, k), cite } : null,
       change: (patch) => (this.onSettingsRequest ? this.onSettingsRequest(patch) : this.configure({ ...this.settings, ...patch })),
     })
     return turnTools([...builtIn, ...this.operatorTools.tools()], turn, this.bus)
@@ -367,6 +390,7 @@ export class VoiceSession {
     this.speaker.agentVoice = this.placements.tts.engine === 'realtime'
     this.face.configure(this.faceTarget())
     this.operatorTools.update(Boolean(facts.relay?.tools?.available) && this.settings.tools, this.settings.accessToken)
+    this.documents.configure(documentSearchPlacement(facts))
     this.changed()
   }
 
@@ -451,6 +475,7 @@ export class VoiceSession {
       recording: this.recorder.state,
       notes: this.notes.all,
       operatorTools: this.operatorTools.count,
+      documents: this.documents.state,
     }
   }
 }

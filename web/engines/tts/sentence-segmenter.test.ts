@@ -80,4 +80,10 @@ describe('toSpeakable', () => {
   it('strips markdown, links, URLs and emoji but keeps the words', () => {
     expect(toSpeakable('# Title\n- **bold** and _italic_ ~~gone~~ 👍🏽 [link](http://x.y) www.a.b')).toBe('Title bold and italic gone link')
   })
+
+  it('does not read out citations of documents', () => {
+    expect(toSpeakable('You have 45 days [1], and refunds take a week [2, 3].')).toBe('You have 45 days, and refunds take a week.')
+    expect(toSpeakable('[1]')).toBe('')
+    expect(toSpeakable('Section [a] stays')).toBe('Section [a] stays')
+  })
 })

@@ -10,6 +10,8 @@ export function toSpeakable(text: string): string {
       .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
       .replace(/\bhttps?:\/\/\S+/gi, '')
       .replace(/\bwww\.\S+/gi, '')
+      // Citations of the user's documents ([1], [2, 3]) are for the eye: the transcript links them.
+      .replace(/\s?\[\d{1,2}(?:\s*,\s*\d{1,2})*\]/g, '')
       // Inline code keeps its words, not its backticks.
       .replace(/`([^`]*)`/g, '$1')
       // Emphasis, headings, quotes, list bullets, table pipes, HTML tags.

@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react'
 import type { Message, ToolChip } from '../../session/conversation-state.ts'
+import { CitedText, PassageDialog, SourceList, useOpenPassage } from './Citations.tsx'
 
 /** The same call made again (a model that asks the time each round) shows once, counted. */
 function grouped(chips: readonly ToolChip[]): { chip: ToolChip; count: number }[] {
@@ -25,6 +26,7 @@ interface Props {
 
 export function Transcript({ messages, assistantName, onRetry, suggestions, onSuggestion, below }: Props) {
   const end = useRef<HTMLDivElement>(null)
+  const [passage, openPassage] = useOpenPassage()
   const last = messages.at(-1)
   // Follow the answer as it streams in, like a chat app does.
   useEffect(() => {
@@ -73,10 +75,11 @@ export function Transcript({ messages, assistantName, onRetry, suggestions, onSu
             </ul>
           ) : null}
           <div className="message__text">
-            {m.text}
+            {m.role === 'assistant' ? <CitedText text={m.text} sources={m.sources} onOpen={openPassage} /> : m.text}
             {m.status === 'streaming' && !m.text && !m.tools?.some((c) => c.status === 'running') && <span className="typing" aria-label="Writing"><i /><i /><i /></span>}
             {m.status === 'streaming' && m.text && <span className="caret" aria-hidden />}
           </div>
+          {m.sources?.length && m.status !== 'streaming' ? <SourceList text={m.text} sources={m.sources} onOpen={openPassage} /> : null}
           {below?.(m)}
           {m.status === 'stopped' && (
             <div className="message__note">{m.interrupted ? (m.text ? 'Interrupted — you heard this much' : 'Interrupted before you heard any of it') : m.text ? 'Stopped' : 'Stopped before it began'}</div>
@@ -95,6 +98,7 @@ export function Transcript({ messages, assistantName, onRetry, suggestions, onSu
         </div>
       ))}
       <div ref={end} />
+      <PassageDialog source={passage} onClose={() => openPassage(null)} />
     </div>
   )
 }

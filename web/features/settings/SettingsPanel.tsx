@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, type ReactNode } from 'react'
 import { KOKORO_VOICES } from '../../engines/tts/kokoro/protocol.ts'
 import { DEFAULT_PERSONA, type Settings } from '../../session/settings.ts'
 
@@ -34,9 +34,11 @@ interface Props {
   operatorTools: number
   /** Whether a language model answers (the offline guide calls no tools). */
   modelAnswers: boolean
+  /** The Documents section (its own feature, composed by the app). */
+  documents?: ReactNode
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers, documents }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (!open) return
@@ -250,6 +252,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             </p>
           )}
         </fieldset>
+        {documents}
         {avatars.length > 0 && (
           <fieldset className="field field--group" data-testid="settings-face">
             <legend className="field__label">Face</legend>

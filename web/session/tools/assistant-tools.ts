@@ -2,6 +2,7 @@ import { KOKORO_VOICES } from '../../engines/tts/kokoro/protocol.ts'
 import type { Notes } from '../notes.ts'
 import type { Placements } from '../placement.ts'
 import type { Settings } from '../settings.ts'
+import { documentTool, type DocumentSearch } from './document-tool.ts'
 import { expressionTool, type ExpressiveFace } from './expression-tool.ts'
 import { memoryTools } from './memory-tools.ts'
 import { timeTool } from './time-tool.ts'
@@ -16,6 +17,8 @@ export interface AssistantContext {
   /** The face, while it is on screen. */
   face: ExpressiveFace | null
   notes: Notes
+  /** The user's documents, when they added any. */
+  documents: DocumentSearch | null
   /** A change of the user's settings, made as Settings would. */
   change(patch: Partial<Settings>): void
 }
@@ -23,7 +26,7 @@ export interface AssistantContext {
 /** The built-in tools a turn offers: the face's expression (when it is on screen), the time, notes, and the voice (when one speaks). */
 export function builtInTools(c: AssistantContext): Tool[] {
   const voice = voiceControl(c)
-  return [...(c.face ? [expressionTool(c.face)] : []), timeTool(), ...memoryTools(c.notes), ...(voice ? voiceTools(voice) : [])]
+  return [...(c.face ? [expressionTool(c.face)] : []), timeTool(), ...memoryTools(c.notes), ...(c.documents ? [documentTool(c.documents)] : []), ...(voice ? voiceTools(voice) : [])]
 }
 
 /** The voice as the assistant may change it: the engine speaking now and its voices (none for a model that speaks for itself). */
