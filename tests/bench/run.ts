@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { type BenchResult, type Benchmark, root } from './harness.ts'
 import { answer } from './answer.bench.ts'
 import { avatarBridge } from './avatar-bridge.bench.ts'
+import { documents } from './documents.bench.ts'
 import { download } from './download.bench.ts'
 import { face } from './face.bench.ts'
 import { relayScale } from './relay-scale.bench.ts'
@@ -17,7 +18,7 @@ import { redisLimiter } from './redis-limiter.bench.ts'
 import { tools } from './tools.bench.ts'
 import { voice } from './voice.bench.ts'
 
-const all: Benchmark[] = [relayOverhead, relayScale, voice, answer, download, face, avatarBridge, realtime, redisLimiter, tools]
+const all: Benchmark[] = [relayOverhead, relayScale, voice, answer, download, face, avatarBridge, realtime, redisLimiter, tools, documents]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? all.filter((b) => wanted.includes(b.name)) : all
 if (!chosen.length) {

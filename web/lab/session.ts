@@ -75,6 +75,12 @@ Object.assign(window, {
     faceStats: () => current().face.avatar?.stats(),
     faceState: () => current().getSnapshot().face,
     snapshot: () => current().getSnapshot(),
+    /** Adds documents (name and text) and resolves once every one is kept or refused. */
+    addDocuments: async (files: { name: string; text: string }[]) => {
+      current().documents.add(files.map((f) => new File([f.text], f.name, { type: f.name.endsWith('.md') ? 'text/markdown' : 'text/plain' })))
+      await until((s) => s.documents.jobs.length > 0 && s.documents.jobs.every((j) => j.stage === 'kept' || j.stage === 'failed'), 60_000)
+      return current().getSnapshot().documents
+    },
   },
 })
 
