@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, test, type Browser, type Page } from '@playwright/test'
+import { strToU8, zipSync } from 'fflate'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
 import { startFakeEmbeddings, type FakeEmbeddings } from '../fakes/embeddings-upstream.ts'
 import type { RecordedRequest } from '../fakes/llm-upstream.ts'
@@ -38,6 +39,16 @@ test.afterEach(async () => {
   browser = undefined
 })
 test.setTimeout(60_000)
+
+/** A small Word document as Word stores it: a zip whose word/document.xml holds styled paragraphs. */
+function handbook(): Uint8Array {
+  const p = (text: string, style?: string) => `<w:p>${style ? `<w:pPr><w:pStyle w:val="${style}"/></w:pPr>` : ''}<w:r><w:t xml:space="preserve">${text}</w:t></w:r></w:p>`
+  const body = [p('Staff handbook', 'Title'), p('Welcome to the team.'), p('Holidays', 'Heading1'), p('Everyone gets 27 days of holiday a year, plus public holidays.')].join('')
+  return zipSync({
+    '[Content_Types].xml': strToU8('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'),
+    'word/document.xml': strToU8(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`),
+  })
+}
 
 const systemPrompt = (r: RecordedRequest) => ((r.body!.messages as { role: string; content: string }[]).find((m) => m.role === 'system')?.content ?? '')
 
@@ -72,7 +83,8 @@ test('a document added, asked about by voice: the model gets its passage, the ci
   await expect(page.getByTestId('document-search-placement')).toContainText('tiny-embedder · ')
   await page.getByTestId('documents-input').setInputFiles([fixture('returns-policy.md'), fixture('kettle-manual.md')])
   await expect(section.getByTestId('document')).toHaveCount(2, { timeout: 30_000 })
-  await expect(section.getByTestId('document-job').first()).toHaveAttribute('data-stage', 'kept')
+  // Added as asked: the file's progress row gives way to its entry in the list.
+  await expect(section.getByTestId('document-job')).toHaveCount(0)
   // Embedded on the device: searched by meaning too, and nothing went to the relay's embeddings.
   await expect(section.getByTestId('document').first()).not.toContainText('words only')
   await expect(section.getByTestId('document').first()).toContainText('passages')
@@ -121,7 +133,7 @@ test('a document added, asked about by voice: the model gets its passage, the ci
   expect(systemPrompt((await fakeLlm.requests()).at(-1)!)).not.toContain('Passages from')
 })
 
-test('files of every kind: a PDF with pages, an HTML page, and clear refusals for a corrupt PDF, an unknown format, an empty file and a 50 MB file', async ({ page }) => {
+test('files of every kind: a PDF with pages, an HTML page, a Word document, and clear refusals for a corrupt PDF, an unknown format, an empty file and a 50 MB file', async ({ page }) => {
   await openApp(page, ON_DEVICE)
   const section = await openDocuments(page)
   const pdf = await PDFDocument.create()
@@ -136,6 +148,7 @@ test('files of every kind: a PDF with pages, an HTML page, and clear refusals fo
     await page.getByTestId('documents-input').setInputFiles([
       { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from(await pdf.save()) },
       { name: 'help.html', mimeType: 'text/html', buffer: Buffer.from('<html><head><title>Help</title><script>alert(1)</script></head><body><h1>Opening hours</h1><p>We open at 9:15 on weekdays.</p></body></html>') },
+      { name: 'handbook.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', buffer: Buffer.from(handbook()) },
       { name: 'broken.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n1 0 obj garbage') },
       { name: 'slides.pptx', mimeType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', buffer: Buffer.from('PK') },
       { name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) },
@@ -146,7 +159,7 @@ test('files of every kind: a PDF with pages, an HTML page, and clear refusals fo
     rmSync(big, { force: true })
   }
   const jobs = section.getByTestId('document-job')
-  await expect(section.getByTestId('document')).toHaveCount(2, { timeout: 30_000 })
+  await expect(section.getByTestId('document')).toHaveCount(3, { timeout: 30_000 })
   await expect(jobs.filter({ hasText: 'broken.pdf' })).toContainText('could not be read: it is not a readable PDF')
   await expect(jobs.filter({ hasText: 'slides.pptx' })).toContainText('is not a format Parley reads')
   await expect(jobs.filter({ hasText: 'empty.txt' })).toContainText('is empty')
@@ -165,6 +178,9 @@ test('files of every kind: a PDF with pages, an HTML page, and clear refusals fo
   const html = systemPrompt((await fakeLlm.requests()).at(-1)!)
   expect(html).toContain('help.html › Opening hours:\n"We open at 9:15 on weekdays."')
   expect(html).not.toContain('alert(1)')
+  await ask(page, 'How many holiday days do staff get?')
+  await expect(page.getByTestId('message-assistant').last()).toContainText('holiday', { timeout: 15_000 })
+  expect(systemPrompt((await fakeLlm.requests()).at(-1)!)).toContain('handbook.docx › Staff handbook › Holidays:\n"Everyone gets 27 days of holiday a year, plus public holidays."')
 })
 
 test('kept across a reload; with no model on the device it searches by words and says why; the relay embeds when chosen', async ({ page }) => {

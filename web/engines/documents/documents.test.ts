@@ -4,12 +4,26 @@ import { chunkSections, estimateTokens, CHUNKING } from './chunk.ts'
 import { documentFormat, MAX_DOCUMENT_BYTES } from './formats.ts'
 import { fuseRanks } from './fuse.ts'
 import { KeywordIndex } from './keyword-index.ts'
+import { strToU8, zipSync } from 'fflate'
+import { parseDocx } from './parse-docx.ts'
 import { parseHtml } from './parse-html.ts'
 import { parseMarkdown, parseText } from './parse-text.ts'
 import type { Chunk } from './protocol.ts'
 import { VectorIndex } from './vector-index.ts'
 
 const fixture = (name: string) => readFileSync(new URL(`../../../tests/fixtures/documents/${name}`, import.meta.url), 'utf8')
+
+/** The word/document.xml of a small .docx, as Word writes it (namespaced, runs split). */
+const wordXml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
+<w:p><w:pPr><w:pStyle w:val="Title"/></w:pPr><w:r><w:t>Guide</w:t></w:r></w:p>
+<w:p><w:r><w:t xml:space="preserve">Intro &amp; </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>welcome.</w:t></w:r></w:p>
+<w:p><w:pPr><w:pStyle w:val="Heading2"/></w:pPr><w:r><w:t>Setup</w:t></w:r></w:p>
+<w:p><w:r><w:t>Step one</w:t><w:tab/><w:t>then two.</w:t></w:r></w:p>
+<w:p><w:r><w:t>Line one</w:t><w:br/><w:t>line two</w:t></w:r></w:p>
+<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Setup</w:t></w:r></w:p>
+<w:p><w:pPr><w:pStyle w:val="Heading2"/></w:pPr><w:r><w:t>Deeper</w:t></w:r></w:p><w:p><w:r><w:t>Last.</w:t></w:r></w:p>
+<w:p></w:p><w:sectPr/></w:body></w:document>`
 
 describe('reading documents', () => {
   it('cuts Markdown at its headings and keeps the path of headings', () => {
@@ -29,6 +43,17 @@ describe('reading documents', () => {
     ])
   })
 
+  it('reads a Word document: its headings by style, its paragraphs, tabs and breaks as spaces', () => {
+    const docx = zipSync({ '[Content_Types].xml': strToU8('<Types/>'), 'word/document.xml': strToU8(wordXml) })
+    expect(parseDocx(docx.buffer as ArrayBuffer, 'a.docx')).toEqual([
+      { headings: ['Guide'], paragraphs: ['Intro & welcome.'] },
+      { headings: ['Guide', 'Setup'], paragraphs: ['Step one then two.', 'Line one line two'] },
+      { headings: ['Guide', 'Setup', 'Deeper'], paragraphs: ['Last.'] },
+    ])
+    expect(() => parseDocx(strToU8('not a zip').buffer as ArrayBuffer, 'old.doc')).toThrow(/not a Word document \(\.docx\)/)
+    expect(() => parseDocx(zipSync({ 'a.txt': strToU8('x') }).buffer as ArrayBuffer, 'x.docx')).toThrow(/not a Word document/)
+  })
+
   it('reads plain text as paragraphs', () => {
     expect(parseText('one\nline\n\n\n two ')).toEqual([{ headings: [], paragraphs: ['one line', 'two'] }])
   })
@@ -36,7 +61,8 @@ describe('reading documents', () => {
   it('names the format from the file, and refuses what it cannot read with the way out', () => {
     expect(documentFormat({ name: 'Notes.MD', type: '', size: 10 })).toBe('markdown')
     expect(documentFormat({ name: 'scan', type: 'application/pdf', size: 10 })).toBe('pdf')
-    expect(() => documentFormat({ name: 'report.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', size: 10 })).toThrow(/not a format Parley reads.*\.pdf/)
+    expect(documentFormat({ name: 'report.docx', type: '', size: 10 })).toBe('docx')
+    expect(() => documentFormat({ name: 'slides.pptx', type: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', size: 10 })).toThrow(/not a format Parley reads.*\.docx/)
     expect(() => documentFormat({ name: 'big.pdf', type: 'application/pdf', size: 50 * 1024 * 1024 })).toThrow(/50 MB.*up to 20 MB/)
     expect(() => documentFormat({ name: 'empty.txt', type: 'text/plain', size: 0 })).toThrow(/empty/)
     expect(MAX_DOCUMENT_BYTES).toBe(20 * 1024 * 1024)
@@ -121,6 +147,8 @@ describe('search', () => {
     v.add(['a', 'b'], Float32Array.from([...unit(1, 0, 0), ...unit(0, 1, 0)]), 3)
     v.add(['c'], Float32Array.from(unit(1, 1, 0)), 3)
     expect(v.query(Float32Array.from(unit(1, 0.1, 0)), 2)).toEqual(['a', 'c'])
+    // Below the floor is no match at all.
+    expect(v.query(Float32Array.from(unit(1, 0.1, 0)), 3, 0.9)).toEqual(['a'])
     v.remove(['a'])
     expect(v.size).toBe(2)
     expect(v.query(Float32Array.from(unit(1, 0.1, 0)), 3)).toEqual(['c', 'b'])

@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-// Documents on the device: files read into chunks (pdf.js, htmlparser2), passages embedded (a
+// Documents on the device: files read into chunks (pdf.js, htmlparser2, fflate for .docx), passages embedded (a
 // sentence-embedding model through transformers.js, or the relay), kept in IndexedDB and searched
 // by keyword and by vector. One request at a time: the main thread embeds a file a batch per
 // request, so a search is answered between two batches, not after the whole file.
@@ -21,6 +21,11 @@ const coded = (code: string, message: string) => Object.assign(new Error(message
 
 /** How many passages each list offers the fusion: deep enough that one list's 10th can still win. */
 const CANDIDATES = 30
+/**
+ * Below this cosine a passage is not about the question at all (sentence models put unrelated
+ * texts at about 0–0.2): a turn gets no passages rather than the least bad ones.
+ */
+const MIN_SIMILARITY = 0.25
 
 let embedder: Embedder | null = null
 let keywords = new KeywordIndex()
@@ -91,19 +96,21 @@ serveRequests<DocumentsRequest>(self, async (req) => {
       const started = performance.now()
       const byWords = keywords.query(req.query, CANDIDATES)
       // The question is embedded only when some passage was embedded by the same embedder.
-      const byMeaning = embedder && vectors.size ? vectors.query((await embedder.embed([req.query])).vectors, CANDIDATES) : []
+      const byVector = Boolean(embedder && vectors.size)
+      const byMeaning = byVector ? vectors.query((await embedder!.embed([req.query])).vectors, CANDIDATES, MIN_SIMILARITY) : []
       const passages: Passage[] = fuseRanks([byWords, byMeaning], req.k).flatMap((f) => {
         const c = chunks.get(f.id)
         if (!c) return []
         return [{ ...c, source: docs.get(c.docId)?.name ?? '', score: f.score, ...(f.ranks[0] && { keywordRank: f.ranks[0] }), ...(f.ranks[1] && { vectorRank: f.ranks[1] }) }]
       })
-      return emit({ type: 'result', id: req.id, search: { passages, vector: byMeaning.length > 0, ms: performance.now() - started } })
+      return emit({ type: 'result', id: req.id, search: { passages, vector: byVector, ms: performance.now() - started } })
     }
   }
 })
 
 async function read(format: DocumentFormat, data: ArrayBuffer, name: string): Promise<{ sections: Section[]; pages?: number }> {
   if (format === 'pdf') return (await import('./parse-pdf.ts')).parsePdf(data, name)
+  if (format === 'docx') return { sections: (await import('./parse-docx.ts')).parseDocx(data, name) }
   const text = new TextDecoder('utf-8').decode(data)
   if (/\u0000/.test(text.slice(0, 4096))) throw coded('document_unreadable', `“${name}” is not text (it looks like a binary file with a text file’s name).`)
   if (format === 'html') return { sections: parseHtml(text) }

@@ -15,6 +15,7 @@ const BY_EXTENSION: Record<string, DocumentFormat> = {
   html: 'html',
   htm: 'html',
   pdf: 'pdf',
+  docx: 'docx',
 }
 
 const BY_TYPE: Record<string, DocumentFormat> = {
@@ -22,17 +23,18 @@ const BY_TYPE: Record<string, DocumentFormat> = {
   'text/markdown': 'markdown',
   'text/html': 'html',
   'application/pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
 }
 
 /** What the file picker offers. */
-export const ACCEPTED = '.txt,.md,.markdown,.html,.htm,.pdf,text/plain,text/markdown,text/html,application/pdf'
+export const ACCEPTED = '.txt,.md,.markdown,.html,.htm,.pdf,.docx,text/plain,text/markdown,text/html,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document'
 
 /** The format of a file, by its name first (browsers guess types from it anyway), or a clear refusal. */
 export function documentFormat(file: { name: string; type: string; size: number }): DocumentFormat {
   const ext = /\.([a-z0-9]+)$/i.exec(file.name)?.[1]?.toLowerCase()
   const format = (ext && BY_EXTENSION[ext]) || BY_TYPE[file.type.split(';')[0]!.trim()]
   if (!format) {
-    throw new AppError('document_unsupported', `“${file.name}” is not a format Parley reads. Add a .txt, .md, .html or .pdf file (save a Word document as PDF first).`)
+    throw new AppError('document_unsupported', `“${file.name}” is not a format Parley reads. Add a .txt, .md, .html, .pdf or .docx file (save other documents as PDF first).`)
   }
   if (file.size > MAX_DOCUMENT_BYTES) {
     const mb = (file.size / 1024 / 1024).toFixed(0)

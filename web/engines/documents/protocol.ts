@@ -2,7 +2,7 @@ import type { WorkerErrorEvent } from '../../lib/worker-rpc.ts'
 import type { LoadProgress } from '../asr/protocol.ts'
 
 /** The formats Parley reads a document from. */
-export type DocumentFormat = 'text' | 'markdown' | 'html' | 'pdf'
+export type DocumentFormat = 'text' | 'markdown' | 'html' | 'pdf' | 'docx'
 
 /** A stretch of a document under one heading (or on one page, for a PDF). */
 export interface Section {

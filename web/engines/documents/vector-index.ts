@@ -43,8 +43,8 @@ export class VectorIndex {
     return this.ids.length
   }
 
-  /** The `k` nearest chunk ids to a (normalised) query vector, best first. */
-  query(vector: Float32Array, k: number): string[] {
+  /** The `k` nearest chunk ids to a (normalised) query vector, best first; none less similar than `floor`. */
+  query(vector: Float32Array, k: number, floor = -1): string[] {
     const { data, dims } = this
     const n = this.ids.length
     if (!n || vector.length !== dims) return []
@@ -54,7 +54,7 @@ export class VectorIndex {
       let s = 0
       const o = i * dims
       for (let d = 0; d < dims; d++) s += data[o + d]! * vector[d]!
-      if (best.length === k && s <= best[k - 1]!.s) continue
+      if (s < floor || (best.length === k && s <= best[k - 1]!.s)) continue
       let at = best.length
       while (at > 0 && best[at - 1]!.s < s) at--
       best.splice(at, 0, { i, s })

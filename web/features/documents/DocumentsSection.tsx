@@ -25,7 +25,9 @@ const STAGE: Record<DocumentJob['stage'], string> = { waiting: 'waiting', readin
 export function DocumentsSection({ state, settings, onChange, embeddingModels, accept, onAdd, onRemove, onReindex, onDismiss }: Props) {
   const input = useRef<HTMLInputElement>(null)
   const [over, setOver] = useState(false)
-  const { documents, jobs, search, progress } = state
+  const { documents, search, progress } = state
+  // A file added as asked is in the list below; its progress row goes. Refusals and warnings stay until dismissed.
+  const jobs = state.jobs.filter((j) => j.stage !== 'kept' || j.warning)
   const stored = documents.reduce((n, d) => n + d.storedBytes, 0)
   const drop = (e: DragEvent) => {
     e.preventDefault()
@@ -51,7 +53,7 @@ export function DocumentsSection({ state, settings, onChange, embeddingModels, a
         onDragLeave={() => setOver(false)}
         onDrop={drop}
       >
-        <span>Drop .txt, .md, .html or .pdf files here, or</span>
+        <span>Drop .txt, .md, .html, .pdf or .docx files here, or</span>
         <button type="button" className="ghost-button" onClick={() => input.current?.click()}>
           Choose files
         </button>
