@@ -41,7 +41,9 @@ export function DocumentsSection({ state, settings, onChange, embeddingModels, a
       <legend className="field__label">Documents</legend>
       <p className="field__help group__about">
         Files the assistant answers from, citing them. They are kept in this browser until you delete them.{' '}
-        {search?.leavesDevice ? 'To search them by meaning, their passages and your questions go to the relay’s embeddings service.' : 'They are read, indexed and searched on this device: they never leave it.'}
+        {search?.leavesDevice
+          ? 'To search them by meaning, their passages and your questions go to the relay’s embeddings service.'
+          : 'They are read, indexed and searched on this device; only the few passages found for a question go with it to the language model.'}
       </p>
       <div
         className={`dropzone${over ? ' dropzone--over' : ''}`}
@@ -125,7 +127,7 @@ export function DocumentsSection({ state, settings, onChange, embeddingModels, a
         <span className="field__help">Search by meaning</span>
         <select value={settings.documentSearch} data-testid="document-search" onChange={(e) => onChange({ documentSearch: e.target.value as Settings['documentSearch'] })}>
           <option value="auto">Automatic — an embedding model on this device when there is one</option>
-          <option value="on-device">On this device only (documents never leave it)</option>
+          <option value="on-device">On this device only (never sent to be embedded)</option>
           <option value="relay">Through the relay’s embeddings service</option>
           <option value="keywords">Words only (no embedding model)</option>
         </select>
