@@ -30,6 +30,8 @@ export function documentSearchPlacement(facts: Pick<SessionFacts, 'settings' | '
     const spec: EmbedderSpec = { kind: 'device', modelId: settings.embeddingModel, device, dtype: device === 'webgpu' ? 'fp32' : 'q8', allowRemote: allowHub(settings) }
     return { spec, label: `${model} · ${device === 'webgpu' ? 'WebGPU' : 'WASM'} · on device`, reason: choice === 'on-device' ? 'your choice' : 'the embedding model is here', leavesDevice: false }
   }
+  // Not the relay while it is still unknown whether the model is here: texts sent then could have stayed.
+  if (choice === 'auto' && hosted === undefined) return keywords('checking for the embedding model…')
   if (choice === 'on-device') {
     return keywords(hosted === undefined ? 'checking for the embedding model…' : `the embedding model ${settings.embeddingModel} is not on this server (npm run models:fetch -- ${settings.embeddingModel}, or allow downloads): searching by words only`)
   }

@@ -56,7 +56,11 @@ export class Documents {
   private readonly queue = oneAtATime()
   private jobId = 0
 
-  constructor(private readonly changed: () => void) {}
+  constructor(
+    private readonly changed: () => void,
+    /** The documents worker's client (tests give a scripted one). */
+    private readonly createEngine: typeof createDocumentsEngine = createDocumentsEngine,
+  ) {}
 
   get state(): DocumentsState {
     return (this.snapshot ??= { documents: this.list, jobs: this.jobs, search: this.placement, progress: this.progress, error: this.error })
@@ -71,7 +75,7 @@ export class Documents {
     const same = this.placement && sameSpec(this.placement.spec, placement.spec)
     this.placement = placement
     if (!this.engine) {
-      this.engine = createDocumentsEngine({
+      this.engine = this.createEngine({
         embedder: placement.spec,
         onProgress: (info) => this.update(() => (this.progress = info.status === 'ready' || info.status === 'done' ? null : info)),
         onReady: (documents) => this.update(() => ((this.list = documents), (this.error = null))),
@@ -79,8 +83,10 @@ export class Documents {
       })
       this.engine.open().catch((err: unknown) => this.update(() => (this.error = err)))
     } else if (!same) {
-      const engine = this.engine
-      void this.queue(() => engine.reconfigure(placement.spec)).then(
+      // Not queued behind a file being added: the worker takes it between two batches, so the next
+      // search, and the file's next batch, already use the new choice — a switch away from the relay
+      // sends nothing more to it (the file's batches disagree and it is kept for its words only).
+      this.engine.reconfigure(placement.spec).then(
         (documents) => this.update(() => (this.list = documents)),
         (err: unknown) => this.update(() => (this.error = err)),
       )
@@ -116,9 +122,14 @@ export class Documents {
     void this.queue(() => this.index(job, async () => ({ info, chunks: await this.need().chunks(docId) })))
   }
 
+  /** Deletes a kept document; a failure (storage denied) is shown, not thrown at the button. */
   async remove(docId: string) {
-    const documents = await this.queue(() => this.need().remove(docId))
-    this.update(() => (this.list = documents))
+    try {
+      const documents = await this.queue(() => this.need().remove(docId))
+      this.update(() => (this.list = documents))
+    } catch (err) {
+      this.update(() => (this.error = err))
+    }
   }
 
   /** Clears a finished or failed job from the panel. */
@@ -187,6 +198,8 @@ export class Documents {
       // Each passage is embedded with its heading: "Refunds: …" places it better than the bare text.
       const out = await this.need().embed(chunks.slice(i, i + batch).map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text)))
       if (by && out.embedder !== by) throw new AppError('documents_embedder_changed', 'the embedding model changed while it was being indexed; index it again')
+      // A relay's provider may answer one batch in another size: rows of two sizes cannot share an index.
+      if (dims && out.dims !== dims) throw new AppError('upstream_bad_response', `the embedder answered with vectors of ${out.dims} numbers after ${dims}; index it again`)
       by = out.embedder
       dims = out.dims
       rows.push(out.vectors)

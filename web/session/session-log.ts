@@ -33,7 +33,7 @@ export interface SessionExport {
     durations: Record<string, number>
     /** The tools the answer called: arguments as the model wrote them, the result it was given, start (epoch ms) and duration. */
     tools: { name: string; arguments: string; result: unknown; ok: boolean; at: number; ms: number }[]
-    /** The user's document passages the answer was given (labels and ids; their text stays in the browser's index). */
+    /** The user's document passages the answer was given (labels and ids; the text of what search_documents found is in `tools`, as every tool's result is). */
     retrievals: RetrievalRecord[]
   }[]
   /** The problems the user was shown during the session. */

@@ -13,13 +13,22 @@ export interface ChunkOptions {
  */
 export const CHUNKING: ChunkOptions = { maxTokens: 360, overlapTokens: 40 }
 
+/** Han, kana and hangul: about a token a character in these models' tokenizers. */
+const CJK = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]/gu
+
 /**
  * Tokens, estimated: English runs about 4 tokens to 3 words in the tokenizers these models use
- * (a number or a rare name costs more, so it is counted by length). Close enough for sizing chunks.
+ * (a number or a rare name costs more, so it is counted by length); Chinese, Japanese and Korean
+ * about one a character. Close enough for sizing chunks.
  */
 export function estimateTokens(text: string): number {
   let n = 0
-  for (const word of text.split(/\s+/)) if (word) n += Math.max(1, Math.ceil(word.length / 6)) + (word.length > 3 ? 0.34 : 0)
+  for (const word of text.split(/\s+/)) {
+    if (!word) continue
+    const cjk = word.match(CJK)?.length ?? 0
+    const rest = word.length - cjk
+    n += cjk + (rest ? Math.max(1, Math.ceil(rest / 6)) + (rest > 3 ? 0.34 : 0) : 0)
+  }
   return Math.ceil(n)
 }
 
@@ -56,10 +65,13 @@ export function chunkSections(docId: string, sections: readonly Section[], optio
 /** A paragraph as pieces that each fit in a chunk: itself, its sentences, or runs of words. */
 function pieces(paragraph: string, max: number): string[] {
   if (estimateTokens(paragraph) <= max) return [paragraph]
-  const sentences = paragraph.match(/[^.!?]+(?:[.!?]+["”’)]*\s*|$)/g) ?? [paragraph]
+  // Chinese and Japanese end sentences with 。！？ and put no spaces between words.
+  const sentences = paragraph.match(/[^.!?。！？]+(?:[.!?。！？]+["”’)」』]*\s*|$)/g) ?? [paragraph]
   return sentences.flatMap((s) => {
     if (estimateTokens(s) <= max) return [s.trim()]
-    const words = s.trim().split(/\s+/)
+    // A "word" longer than a chunk (text without spaces, a pasted blob) is cut by length, or it
+    // would be one unbounded chunk: past the relay's per-text limit, and a flood in the prompt.
+    const words = s.trim().split(/\s+/).flatMap((w) => cutLong(w, max))
     const runs: string[] = []
     let run: string[] = []
     for (const w of words) {
@@ -74,12 +86,19 @@ function pieces(paragraph: string, max: number): string[] {
   })
 }
 
-/** The last words of a text, about `tokens` of them, starting at a word. */
+/** A word over `max` tokens in pieces of about `max` (by characters: a token each in CJK text, about 4 otherwise). */
+function cutLong(word: string, max: number): string[] {
+  if (estimateTokens(word) <= max) return [word]
+  const size = (word.match(CJK)?.length ?? 0) > word.length / 2 ? max : max * 4
+  return word.match(new RegExp(`[^]{1,${size}}`, 'gu')) ?? [word]
+}
+
+/** The last words of a text, at most `tokens` of them, starting at a word (none when its last word alone is longer). */
 function tailOf(text: string, tokens: number): string {
   if (tokens <= 0) return ''
   const words = text.split(/\s+/)
   let n = 0
   let i = words.length
-  while (i > 0 && n < tokens) n += estimateTokens(words[--i]!)
+  while (i > 0 && n + estimateTokens(words[i - 1]!) <= tokens) n += estimateTokens(words[--i]!)
   return words.slice(i).join(' ')
 }

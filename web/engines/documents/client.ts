@@ -8,7 +8,7 @@ export interface DocumentsEngineOptions {
   embedder: EmbedderSpec
   /** The embedding model's download, file by file. */
   onProgress?(info: LoadProgress): void
-  /** The stored documents were read (again, after a restart). */
+  /** The stored documents were read (again, after a restart, or after another tab changed them). */
   onReady?(documents: DocumentInfo[]): void
   onCrash?(err: AppError): void
 }
@@ -19,6 +19,7 @@ export function createDocumentsEngine(options: DocumentsEngineOptions) {
     spawn() {
       const rpc = new WorkerRpc<DocumentsRequest, DocumentsEvent>(new Worker(new URL('./documents.worker.ts', import.meta.url), { type: 'module', name: 'parley-documents' }), 'documents index')
       rpc.on('progress', (e) => options.onProgress?.(e.info))
+      rpc.on('documents', (e) => options.onReady?.(e.documents))
       return rpc
     },
     async load(rpc) {

@@ -52,6 +52,10 @@ describe('reading documents', () => {
     ])
     expect(() => parseDocx(strToU8('not a zip').buffer as ArrayBuffer, 'old.doc')).toThrow(/not a Word document \(\.docx\)/)
     expect(() => parseDocx(zipSync({ 'a.txt': strToU8('x') }).buffer as ArrayBuffer, 'x.docx')).toThrow(/not a Word document/)
+    // A zip bomb: a few KB that would unpack to 65 MB is refused before it is unpacked.
+    const bomb = zipSync({ 'word/document.xml': new Uint8Array(65 * 1024 * 1024) }, { level: 9 })
+    expect(bomb.byteLength).toBeLessThan(1024 * 1024)
+    expect(() => parseDocx(bomb.buffer as ArrayBuffer, 'bomb.docx')).toThrow(/unpacks to 65 MB/)
   })
 
   it('reads plain text as paragraphs', () => {
@@ -103,6 +107,21 @@ describe('chunking', () => {
     expect(chunks.length).toBeGreaterThan(2)
     for (const c of chunks) expect(estimateTokens(c.text)).toBeLessThanOrEqual(CHUNKING.maxTokens + CHUNKING.overlapTokens)
     expect(chunks.at(-1)!.text).toContain('word999')
+  })
+
+  it('cuts text without spaces by length and at 。, so no chunk is unbounded', () => {
+    const blob = 'x'.repeat(20_000)
+    const chunks = chunkSections('d', [{ headings: [], paragraphs: [blob] }])
+    expect(chunks.map((c) => c.text).join('')).toBe(blob)
+    for (const c of chunks) expect(c.text.length).toBeLessThanOrEqual(CHUNKING.maxTokens * 4)
+    const chinese = '退货须在三十天内办理并出示收据。'.repeat(400)
+    const cut = chunkSections('z', [{ headings: [], paragraphs: [chinese] }])
+    expect(cut.length).toBeGreaterThan(2)
+    for (const c of cut) expect(estimateTokens(c.text)).toBeLessThanOrEqual(CHUNKING.maxTokens + CHUNKING.overlapTokens)
+    expect(cut[0]!.text.endsWith('。')).toBe(true)
+    // About a token a character: a chunk of Chinese holds a few hundred characters, not thousands.
+    expect(estimateTokens('退货须在三十天内办理')).toBe(10)
+    for (const c of cut) expect(c.text.length).toBeLessThanOrEqual(CHUNKING.maxTokens + CHUNKING.overlapTokens)
   })
 })
 

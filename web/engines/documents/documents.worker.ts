@@ -50,16 +50,51 @@ function unindex(docId: string) {
 
 const listed = () => [...docs.values()].sort((a, b) => a.addedAt - b.addedAt)
 
-serveRequests<DocumentsRequest>(self, async (req) => {
+/** The index made again from what is stored (read first, then swapped in whole: a search never sees half of it). */
+async function reopen(embedderName: string) {
+  const stored = await documentStore.all()
+  keywords = new KeywordIndex()
+  vectors = new VectorIndex(embedderName)
+  chunks.clear()
+  docs.clear()
+  asked.clear()
+  for (const doc of stored) index(doc)
+}
+
+/** Questions embedded lately: the model's own search for the words the turn searched already costs nothing. */
+const asked = new Map<string, Float32Array>()
+const ASKED = 64
+
+/**
+ * Other tabs of this app keep their own index over the same database: each says when it changed
+ * the stored documents, and the others read them again (in turn with the requests).
+ */
+const tabs = new BroadcastChannel('parley-documents')
+let work: Promise<unknown> = Promise.resolve()
+const inTurn = <T>(job: () => Promise<T>): Promise<T> => {
+  const run = work.then(job)
+  work = run.catch(() => {})
+  return run
+}
+tabs.onmessage = () =>
+  void inTurn(() => reopen(vectors.embedder)).then(
+    () => {
+      if (vectors.size) embedder?.warm()
+      emit({ type: 'documents', documents: listed() })
+    },
+    () => {},
+  )
+
+serveRequests<DocumentsRequest>(self, (req) => inTurn(() => handle(req)))
+
+async function handle(req: DocumentsRequest) {
   switch (req.type) {
     case 'load': {
       await embedder?.dispose()
       embedder = createEmbedder(req.embedder, (info) => emit({ type: 'progress', id: req.id, info }))
-      keywords = new KeywordIndex()
-      vectors = new VectorIndex(embedderId(req.embedder) ?? '')
-      chunks.clear()
-      docs.clear()
-      for (const doc of await documentStore.all()) index(doc)
+      await reopen(embedderId(req.embedder) ?? '')
+      // Passages to search by meaning: the model loads now, not when the first question waits for it.
+      if (vectors.size) embedder?.warm()
       return emit({ type: 'ready', id: req.id, documents: listed(), embedder: embedder?.id ?? null })
     }
     case 'parse': {
@@ -78,12 +113,14 @@ serveRequests<DocumentsRequest>(self, async (req) => {
       const info = { ...req.info, storedBytes: storedBytes(req.chunks, req.vectors) }
       const doc: StoredDocument = { info, chunks: req.chunks, vectors: req.vectors, dims: req.dims }
       await documentStore.put(doc)
+      tabs.postMessage('changed')
       if (docs.has(info.id)) unindex(info.id)
       index(doc)
       return emit({ type: 'result', id: req.id, documents: listed() })
     }
     case 'remove': {
       await documentStore.delete(req.docId)
+      tabs.postMessage('changed')
       unindex(req.docId)
       return emit({ type: 'result', id: req.id, documents: listed() })
     }
@@ -95,10 +132,13 @@ serveRequests<DocumentsRequest>(self, async (req) => {
     case 'search': {
       const started = performance.now()
       const byWords = keywords.query(req.query, CANDIDATES)
-      // The question is embedded only when some passage was embedded by the same embedder.
-      const byVector = Boolean(embedder && vectors.size)
-      const byMeaning = byVector ? vectors.query((await embedder!.embed([req.query])).vectors, CANDIDATES, MIN_SIMILARITY) : []
-      const passages: Passage[] = fuseRanks([byWords, byMeaning], req.k).flatMap((f) => {
+      // The question is embedded only when some passage was embedded by the same embedder, and the
+      // model is loaded (a turn does not wait seconds for it: the words answer meanwhile); when
+      // embedding fails (the relay down or rate-limited) the words still answer.
+      if (embedder && vectors.size && !embedder.ready) embedder.warm()
+      const byMeaning = embedder?.ready && vectors.size ? await nearest(embedder, req.query) : null
+      const byVector = byMeaning !== null
+      const passages: Passage[] = fuseRanks([byWords, byMeaning ?? []], req.k).flatMap((f) => {
         const c = chunks.get(f.id)
         if (!c) return []
         return [{ ...c, source: docs.get(c.docId)?.name ?? '', score: f.score, ...(f.ranks[0] && { keywordRank: f.ranks[0] }), ...(f.ranks[1] && { vectorRank: f.ranks[1] }) }]
@@ -106,7 +146,23 @@ serveRequests<DocumentsRequest>(self, async (req) => {
       return emit({ type: 'result', id: req.id, search: { passages, vector: byVector, ms: performance.now() - started } })
     }
   }
-})
+}
+
+/** The passages nearest the question by meaning, or null when the question could not be embedded. */
+async function nearest(by: Embedder, query: string): Promise<string[] | null> {
+  try {
+    let vector = asked.get(query)
+    if (!vector) {
+      vector = (await by.embed([query])).vectors
+      asked.set(query, vector)
+      if (asked.size > ASKED) asked.delete(asked.keys().next().value!)
+    }
+    return vectors.query(vector, CANDIDATES, MIN_SIMILARITY)
+  } catch (err) {
+    console.warn('[documents] the question could not be embedded; searching by words only:', err)
+    return null
+  }
+}
 
 async function read(format: DocumentFormat, data: ArrayBuffer, name: string): Promise<{ sections: Section[]; pages?: number }> {
   if (format === 'pdf') return (await import('./parse-pdf.ts')).parsePdf(data, name)

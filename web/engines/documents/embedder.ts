@@ -7,6 +7,10 @@ import type { EmbedderSpec } from './protocol.ts'
 export interface Embedder {
   /** Names the vectors' space: vectors of two embedders are never compared. */
   readonly id: string
+  /** Whether a question can be embedded now, without first loading a model. */
+  readonly ready: boolean
+  /** Starts loading the model, if it has one, without waiting for it. */
+  warm(): void
   embed(texts: string[]): Promise<{ vectors: Float32Array; dims: number }>
   dispose(): Promise<void>
 }
@@ -25,6 +29,7 @@ export function createEmbedder(spec: EmbedderSpec, onProgress: (info: LoadProgre
 function deviceEmbedder(spec: Extract<EmbedderSpec, { kind: 'device' }>, onProgress: (info: LoadProgress) => void): Embedder {
   type Extractor = (texts: string[], options: { pooling: 'mean'; normalize: boolean }) => Promise<{ data: Float32Array; dims: number[] }>
   let loading: Promise<{ run: Extractor; dispose(): Promise<void> }> | undefined
+  let ready = false
   const load = () =>
     (loading ??= (async () => {
       const { pipeline } = await import('@huggingface/transformers')
@@ -34,6 +39,7 @@ function deviceEmbedder(spec: Extract<EmbedderSpec, { kind: 'device' }>, onProgr
       if (device === 'webgpu' && !(await webgpuAdapter())) [device, dtype] = ['wasm', 'q8']
       try {
         const extractor = await pipeline('feature-extraction', spec.modelId, { device, dtype: dtype as 'fp32', progress_callback: (info: unknown) => onProgress(info as LoadProgress) })
+        ready = true
         return { run: extractor as unknown as Extractor, dispose: () => extractor.dispose() }
       } catch (err) {
         loading = undefined
@@ -42,6 +48,10 @@ function deviceEmbedder(spec: Extract<EmbedderSpec, { kind: 'device' }>, onProgr
     })())
   return {
     id: `device:${spec.modelId}`,
+    get ready() {
+      return ready
+    },
+    warm: () => void load().catch(() => {}),
     async embed(texts) {
       const { run } = await load()
       const out = await run(texts, { pooling: 'mean', normalize: true })
@@ -58,6 +68,8 @@ function deviceEmbedder(spec: Extract<EmbedderSpec, { kind: 'device' }>, onProgr
 function relayEmbedder(spec: Extract<EmbedderSpec, { kind: 'relay' }>): Embedder {
   return {
     id: `relay:${spec.model}`,
+    ready: true,
+    warm: () => {},
     async embed(texts) {
       const res = await relayFetch('/api/v1/embeddings', {
         method: 'POST',

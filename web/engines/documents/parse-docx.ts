@@ -6,6 +6,14 @@ import type { Section } from './protocol.ts'
 /** Word's heading styles: "Heading1" … "Heading6" (and the same in other languages' ids), "Title". */
 const HEADING = /^(?:heading|titre|berschrift|kop|encabezado|titolo)\s*([1-6])$/i
 
+/** Word's text of a whole book is a few MB of XML; a zip that says more is not a document to unpack in memory. */
+const MAX_XML_BYTES = 64 * 1024 * 1024
+
+function tooBig(size: number, name: string): true {
+  if (size > MAX_XML_BYTES) throw new AppError('document_too_large', `“${name}” unpacks to ${Math.round(size / 1024 / 1024)} MB of text, more than Parley reads (${MAX_XML_BYTES / 1024 / 1024} MB). Split it, or save it as PDF.`)
+  return true
+}
+
 /**
  * A Word document (.docx) is a zip of XML: its text is in word/document.xml, a `w:p` per
  * paragraph, `w:t` runs of text, and a paragraph style that says which are headings. fflate
@@ -14,8 +22,9 @@ const HEADING = /^(?:heading|titre|berschrift|kop|encabezado|titolo)\s*([1-6])$/
 export function parseDocx(data: ArrayBuffer, name: string): Section[] {
   let xml: Uint8Array | undefined
   try {
-    xml = unzipSync(new Uint8Array(data), { filter: (f) => f.name === 'word/document.xml' })['word/document.xml']
-  } catch {
+    xml = unzipSync(new Uint8Array(data), { filter: (f) => f.name === 'word/document.xml' && tooBig(f.originalSize, name) })['word/document.xml']
+  } catch (err) {
+    if ((err as { code?: string }).code === 'document_too_large') throw err
     xml = undefined
   }
   if (!xml) throw new AppError('document_unreadable', `“${name}” could not be read: it is not a Word document (.docx) — damaged, or an older .doc. Save it as .docx or PDF.`)

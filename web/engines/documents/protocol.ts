@@ -87,5 +87,7 @@ export interface SearchResult {
 export type DocumentsEvent =
   | { type: 'progress'; id: number; info: LoadProgress }
   | { type: 'ready'; id: number; documents: DocumentInfo[]; embedder: string | null }
+  /** Another tab changed the stored documents: the list now. */
+  | { type: 'documents'; documents: DocumentInfo[] }
   | { type: 'result'; id: number; parsed?: { chunks: Chunk[]; pages?: number }; vectors?: Float32Array; dims?: number; embedder?: string; documents?: DocumentInfo[]; chunks?: Chunk[]; search?: SearchResult; embedMs?: number }
   | WorkerErrorEvent

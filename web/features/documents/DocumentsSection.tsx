@@ -1,4 +1,5 @@
 import { useRef, useState, type DragEvent } from 'react'
+import { embedderId } from '../../engines/documents/embedder.ts'
 import type { DocumentInfo } from '../../engines/documents/protocol.ts'
 import type { DocumentJob, DocumentsState } from '../../session/documents.ts'
 import type { Settings } from '../../session/settings.ts'
@@ -35,7 +36,7 @@ export function DocumentsSection({ state, settings, onChange, embeddingModels, a
     const files = [...e.dataTransfer.files]
     if (files.length) onAdd(files)
   }
-  const searchedByWords = (d: DocumentInfo) => search && search.spec.kind !== 'none' && d.embeddedWith !== (search.spec.kind === 'device' ? `device:${search.spec.modelId}` : `relay:${search.spec.model}`)
+  const searchedByWords = (d: DocumentInfo) => search && search.spec.kind !== 'none' && d.embeddedWith !== embedderId(search.spec)
   return (
     <fieldset className="field field--group" data-testid="settings-documents">
       <legend className="field__label">Documents</legend>
@@ -74,7 +75,7 @@ export function DocumentsSection({ state, settings, onChange, embeddingModels, a
         />
       </div>
       {jobs.length > 0 && (
-        <ul className="documents documents--jobs" data-testid="document-jobs" aria-live="polite">
+        <ul className="documents documents--jobs" data-testid="document-jobs">
           {jobs.map((j) => (
             <li key={j.id} className={`document document--${j.stage}`} data-testid="document-job" data-stage={j.stage}>
               <span className="document__name">{j.name}</span>
