@@ -62,7 +62,8 @@ export const documents: Benchmark = {
         for (let i = 0; i < TURNS; i++) {
           llm.next({ kind: 'reply', text: 'An answer.' })
           const before = ((await lab('events')) as Seen[]).length
-          await lab('send', QUESTIONS[i % QUESTIONS.length])
+          // A new question each time (the worker would not embed a repeated one again).
+          await lab('send', `${QUESTIONS[i % QUESTIONS.length]} (${i})`)
           await page.waitForFunction((n) => ((window as unknown as { parleySessionLab: Lab }).parleySessionLab.events!() as Seen[]).slice(n).some((e) => e.kind === 'turn.done'), before)
           const seen = ((await lab('events')) as Seen[]).slice(before)
           out.push(seen.find((e) => e.kind === 'avatar.text')!.at - seen.find((e) => e.kind === 'turn.started')!.at)

@@ -40,6 +40,12 @@ export async function startFakeTranscriber(options: { apiKey?: string; port?: nu
       return json(res, 200, { queued: queue.length })
     }
     if (path === '/__control/uploads') return json(res, 200, uploads)
+    // Tests in other processes share this fake: one that queued more than it used clears it.
+    if (path === '/__control/reset' && req.method === 'POST') {
+      queue.length = 0
+      uploads.length = 0
+      return json(res, 200, { reset: true })
+    }
     if (path !== '/v1/audio/transcriptions' || req.method !== 'POST') return json(res, 404, { error: { message: 'Not found' } })
     if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {
       return json(res, 401, { error: { message: 'Incorrect API key provided.', code: 'invalid_api_key' } })
