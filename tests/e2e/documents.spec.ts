@@ -267,3 +267,33 @@ test('search_documents: the model looks itself, and the passages it found are it
   await answer.getByTestId('citation').click()
   await expect(page.getByTestId('passage')).toContainText(result.passages.find((p) => p.n === 1)!.text.slice(0, 40))
 })
+
+test('files dropped anywhere on the page are added, and Settings opens on them; dropped on the section, once', async ({ page }) => {
+  await openApp(page, ON_DEVICE)
+  const drop = (selector: string, name: string, text: string, phase: 'enter' | 'drop') =>
+    page.evaluate(
+      ([selector, name, text, phase]) => {
+        const dt = new DataTransfer()
+        dt.items.add(new File([text!], name!, { type: 'text/markdown' }))
+        const target = document.querySelector(selector!)!
+        if (phase === 'enter') target.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true }))
+        else target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }))
+      },
+      [selector, name, text, phase] as const,
+    )
+  await drop('[data-testid="transcript"]', 'wifi.md', '# Office\n\nThe guest wifi password is tulip-42.', 'enter')
+  await expect(page.getByTestId('drop-overlay')).toBeVisible()
+  await drop('[data-testid="transcript"]', 'wifi.md', '# Office\n\nThe guest wifi password is tulip-42.', 'drop')
+  await expect(page.getByTestId('drop-overlay')).toBeHidden()
+  const section = page.getByTestId('settings-documents')
+  await expect(section).toBeInViewport()
+  await expect(section.getByTestId('document')).toHaveCount(1, { timeout: 30_000 })
+  await drop('[data-testid="documents-drop"]', 'parking.md', '# Office\n\nVisitors park on level 3.', 'drop')
+  await expect(section.getByTestId('document')).toHaveCount(2, { timeout: 30_000 })
+  await page.waitForTimeout(500)
+  await expect(section.getByTestId('document')).toHaveCount(2)
+  await closeSettings(page)
+  await ask(page, 'What is the guest wifi password?')
+  await expect(page.getByTestId('message-assistant').last()).toContainText('wifi password', { timeout: 15_000 })
+  expect(systemPrompt((await fakeLlm.requests()).at(-1)!)).toContain('tulip-42')
+})

@@ -8,6 +8,7 @@ import { LatencyWaterfall } from '../features/metrics/LatencyWaterfall.tsx'
 import { SessionSummary } from '../features/metrics/SessionSummary.tsx'
 import { RecordControl } from '../features/recording/RecordControl.tsx'
 import { DocumentsSection } from '../features/documents/DocumentsSection.tsx'
+import { usePageDrop } from '../features/documents/use-page-drop.ts'
 import { ACCEPTED } from '../engines/documents/formats.ts'
 import { SettingsPanel } from '../features/settings/SettingsPanel.tsx'
 import { useSettings } from '../features/settings/use-settings.ts'
@@ -32,6 +33,22 @@ export function App({ session }: { session: VoiceSession }) {
   const [settings, updateSettings] = useSettings()
   const s = useSession(session, settings, updateSettings)
   const [settingsOpen, setSettingsOpen] = useState(false)
+  const [settingsSection, setSettingsSection] = useState<'documents' | undefined>()
+  const openSettings = (section?: 'documents') => {
+    setSettingsSection(section)
+    setSettingsOpen(true)
+  }
+  // Files dropped anywhere on the page become documents; Settings opens on them, to show their progress.
+  const dropping = usePageDrop(
+    useCallback(
+      (files: File[]) => {
+        session.documents.add(files)
+        setSettingsSection('documents')
+        setSettingsOpen(true)
+      },
+      [session],
+    ),
+  )
   // Dismissing hides this outage's banner; the next one (another error) shows again.
   const [dismissedNotice, setDismissedNotice] = useState<unknown>(null)
   usePushToTalk(settings.pushToTalk && s.voice.status !== 'off' && s.voice.status !== 'starting', useCallback((p: boolean) => session.pushToTalk(p), [session]))
@@ -46,7 +63,7 @@ export function App({ session }: { session: VoiceSession }) {
 
   return (
     <div className="app" data-turn={s.phase}>
-      <Topbar agent={agent} canClear={s.conversation.messages.length > 0} onClear={() => session.clear()} onSettings={() => setSettingsOpen(true)} onExport={s.turns.length ? exportLog : undefined} />
+      <Topbar agent={agent} canClear={s.conversation.messages.length > 0} onClear={() => session.clear()} onSettings={() => openSettings()} onExport={s.turns.length ? exportLog : undefined} />
 
       <main className="layout">
         <AvatarStage
@@ -92,6 +109,7 @@ export function App({ session }: { session: VoiceSession }) {
 
       <SettingsPanel
         open={settingsOpen}
+        section={settingsSection}
         onClose={() => setSettingsOpen(false)}
         settings={settings}
         onChange={updateSettings}
@@ -126,6 +144,11 @@ export function App({ session }: { session: VoiceSession }) {
           />
         }
       />
+      {dropping && (
+        <div className="drop-overlay" data-testid="drop-overlay" aria-hidden>
+          <p>Drop to add to your documents</p>
+        </div>
+      )}
     </div>
   )
 }

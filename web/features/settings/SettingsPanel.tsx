@@ -36,17 +36,21 @@ interface Props {
   modelAnswers: boolean
   /** The Documents section (its own feature, composed by the app). */
   documents?: ReactNode
+  /** Opened to show one section (files were dropped on the page: Documents). */
+  section?: 'documents'
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers, documents }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers, documents, section }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
+  const panel = useRef<HTMLElement>(null)
   useEffect(() => {
     if (!open) return
-    first.current?.focus()
+    if (section) panel.current?.querySelector(`[data-testid="settings-${section}"]`)?.scrollIntoView({ block: 'start' })
+    else first.current?.focus()
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose()
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [open, onClose])
+  }, [open, onClose, section])
 
   if (!open) return null
   const model = settings.model && models.includes(settings.model) ? settings.model : (defaultModel ?? '')
@@ -55,7 +59,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
   return (
     <>
       <div className="scrim" onClick={onClose} />
-      <aside className="settings" role="dialog" aria-modal="true" aria-labelledby="settings-title" data-testid="settings">
+      <aside ref={panel} className="settings" role="dialog" aria-modal="true" aria-labelledby="settings-title" data-testid="settings">
         <header className="settings__header">
           <h2 id="settings-title">Settings</h2>
           <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings">
