@@ -73,6 +73,8 @@ export class Documents {
   /** How passages are embedded now (the placement was decided again). The worker starts with the first one. */
   configure(placement: DocumentSearchPlacement) {
     const same = this.placement && sameSpec(this.placement.spec, placement.spec)
+    // The session decides placements on every change of what it knows: only a different one is news.
+    const news = !same || this.placement!.label !== placement.label || this.placement!.reason !== placement.reason
     this.placement = placement
     if (!this.engine) {
       this.engine = this.createEngine({
@@ -91,7 +93,7 @@ export class Documents {
         (err: unknown) => this.update(() => (this.error = err)),
       )
     }
-    this.update(() => {})
+    if (news) this.update(() => {})
   }
 
   /** Adds files: each is checked at once (format, size), then read and indexed in turn. */
