@@ -13,7 +13,7 @@ import { PDFDocument, StandardFonts } from 'pdf-lib'
 import { startFakeEmbeddings, type FakeEmbeddings } from '../fakes/embeddings-upstream.ts'
 import type { RecordedRequest } from '../fakes/llm-upstream.ts'
 import { TINY_EMBEDDER } from './models.ts'
-import { browserWithMic, E2E_KEY, fakeLlm, startVoiceRelay } from './stack.ts'
+import { browserWithMic, E2E_KEY, fakeLlm, offlineUrl, startVoiceRelay } from './stack.ts'
 
 const corpus = fileURLToPath(new URL('../fixtures/documents/', import.meta.url))
 const fixture = (name: string) => ({ name, mimeType: name.endsWith('.md') ? 'text/markdown' : 'text/plain', buffer: readFileSync(join(corpus, name)) })
@@ -296,4 +296,17 @@ test('files dropped anywhere on the page are added, and Settings opens on them; 
   await ask(page, 'What is the guest wifi password?')
   await expect(page.getByTestId('message-assistant').last()).toContainText('wifi password', { timeout: 15_000 })
   expect(systemPrompt((await fakeLlm.requests()).at(-1)!)).toContain('tulip-42')
+})
+
+test('the offline guide (no language model) is not searched for, and its answers show no sources', async ({ page }) => {
+  await page.addInitScript((s) => localStorage.getItem('parley.settings.v1') ?? localStorage.setItem('parley.settings.v1', JSON.stringify(s)), ON_DEVICE)
+  await page.goto(offlineUrl())
+  const section = await openDocuments(page)
+  await page.getByTestId('documents-input').setInputFiles([fixture('returns-policy.md')])
+  await expect(section.getByTestId('document')).toHaveCount(1, { timeout: 30_000 })
+  await closeSettings(page)
+  await ask(page, 'How many days do I have to return something?')
+  const answer = page.getByTestId('message-assistant').last()
+  await expect(answer).toHaveAttribute('data-status', 'done', { timeout: 15_000 })
+  await expect(answer.getByTestId('sources')).toHaveCount(0)
 })

@@ -316,9 +316,10 @@ export class VoiceSession {
       return cited
     }
     const context = async () => {
-      // The user's documents are searched while the tools and notes are made ready.
+      // The user's documents are searched while the tools and notes are made ready (not for the
+      // offline guide: it reads no prompt, and its answer must not show sources it never used).
       const previous = history.filter((m) => m.role === 'user' && m.id !== userId).at(-1)?.text
-      const found = this.documents.search(retrievalQuery(text, previous))
+      const found = this.stages.agent?.kind === 'offline' ? Promise.resolve(null) : this.documents.search(retrievalQuery(text, previous))
       // Just after the page loaded, the operator's tools and the notes may still be on their way: not for long.
       await Promise.race([Promise.all([this.operatorTools.settled(CONTEXT_WAIT_MS), this.notes.loaded]), new Promise((r) => setTimeout(r, CONTEXT_WAIT_MS))])
       const tools = this.toolsFor({ turnId: turn.turnId, assistantId }, (passages, ms, vector) => cite(passages, 'tool', ms, vector))

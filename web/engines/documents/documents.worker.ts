@@ -3,6 +3,7 @@
 // sentence-embedding model through transformers.js, or the relay), kept in IndexedDB and searched
 // by keyword and by vector. One request at a time: the main thread embeds a file a batch per
 // request, so a search is answered between two batches, not after the whole file.
+import { oneAtATime } from '../../lib/lazy-worker.ts'
 import { serveRequests } from '../../lib/worker-rpc.ts'
 import { chunkSections } from './chunk.ts'
 import { createEmbedder, embedderId, type Embedder } from './embedder.ts'
@@ -70,12 +71,7 @@ const ASKED = 64
  * the stored documents, and the others read them again (in turn with the requests).
  */
 const tabs = new BroadcastChannel('parley-documents')
-let work: Promise<unknown> = Promise.resolve()
-const inTurn = <T>(job: () => Promise<T>): Promise<T> => {
-  const run = work.then(job)
-  work = run.catch(() => {})
-  return run
-}
+const inTurn = oneAtATime()
 tabs.onmessage = () =>
   void inTurn(() => reopen(vectors.embedder)).then(
     () => {
