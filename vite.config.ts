@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import react from '@vitejs/plugin-react'
+import { VitePWA } from 'vite-plugin-pwa'
 import { defineConfig } from 'vitest/config'
 import { buildStamp } from './scripts/build-stamp.mjs'
 import { vendorAssets } from './scripts/vendor-assets.ts'
@@ -11,7 +12,36 @@ export default defineConfig(({ mode }) => ({
   root: 'web',
   publicDir: '../public',
   // buildStamp: what the build was made with, so that `npm start` rebuilds one made for elsewhere.
-  plugins: [react(), vendorAssets(), buildStamp()],
+  plugins: [
+    react(),
+    vendorAssets(),
+    buildStamp(),
+    // The service worker (web/sw.ts): offline after one visit, private sessions' policy, the
+    // network ledger. Workbox precaches the app shell; the large WebAssembly files are cached
+    // when first used instead (the sw's runtime cache), so a first visit does not fetch them all.
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: '.',
+      filename: 'sw.ts',
+      injectRegister: false,
+      manifestFilename: 'manifest.webmanifest',
+      manifest: {
+        name: 'Parley',
+        short_name: 'Parley',
+        description: 'Talk with a digital human — on this device, or through your relay.',
+        start_url: '/',
+        display: 'standalone',
+        background_color: '#0f1115',
+        theme_color: '#0f1115',
+        icons: [
+          { src: '/icons/parley-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/parley-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/favicon.svg', sizes: 'any', type: 'image/svg+xml' },
+        ],
+      },
+      injectManifest: { globPatterns: ['**/*.{js,css,html,svg,png,json,webmanifest}'], globIgnores: ['bench/**', 'build-settings.json'], maximumFileSizeToCacheInBytes: 8 * 1024 * 1024 },
+    }),
+  ],
   resolve: {
     // eSpeak NG is GPL-3.0: an optional, separate worker asset. PARLEY_ESPEAK=off builds without it.
     alias: process.env.PARLEY_ESPEAK === 'off' ? [{ find: /^\.\.\/voice-workers\.ts$/, replacement: fileURLToPath(new URL('web/engines/tts/voice-workers.off.ts', import.meta.url)) }] : [],

@@ -9,6 +9,10 @@ export const INCOMPLETE_WHISPER = 'parley-test/tiny-whisper-incomplete'
 export const TINY_WHISPER_TEXT = 'Hello from the tiny model.'
 export const TINY_KOKORO = 'parley-test/tiny-kokoro'
 export const TINY_EMBEDDER = 'parley-test/tiny-embedder'
+/** A tiny Qwen2-layout chat model that always answers this (and one that never stops, for cancelling). */
+export const TINY_LLM = 'parley-test/tiny-llm'
+export const TINY_LLM_LONG = 'parley-test/tiny-llm-long'
+export const TINY_LLM_TEXT = 'Hello from your device! Nothing left this page.'
 
 /**
  * The tiny Whisper-, Kokoro- and sentence-embedder (all-MiniLM-L6-v2) layout models the browser
@@ -24,6 +28,10 @@ export function prepareTestModels() {
   if (!existsSync(`${kokoro}/voices/af_heart.bin`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-kokoro.py`, kokoro], { stdio: 'inherit' })
   const embedder = `${root}models/${TINY_EMBEDDER}`
   if (!existsSync(`${embedder}/onnx/model_quantized.onnx`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-embedder.py`, embedder], { stdio: 'inherit' })
+  const llm = `${root}models/${TINY_LLM}`
+  if (!existsSync(`${llm}/onnx/model_q4.onnx`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-llm.py`, llm], { stdio: 'inherit' })
+  const long = `${root}models/${TINY_LLM_LONG}`
+  if (!existsSync(`${long}/onnx/model_q4.onnx`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-llm.py`, long, '--long'], { stdio: 'inherit' })
   const broken = `${root}models/${BROKEN_WHISPER}`
   rmSync(broken, { recursive: true, force: true })
   cpSync(dir, broken, { recursive: true })

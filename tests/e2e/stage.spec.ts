@@ -1,6 +1,9 @@
 import { expect, test } from '@playwright/test'
 import { offlineUrl } from './stack.ts'
 
+// page.route does not see requests the service worker answers (it fetches for itself): these tests replace an avatar's files.
+test.use({ serviceWorkers: 'block' })
+
 test('the stage shows the face, says how it is drawn, and the avatar picker changes it (kept across reloads)', async ({ page }) => {
   await page.goto(offlineUrl())
   const face = page.getByTestId('face')

@@ -16,10 +16,17 @@ import { usePushToTalk } from '../features/voice/use-push-to-talk.ts'
 import { VoicePanel } from '../features/voice/VoicePanel.tsx'
 import type { VoiceSession } from '../session/voice-session.ts'
 import { Topbar } from './Topbar.tsx'
+import { PrivateBadge } from '../features/privacy/PrivateBadge.tsx'
+import { NetworkLedger } from '../features/privacy/NetworkLedger.tsx'
+import { PrivacySection } from '../features/privacy/PrivacySection.tsx'
+import { StoredData } from '../features/privacy/StoredData.tsx'
+import { privateUrl } from '../session/private-session.ts'
 import { stageLine } from './labels.ts'
 import { useSession } from './use-session.ts'
 
 const SPEECH_MODELS = manifest.models.filter((m) => m.task === 'automatic-speech-recognition').map((m) => ({ id: m.id, name: m.name, paramsMillions: m.params_millions }))
+
+const LLM_MODELS = manifest.models.filter((m) => m.task === 'text-generation').map((m) => ({ id: m.id, name: m.name }))
 
 const EMBEDDING_MODELS = manifest.models.filter((m) => m.task === 'feature-extraction').map((m) => ({ id: m.id, name: m.name }))
 
@@ -33,6 +40,7 @@ export function App({ session }: { session: VoiceSession }) {
   const [settings, updateSettings] = useSettings()
   const s = useSession(session, settings, updateSettings)
   const [settingsOpen, setSettingsOpen] = useState(false)
+  const [ledgerOpen, setLedgerOpen] = useState(false)
   const [settingsSection, setSettingsSection] = useState<'documents' | undefined>()
   const openSettings = (section?: 'documents') => {
     setSettingsSection(section)
@@ -62,8 +70,17 @@ export function App({ session }: { session: VoiceSession }) {
   const notice = relay === null && session.relayError !== dismissedNotice ? { error: session.relayError, retry: () => session.refreshRelay() } : undefined
 
   return (
-    <div className="app" data-turn={s.phase}>
-      <Topbar agent={agent} canClear={s.conversation.messages.length > 0} onClear={() => session.clear()} onSettings={() => openSettings()} onExport={s.turns.length ? exportLog : undefined} />
+    <div className="app" data-turn={s.phase} data-private={s.privateSession || undefined}>
+      <Topbar
+        agent={agent}
+        canClear={s.conversation.messages.length > 0}
+        onClear={() => session.clear()}
+        onSettings={() => openSettings()}
+        onExport={s.turns.length ? exportLog : undefined}
+        onNetwork={() => setLedgerOpen(true)}
+        privacy={s.privateSession ? <PrivateBadge left={s.network.left} watching={s.network.watching} onOpen={() => setLedgerOpen(true)} /> : null}
+      />
+      <NetworkLedger open={ledgerOpen} onClose={() => setLedgerOpen(false)} privateSession={s.privateSession} {...s.network} />
 
       <main className="layout">
         <AvatarStage
@@ -73,7 +90,7 @@ export function App({ session }: { session: VoiceSession }) {
           face={s.face}
           remote={remote}
           mount={(el) => session.mountFace(el)}
-          placement={stageLine(s)}
+          placement={`${s.privateSession ? 'Private session · ' : ''}${stageLine(s)}`}
           controls={<RecordControl recording={s.recording} canRecord={Boolean(s.face.status) && !s.face.error} onToggle={toggleRecording} />}
         />
         <ConversationPanel
@@ -130,6 +147,21 @@ export function App({ session }: { session: VoiceSession }) {
         onForgetNotes={(ids) => session.forgetNotes(ids)}
         operatorTools={s.operatorTools}
         modelAnswers={agent.placement !== 'offline'}
+        agent={agent}
+        llmModels={LLM_MODELS}
+        onDownloadLlm={() => updateSettings({ allowRemoteModels: true })}
+        privateSession={s.privateSession}
+        privacy={
+          <PrivacySection
+            privateSession={s.privateSession}
+            readiness={s.privateReadiness}
+            enterUrl={privateUrl(true)}
+            leaveUrl={privateUrl(false)}
+            onDownload={() => void session.downloadForPrivate()}
+            downloading={s.downloading}
+            storage={<StoredData visible={settingsOpen} />}
+          />
+        }
         documents={
           <DocumentsSection
             state={s.documents}

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 import type { StagePlacement } from '../session/placement.ts'
 
 interface Props {
@@ -8,11 +8,16 @@ interface Props {
   onSettings(): void
   /** The session log as a file, once there is a turn to export. */
   onExport?(): void
+  /** Opens the list of what left the device. */
+  onNetwork(): void
+  /** The private session's sign, when it is one. */
+  privacy?: ReactNode
 }
 
 /** The brand, who answers, and the app's two actions. */
-export function Topbar({ agent, canClear, onClear, onSettings, onExport }: Props) {
+export function Topbar({ agent, canClear, onClear, onSettings, onExport, onNetwork, privacy }: Props) {
   const viaRelay = agent.placement === 'relay'
+  const onDevice = agent.placement === 'local-webgpu' || agent.placement === 'local-wasm'
   // On a phone the actions fold into a menu (CSS shows the toggle below 640 px).
   const [open, setOpen] = useState(false)
   const nav = useRef<HTMLElement>(null)
@@ -40,13 +45,14 @@ export function Topbar({ agent, canClear, onClear, onSettings, onExport }: Props
         <span className="brand__name">Parley</span>
       </div>
       <div
-        className={`badge badge--${viaRelay ? 'relay' : 'offline'}`}
+        className={`badge badge--${viaRelay || onDevice ? 'relay' : 'offline'}`}
         data-testid="agent-badge"
-        title={viaRelay ? 'Answers come from this model, through the relay.' : `A built-in guide answers, inside this page: ${agent.reason}.`}
+        title={viaRelay ? 'Answers come from this model, through the relay.' : onDevice ? `A language model answers on this device: ${agent.reason}.` : agent.missing ? agent.reason : `A built-in guide answers, inside this page: ${agent.reason}.`}
       >
         <span className="badge__dot" />
         <span className="badge__text">{badgeText(agent)}</span>
       </div>
+      {privacy}
       <button type="button" className="icon-button topbar__menu" aria-label="Menu" aria-haspopup="true" aria-expanded={open} aria-controls="app-actions" data-testid="menu" onClick={() => setOpen((o) => !o)}>
         <svg viewBox="0 0 24 24" aria-hidden><path d="M4 7h16M4 12h16M4 17h16" /></svg>
       </button>
@@ -59,6 +65,9 @@ export function Topbar({ agent, canClear, onClear, onSettings, onExport }: Props
             Export session
           </button>
         )}
+        <button type="button" className="ghost-button" data-testid="menu-network" onClick={act(onNetwork)}>
+          Network
+        </button>
         <button type="button" className="ghost-button" data-testid="open-settings" onClick={act(onSettings)}>
           Settings
         </button>
@@ -69,6 +78,8 @@ export function Topbar({ agent, canClear, onClear, onSettings, onExport }: Props
 
 function badgeText(agent: StagePlacement): string {
   if (agent.placement === 'relay') return agent.engine === 'realtime' ? agent.label : `LLM · ${agent.label}`
+  if (agent.placement === 'local-webgpu' || agent.placement === 'local-wasm') return `On device · ${agent.label.split(' · ')[0]}`
+  if (agent.missing) return `No model · ${agent.label}`
   if (agent.placement === null) return 'Connecting…'
   return agent.reason === 'the relay cannot be reached' ? 'Offline guide · relay unreachable' : 'Offline guide · no LLM connected'
 }

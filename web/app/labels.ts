@@ -5,8 +5,15 @@ export function stageLine(s: Pick<SessionSnapshot, 'placements' | 'progress' | '
   const { agent } = s.placements
   // A Realtime model hears, answers and speaks: one line says all three.
   if (agent.engine === 'realtime') return `Answers: ${agent.label} · via relay · its own voice`
-  const answers = agent.placement === 'relay' ? `Answers: ${agent.label} via relay` : 'Answers: in this page'
+  const answers = agent.placement === 'relay' ? `Answers: ${agent.label} via relay` : agent.placement === 'offline' ? 'Answers: in this page' : `Answers: ${agent.label}${loading(s.progress.agent)}`
   return `${answers} · ${voiceLabel(s)}`
+}
+
+/** " · loading 40%" while a stage's model downloads, else nothing. */
+function loading(files: SessionSnapshot['progress']['tts']): string {
+  if (!files.length || files.every((f) => f.done)) return ''
+  const fraction = files.reduce((n, f) => n + f.loaded, 0) / Math.max(1, files.reduce((n, f) => n + f.total, 0))
+  return ` · loading ${Math.round(fraction * 100)}%`
 }
 
 /** "voice: Kokoro · WebGPU · on device (WebGPU failed: WASM) · loading 40%", or "voice off". */

@@ -72,6 +72,11 @@ export class WorkerRpc<Req extends WorkerRequest, Ev extends WorkerEvent, Replie
     })
   }
 
+  /** A message that expects no reply (id 0), such as a cancel that must reach the worker mid-request. */
+  notify<M extends DistributiveOmit<Req, 'id'>>(message: M) {
+    this.worker.postMessage({ ...message, id: 0 })
+  }
+
   on<K extends Ev['type'] | 'crash'>(type: K, handler: Handler<K extends 'crash' ? AppError : Extract<Ev, { type: K }>>): () => void {
     let set = this.handlers.get(type)
     if (!set) this.handlers.set(type, (set = new Set()))

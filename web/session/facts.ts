@@ -1,4 +1,5 @@
-import { modelUrl } from '../engines/runtime/model-paths.ts'
+import { HUB, modelUrl } from '../engines/runtime/model-paths.ts'
+import { llmModel } from './placement.ts'
 import { fetchAvatarModels, fetchCapabilities, type RelayCapabilities, type RemoteAvatarStatus } from '../lib/relay-client.ts'
 import { detectDevice } from './device.ts'
 import type { FaceState } from './face.ts'
@@ -34,9 +35,12 @@ export class Facts {
   constructor(
     private settings: Settings,
     private readonly changed: () => void,
+    /** A private session asks the relay nothing: not even what it offers. */
+    private readonly privateSession = false,
   ) {
     void detectDevice().then((d) => {
       this.device = d
+      this.probeModels() // which language model fits depends on the device
       changed()
     })
     fetch('/avatars/index.json', { signal: this.abort.signal })
@@ -52,7 +56,11 @@ export class Facts {
 
   get hosted(): SessionFacts['hosted'] {
     const s = this.settings
-    return { asr: this.probes.get(s.asrModel), kokoro: s.voiceEngine === 'kokoro' ? this.probes.get(s.kokoroModel) : undefined, embedder: this.probes.get(s.embeddingModel) }
+    return { asr: this.probes.get(s.asrModel), kokoro: s.voiceEngine === 'kokoro' ? this.probes.get(s.kokoroModel) : undefined, embedder: this.probes.get(s.embeddingModel), llm: this.device ? this.probes.get(this.llmId) : undefined }
+  }
+
+  private get llmId() {
+    return llmModel({ settings: this.settings, device: this.device }).id
   }
 
   configure(settings: Settings) {
@@ -72,10 +80,15 @@ export class Facts {
       remoteAvatars: this.remoteAvatars,
       face: face.error ? { error: face.error } : face.status ? { renderer: face.status.renderer, why: face.status.why } : undefined,
       espeak,
+      private: this.privateSession,
     }
   }
 
   refreshRelay(cause?: unknown) {
+    if (this.privateSession) {
+      this.relay = null
+      return
+    }
     this.relayAsk?.abort()
     const ask = (this.relayAsk = new AbortController())
     this.relay = undefined
@@ -107,6 +120,12 @@ export class Facts {
     this.refreshRelay(error)
   }
 
+  /** Models may have been stored since (a download): ask again about those not found. */
+  recheck() {
+    for (const [id, hosted] of this.probes) if (!hosted) this.asked.delete(id)
+    this.probeModels()
+  }
+
   dispose() {
     this.abort.abort()
     this.relayAsk?.abort()
@@ -126,7 +145,9 @@ export class Facts {
   /** Is each chosen model on the relay (models/<id>/config.json)? Asked once per id. */
   private probeModels() {
     const s = this.settings
-    for (const id of [s.asrModel, ...(s.voiceEngine === 'kokoro' ? [s.kokoroModel] : []), ...(s.documentSearch === 'auto' || s.documentSearch === 'on-device' ? [s.embeddingModel] : [])]) {
+    // The language model is asked about whoever answers: Settings says whether a private session could start.
+    const llm = this.device ? [this.llmId] : []
+    for (const id of [s.asrModel, ...(s.voiceEngine === 'kokoro' ? [s.kokoroModel] : []), ...(s.documentSearch === 'auto' || s.documentSearch === 'on-device' ? [s.embeddingModel] : []), ...llm]) {
       if (this.asked.has(id)) continue
       this.asked.add(id)
       void this.isHosted(id).then((hosted) => {
@@ -150,7 +171,8 @@ export class Facts {
       .catch(() => null)
     const listed = await this.index
     if (signal.aborted) return undefined
-    if (listed) return listed.has(id)
+    if (listed?.has(id) || (await storedFromHub(id))) return true
+    if (listed) return false
     const res = await fetch(modelUrl(`${id}/config.json`), { method: 'HEAD', signal }).catch(() => null)
     return signal.aborted || !res ? undefined : res.ok
   }
@@ -158,5 +180,19 @@ export class Facts {
   private learn(id: string, hosted: boolean) {
     this.probes.set(id, hosted)
     this.changed()
+  }
+}
+
+/**
+ * A model downloaded from the hub earlier is kept by transformers.js in Cache Storage, under its
+ * hub URL: it loads from there with downloads off (a private session), so it counts as here.
+ */
+async function storedFromHub(id: string): Promise<boolean> {
+  if (typeof caches === 'undefined') return false
+  try {
+    const cache = await caches.open('transformers-cache')
+    return (await cache.match(`${HUB}${id}/resolve/main/config.json`)) !== undefined
+  } catch {
+    return false
   }
 }

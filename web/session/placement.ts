@@ -2,6 +2,7 @@ import type { Placement as EnginePlacement } from '../engines/asr/asr.ts'
 import type { RelayCapabilities, RemoteAvatarStatus } from '../lib/relay-client.ts'
 import type { Settings } from './settings.ts'
 import type { StageName } from './streams.ts'
+import { chooseLlm } from './llm-choice.ts'
 
 /** What the device can do, detected once. */
 export interface DeviceCapabilities {
@@ -72,13 +73,15 @@ export interface SessionFacts {
   device: DeviceCapabilities | undefined
   /** The relay's public configuration; null when it cannot be reached. */
   relay: RelayCapabilities | null | undefined
-  /** Whether this server hosts the chosen speech model, the Kokoro model and the embedding model. */
-  hosted: { asr: boolean | undefined; kokoro: boolean | undefined; embedder?: boolean | undefined }
+  /** Whether this server hosts (or this browser stores) the chosen speech model, the Kokoro model, the embedding model and the language model. */
+  hosted: { asr: boolean | undefined; kokoro: boolean | undefined; embedder?: boolean | undefined; llm?: boolean | undefined }
   remoteAvatars: readonly RemoteAvatarStatus[]
   /** How the local face draws, once it is up. */
   face?: { renderer: 'webgpu' | 'canvas2d'; why?: string } | { error: string }
   /** The eSpeak NG program is part of this build (it is GPL-3.0 and can be left out). */
   espeak: boolean
+  /** A private session: every stage on this device, nothing to the relay (its settings are already made so). */
+  private?: boolean
 }
 
 /**
@@ -136,7 +139,12 @@ function asrPlacement({ settings, device, relay, hosted }: SessionFacts): StageP
   return { placement: r.placement, label: r.placement === 'relay' ? 'relay speech recognition' : model, reason, ...(missing && { missing }) }
 }
 
-function agentPlacement({ settings, relay }: SessionFacts): StagePlacement {
+/** The on-device language model this device runs, and why. */
+export const llmModel = (facts: Pick<SessionFacts, 'settings' | 'device'>) => chooseLlm(facts.settings.llmModel, facts.device)
+
+function agentPlacement(facts: SessionFacts): StagePlacement {
+  const { settings, relay } = facts
+  if (settings.brain === 'device') return deviceAgentPlacement(facts)
   if (relay === undefined) return { placement: null, label: 'connecting…', reason: 'asking the relay what it offers…' }
   const llm = relay?.llm
   // Realtime was chosen but is not on offer: the pipeline answers, and says why.
@@ -145,6 +153,19 @@ function agentPlacement({ settings, relay }: SessionFacts): StagePlacement {
   const model = settings.model && llm.models.includes(settings.model) ? settings.model : llm.default
   if (!model) return { placement: 'offline', label: 'offline guide', reason: 'the relay names no default model' }
   return { placement: 'relay', label: model, reason: `${settings.model === model ? 'your choice, through the relay' : 'the relay’s default model'}${instead}` }
+}
+
+function deviceAgentPlacement(facts: SessionFacts): StagePlacement {
+  const { settings, device, hosted } = facts
+  const { id, why } = llmModel(facts)
+  const name = id.split('/').pop()!
+  if (device === undefined || (hosted.llm === undefined && !allowHub(settings))) return { placement: null, label: name, reason: 'checking for an on-device language model…' }
+  if (!hosted.llm && !allowHub(settings)) {
+    const where = facts.private ? 'download it outside the private session (Settings → Answers)' : 'download it (Settings → Answers), or the operator adds it with npm run models:fetch'
+    return { placement: null, label: name, reason: `the language model ${name} is not on this device: ${where}`, missing: 'model' }
+  }
+  const gpu = modelDevice(facts) === 'webgpu'
+  return { placement: gpu ? 'local-webgpu' : 'local-wasm', label: `${name} · ${gpu ? 'WebGPU' : 'WASM'} · on device`, reason: `${why}${facts.private ? ' · private session' : ''}` }
 }
 
 function voicePlacement(facts: SessionFacts): StagePlacement {

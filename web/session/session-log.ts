@@ -1,5 +1,7 @@
 import { version } from '../../package.json'
 import { describeError, errorCode } from '../lib/errors.ts'
+import type { GenerationStats } from '../engines/llm/protocol.ts'
+import { ledgerSummary, type LedgerEntry } from '../lib/network-ledger.ts'
 import type { Placements } from './placement.ts'
 import type { StageName } from './streams.ts'
 import { STAGES, waterfall, type RetrievalRecord, type TurnRecord } from './turn-log.ts'
@@ -35,7 +37,11 @@ export interface SessionExport {
     tools: { name: string; arguments: string; result: unknown; ok: boolean; at: number; ms: number }[]
     /** The user's document passages the answer was given (labels and ids; the text of what search_documents found is in `tools`, as every tool's result is). */
     retrievals: RetrievalRecord[]
+    /** An on-device model's counts: prompt tokens, reused from the cache, prefilled, generated; timings; cancel. */
+    llm: GenerationStats | null
   }[]
+  /** Every request the page and its workers made, as the service worker saw it (web/sw.ts). */
+  network: { watching: boolean; leftDevice: number; bytes: number; requests: LedgerEntry[] }
   /** The problems the user was shown during the session. */
   errors: (Omit<ShownError, 'at'> & { at: number })[]
 }
@@ -47,7 +53,9 @@ export function buildSessionExport(
   placements: Placements,
   textOf: (id: string) => string | undefined,
   errors: readonly ShownError[] = [],
+  network: { watching: boolean; entries: readonly LedgerEntry[] } = { watching: false, entries: [] },
 ): SessionExport {
+  const left = ledgerSummary(network.entries)
   const epoch = (t: number | undefined) => (t === undefined ? null : Math.round(performance.timeOrigin + t))
   const stages = Object.fromEntries(Object.entries(placements).map(([k, p]) => [k, { placement: p.placement, label: p.label, reason: p.reason }])) as SessionExport['stages']
   return {
@@ -67,7 +75,9 @@ export function buildSessionExport(
       durations: Object.fromEntries(waterfall(t).map((s) => [s.stage, Math.round(s.ms)])),
       tools: (t.tools ?? []).map((c) => ({ ...c, at: epoch(c.at)! })),
       retrievals: t.retrievals ?? [],
+      llm: t.llm ?? null,
     })),
+    network: { watching: network.watching, leftDevice: left.left, bytes: left.bytes, requests: [...network.entries] },
     errors: errors.map((e) => ({ ...e, at: epoch(e.at)! })),
   }
 }

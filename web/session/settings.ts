@@ -44,10 +44,13 @@ export interface Settings {
   /** The longest the voice waits for the remote model's frames (ms, 0…3000), so lips and voice go together. */
   remoteAvatarMaxDelayMs: number
   /**
-   * How answers are made: speech → text → the relay's language model → a voice (the pipeline), or
-   * one speech-to-speech model over the Realtime protocol, through the relay.
+   * How answers are made: speech → text → the relay's language model → a voice (the pipeline), the
+   * same with a small language model on this device ('device'), or one speech-to-speech model over
+   * the Realtime protocol, through the relay.
    */
-  brain: 'pipeline' | 'realtime'
+  brain: 'pipeline' | 'realtime' | 'device'
+  /** The on-device language model (hub id, also its folder under models/), or 'auto': chosen by the device. */
+  llmModel: string
   /** The Realtime model to ask; null follows the relay's default. */
   realtimeModel: string | null
   /** Who decides a Realtime turn is over: the model's own VAD, or Parley's (which keeps its false-start handling). */
@@ -94,6 +97,7 @@ export const defaultSettings: Settings = {
   speakingRate: 1,
   tools: true,
   brain: 'pipeline',
+  llmModel: 'auto',
   realtimeModel: null,
   realtimeTurns: 'model',
   documentSearch: 'auto',
@@ -130,7 +134,8 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       avatar: typeof raw.avatar === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(raw.avatar) ? raw.avatar : defaultSettings.avatar,
       remoteAvatar: typeof raw.remoteAvatar === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(raw.remoteAvatar) ? raw.remoteAvatar : null,
       remoteAvatarMaxDelayMs: typeof raw.remoteAvatarMaxDelayMs === 'number' && raw.remoteAvatarMaxDelayMs >= 0 && raw.remoteAvatarMaxDelayMs <= 3000 ? raw.remoteAvatarMaxDelayMs : defaultSettings.remoteAvatarMaxDelayMs,
-      brain: raw.brain === 'realtime' ? 'realtime' : 'pipeline',
+      brain: raw.brain === 'realtime' || raw.brain === 'device' ? raw.brain : 'pipeline',
+      llmModel: typeof raw.llmModel === 'string' && (raw.llmModel === 'auto' || MODEL_ID.test(raw.llmModel)) ? raw.llmModel : 'auto',
       realtimeModel: typeof raw.realtimeModel === 'string' && /^[\w.:-]{1,100}$/.test(raw.realtimeModel) ? raw.realtimeModel : null,
       realtimeTurns: raw.realtimeTurns === 'parley' ? 'parley' : 'model',
       documentSearch: raw.documentSearch === 'on-device' || raw.documentSearch === 'relay' || raw.documentSearch === 'keywords' ? raw.documentSearch : 'auto',

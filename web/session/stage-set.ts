@@ -2,10 +2,11 @@ import type { Agent } from '../engines/agent/agent.ts'
 import type { SpeechRecognizer } from '../engines/asr/asr.ts'
 import type { Placements, SessionFacts } from './placement.ts'
 import type { Synthesizer } from './speaker.ts'
+import type { GenerationStats } from '../engines/llm/protocol.ts'
 import { addProgress, agentBuilder, recognizerBuilder, synthesizerBuilder, type FileProgress, type StageBuilder, type StageContext } from './stages.ts'
 
 type Built = 'agent' | 'asr' | 'tts'
-type ModelStage = 'asr' | 'tts'
+type ModelStage = 'asr' | 'tts' | 'agent'
 
 /** A stage's load, as the UI shows it: download progress per file, and where its model really runs. */
 export interface StageLoads {
@@ -23,9 +24,11 @@ export class StageSet {
   agent: Agent | null = null
   recognizer: (SpeechRecognizer & { load?(): Promise<void> }) | null = null
   synth: Synthesizer | null = null
-  loads: StageLoads = { progress: { asr: [], tts: [] }, loaded: {} }
+  loads: StageLoads = { progress: { asr: [], tts: [], agent: [] }, loaded: {} }
+  /** The on-device language model's counts for its last answer. */
+  llmStats: GenerationStats | null = null
   private readonly built = new Map<Built, { key: string; stage: object | null }>()
-  private files: Record<ModelStage, Record<string, FileProgress>> = { asr: {}, tts: {} }
+  private files: Record<ModelStage, Record<string, FileProgress>> = { asr: {}, tts: {}, agent: {} }
 
   constructor(
     private readonly changed: () => void,
@@ -49,9 +52,9 @@ export class StageSet {
     const current = this.built.get(name)
     if (current?.key === key) return current.stage as T | null
     ;(current?.stage as { dispose?(): void } | null | undefined)?.dispose?.()
-    if (name !== 'agent') this.setLoad(name, {}, undefined)
+    this.setLoad(name, {}, undefined)
     // Reports from a stage that has since been replaced are dropped.
-    const live = () => name !== 'agent' && this.built.get(name)?.key === key
+    const live = () => this.built.get(name)?.key === key
     const ctx: StageContext = {
       placement,
       facts,
@@ -66,6 +69,11 @@ export class StageSet {
         this.changed()
       },
       onCrash: (err) => this.fail(name, err),
+      onStats: (stats) => {
+        if (!live()) return
+        this.llmStats = stats
+        this.changed()
+      },
       onFallback: (err) => {
         if (!live()) return
         // The model's progress bars stop meaning anything: the stand-in needs no download.

@@ -1,3 +1,4 @@
+import type { GenerationStats } from '../engines/llm/protocol.ts'
 /**
  * The streams of a conversation (DESIGN §1), one shape per datum. Stages never call each other:
  * each publishes what it makes under its kind and subscribes to the kinds it needs, and the
@@ -57,6 +58,8 @@ export interface StreamMap {
   /** A tool call of the answer: `started`, then `done` with its outcome (performance.now() times). */
   'agent.tool': { turnId: string; assistantId: string; key: string; call: ToolCall; at: number } & ({ phase: 'started' } | { phase: 'done'; startedAt: number; outcome: ToolOutcome })
   /** Passages of the user's documents given to the answer: found for the prompt before it was asked, or by its own search. */
+  /** An on-device model's counts for one answer (sent when its generation ended, a cancelled one too). */
+  'agent.stats': { turnId: string; stats: GenerationStats }
   'agent.sources': { turnId: string; assistantId: string; via: 'prompt' | 'tool'; sources: MessageSource[]; ms: number; vector: boolean }
   /** The answer's voice as its agent made it (a speech-to-speech model speaks for itself): played as it comes, no synthesis. */
   'avatar.voice': { turnId: string; chunk: SpeechChunk }

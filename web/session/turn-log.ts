@@ -1,3 +1,4 @@
+import type { GenerationStats } from '../engines/llm/protocol.ts'
 /**
  * Per-turn timestamps (DESIGN §7), in ms of performance.now(). They drive the latency waterfall
  * and go into the exported session log. Pure bookkeeping: callers say what happened when.
@@ -26,6 +27,8 @@ export interface TurnRecord {
   tools?: ToolRecord[]
   /** The document passages it was given: how found, how long the search took (ms), which passages. */
   retrievals?: RetrievalRecord[]
+  /** An on-device model's counts for the answer: prompt, cache reuse, prefill, tokens, timings, cancel. */
+  llm?: GenerationStats
 }
 
 /** A search of the user's documents for a turn, as the session log keeps it (labels and ids, not the text). */
@@ -132,6 +135,12 @@ export class TurnLog {
   retrieval(turnId: string, record: RetrievalRecord) {
     const turn = this.records.findLast((t) => t.turnId === turnId)
     if (turn) (turn.retrievals ??= []).push(record)
+  }
+
+  /** The on-device model's counts for the turn's answer. */
+  generation(turnId: string, stats: GenerationStats) {
+    const turn = this.records.findLast((t) => t.turnId === turnId)
+    if (turn) turn.llm = stats
   }
 
   /** The turn was cut short: `text` is what stays of its answer. */

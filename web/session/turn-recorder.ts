@@ -31,6 +31,10 @@ export function recordTurns(bus: Emitter<StreamMap>, log: TurnLog, changed: () =
       log.tool(e.turnId, { name: e.call.name, arguments: e.call.arguments, result: e.outcome.result, ok: e.outcome.ok, at: e.startedAt, ms: Math.round(e.at - e.startedAt) })
       changed()
     }),
+    bus.on('agent.stats', (e) => {
+      log.generation(e.turnId, e.stats)
+      changed()
+    }),
     bus.on('agent.sources', (e) => {
       log.retrieval(e.turnId, { via: e.via, ms: Math.round(e.ms), vector: e.vector, sources: e.sources.map((s) => ({ n: s.n, label: s.label, chunkId: s.chunkId })) })
       changed()

@@ -7,7 +7,9 @@ import { Conversation, newId } from './conversation.ts'
 import { historyOf, type ConversationState, type Message } from './conversation-state.ts'
 import { Face, type FaceState } from './face.ts'
 import { Facts } from './facts.ts'
-import { modelDevice, remoteAvatar, resolvePlacements, type Placements } from './placement.ts'
+import { modelDevice, remoteAvatar, resolvePlacements, type Placements, type StagePlacement } from './placement.ts'
+import { downloadForPrivate } from './private-download.ts'
+import type { GenerationStats } from '../engines/llm/protocol.ts'
 import { buildSessionExport, shownError, type SessionExport, type ShownError } from './session-log.ts'
 import type { Settings } from './settings.ts'
 import { Speaker } from './speaker.ts'
@@ -25,6 +27,9 @@ import { followFeelings } from './expression-cue.ts'
 import { Notes, type Note } from './notes.ts'
 import { Documents, type DocumentsState } from './documents.ts'
 import { documentSearchPlacement } from './document-search.ts'
+import { privateSettings } from './private-session.ts'
+import { NetworkLedger } from './network-ledger.ts'
+import type { LedgerEntry } from '../lib/network-ledger.ts'
 import { documentsPrompt, retrievalQuery, TurnSources } from './sources.ts'
 import { builtInTools } from './tools/assistant-tools.ts'
 import { OperatorTools } from './tools/operator-tools.ts'
@@ -73,6 +78,16 @@ export interface SessionSnapshot {
   operatorTools: number
   /** The user's documents (Settings → Documents), the files being added, and how they are searched. */
   documents: DocumentsState
+  /** A private session (`/?private`): every stage here, nothing to the relay. */
+  privateSession: boolean
+  /** Outside one: whether a private session could run each stage here (Settings → Privacy). */
+  privateReadiness: { stage: string; ready: boolean; reason: string }[]
+  /** The models a private session needs are being downloaded. */
+  downloading: boolean
+  /** The on-device language model's counts for its last answer. */
+  llmStats: GenerationStats | null
+  /** What left the device this session (the service worker's ledger): each request, and the totals. */
+  network: { watching: boolean; entries: readonly LedgerEntry[]; left: number; bytes: number; stored: number; blocked: number }
 }
 
 interface Turn {
@@ -117,8 +132,25 @@ export class VoiceSession {
   private readonly listeners = new Set<() => void>()
   private readonly offs: (() => void)[] = []
   private readonly turnStore: TurnStore
+  private settings: Settings
+  /** The settings as the user made them (a private session applies them otherwise). */
+  private userSettings: Settings | undefined
 
-  constructor(private settings: Settings) {
+  private applied(settings: Settings): Settings {
+    return this.private ? privateSettings(settings) : settings
+  }
+
+  /** A private session (`/?private`): every stage on this device, the relay never asked. */
+  readonly private: boolean
+  /** Every request of the page and its workers this session (the service worker reports them). */
+  readonly ledger: NetworkLedger
+
+  constructor(settings: Settings, options: { private?: boolean } = {}) {
+    this.private = options.private ?? false
+    this.ledger = new NetworkLedger(() => this.changed())
+    this.userSettings = settings
+    settings = this.applied(settings)
+    this.settings = settings
     const changed = () => this.changed()
     this.stages = new StageSet(changed, (stage, err) => this.fail(stage, err))
     this.conversation = new Conversation(changed)
@@ -130,7 +162,7 @@ export class VoiceSession {
     this.notes = new Notes(changed)
     this.documents = new Documents(changed)
     this.operatorTools = new OperatorTools(changed)
-    this.facts = new Facts(settings, () => this.rebuild())
+    this.facts = new Facts(settings, () => this.rebuild(), this.private)
     this.placements = resolvePlacements(this.facts.snapshot(espeakAvailable, this.face.state))
     const turns = new TurnStore(this.log, changed)
     this.turnStore = turns
@@ -176,7 +208,9 @@ export class VoiceSession {
 
   /** New settings (they are the user's; the session only reads them). */
   configure(settings: Settings) {
-    if (settings === this.settings) return
+    if (settings === this.userSettings) return
+    this.userSettings = settings
+    settings = this.applied(settings)
     this.settings = settings
     this.voice.configure(voiceOptions(settings))
     this.speaker.setVolume(settings.volume)
@@ -246,6 +280,33 @@ export class VoiceSession {
     void (ids ? this.notes.remove(ids) : this.notes.clear())
   }
 
+  /** Each stage as a private session would run it on this device, and whether it can. */
+  private privateReadiness(): { stage: string; ready: boolean; reason: string }[] {
+    const facts = { ...this.facts.snapshot(espeakAvailable, this.face.state), settings: privateSettings(this.userSettings ?? this.settings), relay: null, private: true }
+    const p = resolvePlacements(facts)
+    const rows: [string, StagePlacement][] = [['speech recognition', p.asr], ['answers', p.agent], ['voice', p.tts], ['face', p.avatar]]
+    return rows.map(([stage, pl]) => ({ stage, ready: pl.placement !== null || (stage === 'face' && !this.face.state.error), reason: pl.placement ? pl.label : pl.reason }))
+  }
+
+  /** Downloads what a private session lacks here (the user asked; never during one). */
+  async downloadForPrivate() {
+    if (this.private || this.downloading) return
+    this.downloading = true
+    this.changed()
+    try {
+      const facts = { ...this.facts.snapshot(espeakAvailable, this.face.state), settings: privateSettings(this.userSettings ?? this.settings) }
+      await downloadForPrivate(facts, () => {})
+      this.facts.recheck()
+    } catch (err) {
+      this.fail('agent', err)
+    } finally {
+      this.downloading = false
+      this.changed()
+    }
+  }
+
+  private downloading = false
+
   dismissConversationError() {
     this.conversation.dispatch({ type: 'dismissError' })
   }
@@ -254,10 +315,11 @@ export class VoiceSession {
     const s = this.settings
     return buildSessionExport(
       this.log.turns,
-      { persona: s.persona, model: this.placements.agent.label, voice: s.voiceEngine === 'kokoro' ? s.kokoroVoice : s.ttsVoice, endOfSpeechMs: s.endOfSpeechMs, pushToTalk: s.pushToTalk },
+      { persona: s.persona, private: this.private, brain: s.brain, model: this.placements.agent.label, voice: s.voiceEngine === 'kokoro' ? s.kokoroVoice : s.ttsVoice, endOfSpeechMs: s.endOfSpeechMs, pushToTalk: s.pushToTalk },
       this.placements,
       (id) => this.conversation.textOf(id),
       this.shown,
+      { watching: this.ledger.watching, entries: this.ledger.entries },
     )
   }
 
@@ -390,7 +452,7 @@ export class VoiceSession {
     this.speaker.synth = this.stages.synth
     this.speaker.agentVoice = this.placements.tts.engine === 'realtime'
     this.face.configure(this.faceTarget())
-    this.operatorTools.update(Boolean(facts.relay?.tools?.available) && this.settings.tools, this.settings.accessToken)
+    this.operatorTools.update(!this.private && Boolean(facts.relay?.tools?.available) && this.settings.tools, this.settings.accessToken)
     this.documents.configure(documentSearchPlacement(facts))
     this.changed()
   }
@@ -477,6 +539,11 @@ export class VoiceSession {
       notes: this.notes.all,
       operatorTools: this.operatorTools.count,
       documents: this.documents.state,
+      privateSession: this.private,
+      privateReadiness: this.private ? [] : this.privateReadiness(),
+      downloading: this.downloading,
+      llmStats: this.stages.llmStats,
+      network: { watching: this.ledger.watching, entries: this.ledger.entries, ...this.ledger.summary },
     }
   }
 }

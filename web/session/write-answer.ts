@@ -29,7 +29,7 @@ export async function writeAnswer(agent: Agent | null, turn: AnswerTurn, history
     const context = (await turn.context?.()) ?? { persona }
     signal.throwIfAborted()
     const onVoice = (chunk: StreamMap['avatar.voice']['chunk']) => !signal.aborted && bus.emit('avatar.voice', { turnId, chunk })
-    for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: context.persona, signal, onVoice, heardMs: turn.heardMs, tools: context.tools })) {
+    for await (const delta of agent.reply({ history: historyOf(history), systemPrompt: context.persona, signal, onVoice, heardMs: turn.heardMs, tools: context.tools, onStats: (stats) => bus.emit('agent.stats', { turnId, stats }) })) {
       if (signal.aborted) break
       conversation.dispatch({ type: 'delta', id: assistantId, text: delta })
       bus.emit('avatar.text', { turnId, delta })

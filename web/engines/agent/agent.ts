@@ -1,4 +1,5 @@
 import type { SpeechChunk } from '../media.ts'
+import type { GenerationStats } from '../llm/protocol.ts'
 
 /** A finished message of the conversation, as the agent sees it. */
 export interface ChatTurn {
@@ -18,6 +19,8 @@ export interface AgentRequest {
   heardMs?(): number | null
   /** What the agent may do besides talking: offered to a model that calls functions. */
   tools?: AgentTools
+  /** An on-device model's counts for this answer, once its generation ends (cancelled too). */
+  onStats?(stats: GenerationStats): void
 }
 
 /** A function the model may call, as OpenAI's chat-completions and Realtime APIs describe one. */
@@ -50,7 +53,7 @@ export interface AgentTools {
  * the words come from an LLM behind the relay, a model on the device, or the offline guide.
  */
 export interface Agent {
-  readonly kind: 'relay' | 'offline' | 'realtime'
+  readonly kind: 'relay' | 'offline' | 'realtime' | 'device'
   /** Shown to the user: which model answers, or that no model does. */
   readonly label: string
   /** Yields text deltas as they arrive; throws AppError on failure, AbortError when stopped. */

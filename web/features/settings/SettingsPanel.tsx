@@ -38,9 +38,19 @@ interface Props {
   documents?: ReactNode
   /** Opened to show one section (files were dropped on the page: Documents). */
   section?: 'documents'
+  /** Where answers come from, as the session decided (the on-device model's reason, or what it lacks). */
+  agent: { placement: string | null; reason: string; missing?: 'model' }
+  /** The on-device language models of models/manifest.json. */
+  llmModels: readonly { id: string; name: string }[]
+  /** Downloads the on-device language model now (it is allowed from the hub, and loaded). */
+  onDownloadLlm(): void
+  /** The page is a private session: its brain is the device's, whatever is chosen here. */
+  privateSession: boolean
+  /** The Privacy section (private sessions; what is stored): its own feature, composed by the app. */
+  privacy?: ReactNode
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers, documents, section }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers, documents, section, agent, llmModels, onDownloadLlm, privateSession, privacy }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   const panel = useRef<HTMLElement>(null)
   useEffect(() => {
@@ -55,6 +65,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
   if (!open) return null
   const model = settings.model && models.includes(settings.model) ? settings.model : (defaultModel ?? '')
   const realtime = settings.brain === 'realtime' && realtimeModels.length > 0
+  const onDevice = privateSession || settings.brain === 'device'
   const realtimeModel = settings.realtimeModel && realtimeModels.includes(settings.realtimeModel) ? settings.realtimeModel : (defaultRealtimeModel ?? realtimeModels[0] ?? '')
   return (
     <>
@@ -67,6 +78,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
           </button>
         </header>
         <form className="settings__form" onSubmit={(e) => (e.preventDefault(), onClose())}>
+        {privacy}
         <fieldset className="field field--group" data-testid="settings-conversation">
           <legend className="field__label">Conversation</legend>
           <p className="field__help group__about">Who answers and how.</p>
@@ -80,32 +92,56 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               </button>
             )}
           </label>
-          {realtimeModels.length > 0 && (
-            <label className="field">
-              <span className="field__label">Answers are made by</span>
-              <span className="field__help">
-                {realtime
-                  ? 'One speech-to-speech model hears you and answers in its own voice (your audio goes to it through the relay). Parley still draws the face, keeps the conversation and lets you cut in.'
+          <label className="field">
+            <span className="field__label">Answers are made by</span>
+            <span className="field__help">
+              {realtime
+                ? 'One speech-to-speech model hears you and answers in its own voice (your audio goes to it through the relay). Parley still draws the face, keeps the conversation and lets you cut in.'
+                : onDevice
+                  ? 'A small language model in this browser: what you say and its answers never leave the device. It is less capable than a large model, and its first answer waits for its download (once).'
                   : 'Speech → text → a language model → a voice, each stage where Settings puts it.'}
+            </span>
+            <select
+              value={realtime ? `realtime:${realtimeModel}` : onDevice ? 'device' : 'pipeline'}
+              data-testid="brain"
+              disabled={privateSession}
+              onChange={(e) => {
+                const v = e.target.value
+                if (v === 'pipeline' || v === 'device') return onChange({ brain: v })
+                const m = v.slice('realtime:'.length)
+                onChange({ brain: 'realtime', realtimeModel: m === defaultRealtimeModel ? null : m })
+              }}
+            >
+              <option value="pipeline">{models.length ? 'The relay’s language model, and a voice' : 'Offline guide and voice (no language model on the relay)'}</option>
+              <option value="device">A language model on this device</option>
+              {realtimeModels.map((m) => (
+                <option key={m} value={`realtime:${m}`}>
+                  Realtime · {m}
+                  {m === defaultRealtimeModel ? ' (default)' : ''}
+                </option>
+              ))}
+            </select>
+          </label>
+          {onDevice && (
+            <label className="field" data-testid="settings-llm">
+              <span className="field__label">On-device model</span>
+              <span className="field__help" data-testid="llm-reason">
+                {agent.reason}
               </span>
-              <select
-                value={realtime ? `realtime:${realtimeModel}` : 'pipeline'}
-                data-testid="brain"
-                onChange={(e) => {
-                  const v = e.target.value
-                  if (v === 'pipeline') return onChange({ brain: 'pipeline' })
-                  const m = v.slice('realtime:'.length)
-                  onChange({ brain: 'realtime', realtimeModel: m === defaultRealtimeModel ? null : m })
-                }}
-              >
-                <option value="pipeline">{models.length ? 'Language model and voice (the pipeline)' : 'Offline guide and voice (the pipeline)'}</option>
-                {realtimeModels.map((m) => (
-                  <option key={m} value={`realtime:${m}`}>
-                    Realtime · {m}
-                    {m === defaultRealtimeModel ? ' (default)' : ''}
+              <select value={settings.llmModel} data-testid="llm-model" onChange={(e) => onChange({ llmModel: e.target.value })}>
+                <option value="auto">Chosen for this device</option>
+                {llmModels.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.name}
                   </option>
                 ))}
+                {settings.llmModel !== 'auto' && !llmModels.some((m) => m.id === settings.llmModel) && <option value={settings.llmModel}>{settings.llmModel}</option>}
               </select>
+              {agent.missing === 'model' && !privateSession && (
+                <button type="button" className="ghost-button" data-testid="llm-download" onClick={onDownloadLlm}>
+                  Download it to this browser (from Hugging Face)
+                </button>
+              )}
             </label>
           )}
           {realtime && (
@@ -122,7 +158,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               </select>
             </label>
           )}
-          {!realtime && <label className="field">
+          {!realtime && !onDevice && <label className="field">
             <span className="field__label">Model</span>
             {models.length ? (
               <>

@@ -1,0 +1,18 @@
+import type { DeviceCapabilities } from './placement.ts'
+
+/** The on-device language models Parley knows (models/manifest.json): a small one and a better one. */
+export const SMALL_LLM = 'onnx-community/Qwen2.5-0.5B-Instruct'
+export const LARGE_LLM = 'onnx-community/Qwen2.5-1.5B-Instruct'
+
+/**
+ * Which on-device model answers, and why. The user's choice wins; 'auto' takes the 1.5 B model
+ * only where it runs well — a hardware WebGPU adapter with 16-bit floats (its 4-bit weights are
+ * ~1.1 GB) and at least 8 GiB of memory — and the 0.5 B one (~0.5 GB) everywhere else.
+ */
+export function chooseLlm(choice: string, device: DeviceCapabilities | undefined): { id: string; why: string } {
+  if (choice !== 'auto') return { id: choice, why: 'your choice' }
+  if (!device?.webgpu || device.softwareGpu) return { id: SMALL_LLM, why: 'the small model: no hardware GPU here' }
+  if (!device.shaderF16) return { id: SMALL_LLM, why: 'the small model: this GPU has no 16-bit floats' }
+  if ((device.memoryGiB ?? 0) < 8) return { id: SMALL_LLM, why: `the small model: ${device.memoryGiB ? `${device.memoryGiB} GiB of memory` : 'memory unknown'} (the larger needs 8)` }
+  return { id: LARGE_LLM, why: 'the larger model: a GPU with 16-bit floats and 8 GiB or more' }
+}
