@@ -11,6 +11,7 @@ import { avatarBridge } from './avatar-bridge.bench.ts'
 import { documents } from './documents.bench.ts'
 import { download } from './download.bench.ts'
 import { face } from './face.bench.ts'
+import { llm } from './llm.bench.ts'
 import { relayScale } from './relay-scale.bench.ts'
 import { relayOverhead } from './relay-overhead.bench.ts'
 import { realtime } from './realtime.bench.ts'
@@ -18,7 +19,7 @@ import { redisLimiter } from './redis-limiter.bench.ts'
 import { tools } from './tools.bench.ts'
 import { voice } from './voice.bench.ts'
 
-const all: Benchmark[] = [relayOverhead, relayScale, voice, answer, download, face, avatarBridge, realtime, redisLimiter, tools, documents]
+const all: Benchmark[] = [relayOverhead, relayScale, voice, answer, download, face, avatarBridge, realtime, redisLimiter, tools, documents, llm]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? all.filter((b) => wanted.includes(b.name)) : all
 if (!chosen.length) {

@@ -12,6 +12,8 @@ export const TINY_EMBEDDER = 'parley-test/tiny-embedder'
 /** A tiny Qwen2-layout chat model that always answers this (and one that never stops, for cancelling). */
 export const TINY_LLM = 'parley-test/tiny-llm'
 export const TINY_LLM_LONG = 'parley-test/tiny-llm-long'
+export const BROKEN_LLM = 'parley-test/tiny-llm-truncated'
+export const INCOMPLETE_LLM = 'parley-test/tiny-llm-incomplete'
 export const TINY_LLM_TEXT = 'Hello from your device! Nothing left this page.'
 
 /**
@@ -32,6 +34,14 @@ export function prepareTestModels() {
   if (!existsSync(`${llm}/onnx/model_q4.onnx`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-llm.py`, llm], { stdio: 'inherit' })
   const long = `${root}models/${TINY_LLM_LONG}`
   if (!existsSync(`${long}/onnx/model_q4.onnx`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-llm.py`, long, '--long'], { stdio: 'inherit' })
+  const brokenLlm = `${root}models/${BROKEN_LLM}`
+  rmSync(brokenLlm, { recursive: true, force: true })
+  cpSync(llm, brokenLlm, { recursive: true })
+  for (const f of ['model_q4.onnx', 'model_q4f16.onnx']) truncateSync(`${brokenLlm}/onnx/${f}`, Math.floor(statSync(`${brokenLlm}/onnx/${f}`).size / 2))
+  const incompleteLlm = `${root}models/${INCOMPLETE_LLM}`
+  rmSync(incompleteLlm, { recursive: true, force: true })
+  cpSync(llm, incompleteLlm, { recursive: true })
+  rmSync(`${incompleteLlm}/onnx/model_q4.onnx`)
   const broken = `${root}models/${BROKEN_WHISPER}`
   rmSync(broken, { recursive: true, force: true })
   cpSync(dir, broken, { recursive: true })

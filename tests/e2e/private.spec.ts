@@ -53,10 +53,11 @@ async function spokenTurn(page: Page) {
 
 test.describe('private sessions', () => {
   test.use({ serviceWorkers: 'allow' })
-  test.setTimeout(120_000)
+  // Three visits, each a whole spoken conversation with on-device models.
+  test.setTimeout(240_000)
   test.beforeEach(() => fakeLlm.reset())
 
-  test('a spoken question gets a spoken answer from the on-device model, and nothing goes to the relay or elsewhere', async () => {
+  test('a spoken question gets a spoken answer from the on-device model, nothing goes to the relay or elsewhere, and it works offline', async () => {
     const profile = mkdtempSync(join(tmpdir(), 'parley-private-'))
     let context = await browserWithProfile(profile)
     try {
@@ -111,6 +112,16 @@ test.describe('private sessions', () => {
       expect(log.network.requests.filter((r) => r.status === 'blocked').map((r) => r.path)).toEqual(['/api/config', '/x'])
       expect(log.turns[0]!.llm).toMatchObject({ generatedTokens: 11 })
       expect(log.turns[0]!.llm!.prefillTokens).toBe(log.turns[0]!.llm!.promptTokens)
+      await context.close()
+
+      // With the network off, the next visit loads and talks all the same.
+      context = await browserWithProfile(profile)
+      await context.setOffline(true)
+      page = context.pages()[0] ?? (await context.newPage())
+      await page.goto(`${relayUrl()}/?private`)
+      await page.getByRole('button', { name: 'New conversation' }).click()
+      await spokenTurn(page)
+      await expect(page.getByTestId('private-left')).toHaveText('0 requests left this device')
     } finally {
       await context.close()
       rmSync(profile, { recursive: true, force: true })

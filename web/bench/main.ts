@@ -1,6 +1,7 @@
 // The page `npm run bench` drives in Chromium (built only with `vite build --mode bench`): it runs
 // the real engines — VAD worker, ASR worker — on audio handed in by the bench, and reports timings.
 import { documentsIndex, documentsSearch } from './documents.ts'
+import { llmCancel, llmStream, llmTurns } from './llm.ts'
 import { createLocalRecognizer } from '../engines/asr/local-recognizer.ts'
 import { Playback } from '../engines/playback/playback.ts'
 import { createEspeakSynthesizer } from '../engines/tts/espeak/synthesizer.ts'
@@ -166,5 +167,5 @@ async function kokoro(modelId: string, text: string, runs: number) {
   return { loadMs, results, sample }
 }
 
-Object.assign(window, { parleyBench: { vad, asr, bargeIn, espeak, kokoro, documentsIndex, documentsSearch } })
+Object.assign(window, { parleyBench: { vad, asr, bargeIn, espeak, kokoro, documentsIndex, documentsSearch, llmStream, llmCancel, llmTurns } })
 document.body.dataset.ready = 'true'

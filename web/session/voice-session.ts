@@ -258,6 +258,8 @@ export class VoiceSession {
   async startListening() {
     this.speaker.unlock()
     this.dismissErrors('asr')
+    // An on-device model loads while the user speaks, not after the question.
+    this.stages.agent?.load?.().catch(() => {})
     await this.voice.start()
   }
 

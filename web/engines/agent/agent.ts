@@ -63,6 +63,8 @@ export interface Agent {
    * turn before any turn asks) reads the conversation so far from here when it starts one.
    */
   prime?(history: () => readonly ChatTurn[]): void
+  /** A model on the device loads ahead of the first answer (when the user starts talking). */
+  load?(): Promise<void>
 }
 
 /** How many rounds of tool calls one answer may make before it must answer in words. */

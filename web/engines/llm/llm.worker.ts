@@ -148,15 +148,29 @@ async function dropCache() {
   await old?.past.dispose()
 }
 
-/** Counts the tokens each forward pass is fed and its time: prefill (the first) and decoding steps. */
+/**
+ * Counts the tokens each forward pass is fed and its time: prefill (the first) and decoding steps.
+ * After each pass the worker yields to its event loop: on WASM a pass runs inside a promise, so
+ * without this a cancel would wait in the message queue until the whole answer was written.
+ */
 function timeForwards(m: PreTrainedModel) {
   const forward = m.forward.bind(m)
   m.forward = async (inputs: Record<string, Tensor>) => {
     const t0 = performance.now()
     const out = await forward(inputs)
     forwards.push({ tokens: inputs.input_ids?.dims.at(-1) ?? 0, ms: performance.now() - t0 })
+    await nextTask()
     return out
   }
+}
+
+/** A zero-delay task (setTimeout is clamped to 4 ms once nested): pending messages run first. */
+const yielder = new MessageChannel()
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    yielder.port1.onmessage = () => resolve()
+    yielder.port2.postMessage(null)
+  })
 }
 
 const OUT_OF_MEMORY = /out of memory|allocat|RangeError|Array buffer|exceeds.*(limit|maximum)|maxBufferSize|maxStorageBufferBindingSize/i
