@@ -53,6 +53,15 @@ test.describe('the on-device language model', () => {
     expect(next.reusedTokens).toBeGreaterThan(stopped.promptTokens - 1)
     expect(next.prefillTokens).toBe(next.promptTokens - next.reusedTokens)
     expect(next.prefillTokens).toBeLessThan(next.promptTokens / 2)
+
+    // Settings lists the model the browser now keeps, with its size, and deletes it.
+    await page.getByTestId('open-settings').click()
+    const stored = page.getByTestId('stored-model').filter({ hasText: TINY_LLM_LONG })
+    await expect(stored).toContainText(/\d+(\.\d)? (KB|MB)/)
+    await expect(page.getByTestId('storage-quota')).toContainText('used of the')
+    await stored.getByRole('button', { name: `Delete ${TINY_LLM_LONG}` }).click()
+    await expect(stored).toHaveCount(0)
+    expect(await page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).filter((r) => r.url.includes('tiny-llm-long')).length)).toBe(0)
   })
 
   test('a barge-in cuts the answer to what was heard, and the cache is cut back with it', async () => {

@@ -159,9 +159,9 @@ export function App({ session }: { session: VoiceSession }) {
             leaveUrl={privateUrl(false)}
             onDownload={() => void session.downloadForPrivate()}
             downloading={s.downloading}
-            storage={<StoredData visible={settingsOpen} />}
           />
         }
+        storage={<StoredData visible={settingsOpen} />}
         documents={
           <DocumentsSection
             state={s.documents}

@@ -34,7 +34,7 @@ export const GUIDE_TOPICS: readonly GuideTopic[] = [
     id: 'privacy',
     keywords: /\b(privacy|private|data|secure|security|safe|cloud|server|record|store)\b/i,
     answer:
-      'Parley is built so that as little as possible leaves your machine. Listening, speech recognition and the avatar are designed to run inside your browser. The relay is a thin server that holds the API keys: your browser never sees them, and the relay forwards only the text of your conversation to the model its operator configured. With no model configured — like now — nothing you type leaves this page at all: I answer from inside the browser.',
+      'Parley is built so that as little as possible leaves your machine. Speech detection, recognition (when the model is on this device) and the face run inside your browser. The relay is a thin server that holds the API keys: your browser never sees them, and it forwards only what a stage placed there needs — the text of your conversation to its language model, your audio only if recognition runs there. With no model configured — like now — what you type stays in this page: I answer from inside the browser. For a conversation where nothing at all leaves the device, open a private session (Settings → Private session, or /?private): every stage then runs here, and the browser itself refuses any request to the relay or other sites. The header’s Network list shows every request the page made.',
   },
   {
     id: 'voice',

@@ -1,5 +1,3 @@
-import type { ReactNode } from 'react'
-
 export interface Readiness {
   stage: string
   ready: boolean
@@ -16,15 +14,14 @@ interface Props {
   /** Downloads the models a private session lacks (from the hub, now: never during one). */
   onDownload?(): void
   downloading: boolean
-  storage: ReactNode
 }
 
-/** Settings → Privacy: the private-session switch, what it needs, and what this browser stores. */
-export function PrivacySection({ privateSession, readiness, enterUrl, leaveUrl, onDownload, downloading, storage }: Props) {
+/** Settings → Private session: the switch, and what each stage would need for it on this device. */
+export function PrivacySection({ privateSession, readiness, enterUrl, leaveUrl, onDownload, downloading }: Props) {
   const missing = readiness.filter((r) => !r.ready)
   return (
-    <fieldset className="field field--group" data-testid="settings-privacy">
-      <legend className="field__label">Privacy</legend>
+    <fieldset className="field field--group" data-testid="settings-private">
+      <legend className="field__label">Private session</legend>
       {privateSession ? (
         <>
           <p className="field__help group__about">
@@ -63,7 +60,6 @@ export function PrivacySection({ privateSession, readiness, enterUrl, leaveUrl, 
           {missing.length > 0 && <p className="field__help">It can start once every stage has what it needs on this device: it never falls back to the network.</p>}
         </>
       )}
-      {storage}
     </fieldset>
   )
 }

@@ -14,7 +14,10 @@ export function PrivateBadge({ left, watching, onOpen }: Props) {
         <path d="M7 11V8a5 5 0 0 1 10 0v3M6 11h12v9H6z" />
       </svg>
       <span className="badge__text">
-        Private · <span data-testid="private-left">{count}</span>
+        Private · <span className="badge__long" data-testid="private-left">{count}</span>
+        <span className="badge__short" aria-hidden>
+          {watching ? `${left} sent` : 'not watched'}
+        </span>
       </span>
     </button>
   )

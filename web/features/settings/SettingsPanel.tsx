@@ -48,9 +48,11 @@ interface Props {
   privateSession: boolean
   /** The Privacy section (private sessions; what is stored): its own feature, composed by the app. */
   privacy?: ReactNode
+  /** What this browser stores (models, the app for offline use), with Delete: its own feature. */
+  storage?: ReactNode
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers, documents, section, agent, llmModels, onDownloadLlm, privateSession, privacy }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers, documents, section, agent, llmModels, onDownloadLlm, privateSession, privacy, storage }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   const panel = useRef<HTMLElement>(null)
   useEffect(() => {
@@ -337,7 +339,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
         )}
         <fieldset className="field field--group" data-testid="settings-privacy">
           <legend className="field__label">Privacy &amp; models</legend>
-          <p className="field__help group__about">Where your speech is recognised, and where the on-device models come from.</p>
+          <p className="field__help group__about">Where your speech is recognised, where the on-device models come from, and what this browser keeps.</p>
           <label className="field">
             <span className="field__help">Speech recognition</span>
             <select value={settings.asrPlacement} data-testid="asr-placement-choice" onChange={(e) => onChange({ asrPlacement: e.target.value as Settings['asrPlacement'] })}>
@@ -376,6 +378,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               <option value="webgpu">WebGPU always, even a software one (slow; for testing)</option>
             </select>
           </label>
+          {storage}
         </fieldset>
         <fieldset className="field field--group" data-testid="settings-access">
           <legend className="field__label">Access</legend>
