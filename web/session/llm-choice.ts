@@ -16,3 +16,17 @@ export function chooseLlm(choice: string, device: DeviceCapabilities | undefined
   if ((device.memoryGiB ?? 0) < 8) return { id: SMALL_LLM, why: `the small model: ${device.memoryGiB ? `${device.memoryGiB} GiB of memory` : 'memory unknown'} (the larger needs 8)` }
   return { id: LARGE_LLM, why: 'the larger model: a GPU with 16-bit floats and 8 GiB or more' }
 }
+
+/** About how much memory a model needs to run (its 4-bit weights, the runtime and a 4k-token cache), GiB. */
+const NEEDS_GIB: Record<string, number> = { [SMALL_LLM]: 1.5, [LARGE_LLM]: 3.5 }
+
+/**
+ * A model too large for what the device says it has (navigator.deviceMemory, which browsers round
+ * down and cap at 8): the reason, or null when it fits or nothing is known.
+ */
+export function tooLarge(id: string, device: DeviceCapabilities | undefined): string | null {
+  const needs = NEEDS_GIB[id]
+  const has = device?.memoryGiB
+  if (!needs || !has || has >= needs * 1.5) return null
+  return `${id.split('/').pop()} needs about ${needs} GiB of memory and this device reports ${has} GiB: choose the smaller model`
+}

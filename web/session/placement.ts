@@ -2,7 +2,7 @@ import type { Placement as EnginePlacement } from '../engines/asr/asr.ts'
 import type { RelayCapabilities, RemoteAvatarStatus } from '../lib/relay-client.ts'
 import type { Settings } from './settings.ts'
 import type { StageName } from './streams.ts'
-import { chooseLlm } from './llm-choice.ts'
+import { chooseLlm, tooLarge } from './llm-choice.ts'
 
 /** What the device can do, detected once. */
 export interface DeviceCapabilities {
@@ -164,6 +164,8 @@ function deviceAgentPlacement(facts: SessionFacts): StagePlacement {
     const where = facts.private ? 'download it outside the private session (Settings → Answers)' : 'download it (Settings → Answers), or the operator adds it with npm run models:fetch'
     return { placement: null, label: name, reason: `the language model ${name} is not on this device: ${where}`, missing: 'model' }
   }
+  const large = tooLarge(id, device)
+  if (large) return { placement: null, label: name, reason: large }
   const gpu = modelDevice(facts) === 'webgpu'
   return { placement: gpu ? 'local-webgpu' : 'local-wasm', label: `${name} · ${gpu ? 'WebGPU' : 'WASM'} · on device`, reason: `${why}${facts.private ? ' · private session' : ''}` }
 }

@@ -4,7 +4,8 @@
 // answer is kept, so the next turn computes only the tokens the cache does not already hold.
 import { AutoModelForCausalLM, AutoTokenizer, InterruptableStoppingCriteria, Tensor, TextStreamer, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers'
 import { serveRequests } from '../../lib/worker-rpc.ts'
-import { configureTransformers, modelLoadError, webgpuAdapter } from '../runtime/transformers.ts'
+import { configureTransformers, webgpuAdapter } from '../runtime/transformers.ts'
+import { generationError, loadError } from './errors.ts'
 import { fitToContext, reusablePrefix } from './prompt-cache.ts'
 import type { GenerationStats, LlmEvent, LlmMessage, LlmRequest } from './protocol.ts'
 
@@ -171,18 +172,4 @@ function nextTask(): Promise<void> {
     yielder.port1.onmessage = () => resolve()
     yielder.port2.postMessage(null)
   })
-}
-
-const OUT_OF_MEMORY = /out of memory|allocat|RangeError|Array buffer|exceeds.*(limit|maximum)|maxBufferSize|maxStorageBufferBindingSize/i
-
-function loadError(modelId: string, err: unknown, allowRemote: boolean): Error {
-  const message = err instanceof Error ? err.message : String(err)
-  if (OUT_OF_MEMORY.test(message)) return coded('model_too_large', `The language model "${modelId}" needs more memory than this device gives it (${message.slice(0, 120)}). Choose the smaller model in Settings → Answers, or close other tabs and try again.`)
-  return modelLoadError('language model', modelId, err, allowRemote)
-}
-
-function generationError(err: unknown): Error {
-  const message = err instanceof Error ? err.message : String(err)
-  if (OUT_OF_MEMORY.test(message)) return coded('llm_out_of_memory', `The on-device model ran out of memory while answering. A shorter conversation (Clear) or the smaller model in Settings → Answers may fit.`)
-  return coded('llm_failed', `The on-device model failed while answering: ${message.slice(0, 200)}`)
 }
