@@ -4,6 +4,7 @@ let detection: Promise<DeviceCapabilities> | undefined
 
 interface Adapter {
   features: ReadonlySet<string>
+  limits?: { maxBufferSize?: number }
   /** Chromium 156 reports it on `info`; older builds on the adapter itself. */
   isFallbackAdapter?: boolean
   info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string }
@@ -22,7 +23,8 @@ export function detectDevice(): Promise<DeviceCapabilities> {
     try {
       const adapter = await gpu?.requestAdapter()
       const software = Boolean(adapter && (adapter.info?.isFallbackAdapter || adapter.isFallbackAdapter || /swiftshader/i.test(`${adapter.info?.vendor} ${adapter.info?.architecture} ${adapter.info?.description}`)))
-      return { webgpu: Boolean(adapter), softwareGpu: software, shaderF16: Boolean(adapter?.features.has('shader-f16')), memoryGiB }
+      const maxBuffer = adapter?.limits?.maxBufferSize
+      return { webgpu: Boolean(adapter), softwareGpu: software, shaderF16: Boolean(adapter?.features.has('shader-f16')), memoryGiB, ...(maxBuffer && { maxBufferMiB: Math.floor(maxBuffer / 2 ** 20) }) }
     } catch {
       return { webgpu: false, shaderF16: false, memoryGiB }
     }

@@ -1,5 +1,6 @@
 import { HUB, modelUrl } from '../engines/runtime/model-paths.ts'
 import { llmModel } from './placement.ts'
+import { loadSpeeds, recordSpeed } from './llm-choice.ts'
 import { fetchAvatarModels, fetchCapabilities, type RelayCapabilities, type RemoteAvatarStatus } from '../lib/relay-client.ts'
 import { detectDevice } from './device.ts'
 import type { FaceState } from './face.ts'
@@ -60,7 +61,17 @@ export class Facts {
   }
 
   private get llmId() {
-    return llmModel({ settings: this.settings, device: this.device }).id
+    return llmModel({ settings: this.settings, device: this.device, llmSpeeds: this.llmSpeeds }).id
+  }
+
+  /** The on-device models' measured speed here (the self-benchmark), kept across visits. */
+  private llmSpeeds = loadSpeeds()
+
+  /** An on-device answer's time per token: the next choice of model takes it into account. */
+  measured(modelId: string, msPerToken: number) {
+    this.llmSpeeds = recordSpeed(this.llmSpeeds, modelId, msPerToken)
+    this.probeModels()
+    this.changed()
   }
 
   configure(settings: Settings) {
@@ -81,6 +92,7 @@ export class Facts {
       face: face.error ? { error: face.error } : face.status ? { renderer: face.status.renderer, why: face.status.why } : undefined,
       espeak,
       private: this.privateSession,
+      llmSpeeds: this.llmSpeeds,
     }
   }
 

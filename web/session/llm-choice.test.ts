@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chooseLlm, LARGE_LLM, SMALL_LLM, tooLarge } from './llm-choice.ts'
+import { chooseLlm, LARGE_LLM, loadSpeeds, recordSpeed, SMALL_LLM, tooLarge } from './llm-choice.ts'
 import { resolvePlacements, type SessionFacts } from './placement.ts'
 import { defaultSettings } from './settings.ts'
 
@@ -13,6 +13,17 @@ describe('which on-device model answers', () => {
     expect(chooseLlm('auto', { ...gpu, memoryGiB: 4 }).why).toContain('4 GiB')
     expect(chooseLlm('auto', { webgpu: false, shaderF16: false }).id).toBe(SMALL_LLM)
     expect(chooseLlm(LARGE_LLM, { webgpu: false, shaderF16: false })).toEqual({ id: LARGE_LLM, why: 'your choice' })
+  })
+  it('gives way to the small model when the larger one measured too slow here, or the GPU buffers are too small', () => {
+    expect(chooseLlm('auto', gpu, { [LARGE_LLM]: 80 }).id).toBe(LARGE_LLM)
+    expect(chooseLlm('auto', gpu, { [LARGE_LLM]: 200 })).toEqual({ id: SMALL_LLM, why: 'the small model: the larger one ran at 5 tokens/s here' })
+    expect(chooseLlm('auto', { ...gpu, maxBufferMiB: 256 }).why).toContain('256 MiB')
+    const kept: Record<string, string> = {}
+    const store = { getItem: (k: string) => kept[k] ?? null, setItem: (k: string, v: string) => void (kept[k] = v) }
+    let speeds = recordSpeed({}, LARGE_LLM, 100, store)
+    speeds = recordSpeed(speeds, LARGE_LLM, 200, store)
+    expect(speeds[LARGE_LLM]).toBeCloseTo(130)
+    expect(loadSpeeds(store)).toEqual(speeds)
   })
   it('says when a chosen model is too large for the memory the device reports', () => {
     expect(tooLarge(LARGE_LLM, { ...gpu, memoryGiB: 2 })).toContain('needs about 3.5 GiB')

@@ -9,12 +9,39 @@ export const LARGE_LLM = 'onnx-community/Qwen2.5-1.5B-Instruct'
  * only where it runs well — a hardware WebGPU adapter with 16-bit floats (its 4-bit weights are
  * ~1.1 GB) and at least 8 GiB of memory — and the 0.5 B one (~0.5 GB) everywhere else.
  */
-export function chooseLlm(choice: string, device: DeviceCapabilities | undefined): { id: string; why: string } {
+export function chooseLlm(choice: string, device: DeviceCapabilities | undefined, measured: Readonly<Record<string, number>> = {}): { id: string; why: string } {
   if (choice !== 'auto') return { id: choice, why: 'your choice' }
   if (!device?.webgpu || device.softwareGpu) return { id: SMALL_LLM, why: 'the small model: no hardware GPU here' }
   if (!device.shaderF16) return { id: SMALL_LLM, why: 'the small model: this GPU has no 16-bit floats' }
   if ((device.memoryGiB ?? 0) < 8) return { id: SMALL_LLM, why: `the small model: ${device.memoryGiB ? `${device.memoryGiB} GiB of memory` : 'memory unknown'} (the larger needs 8)` }
+  if (device.maxBufferMiB !== undefined && device.maxBufferMiB < 1024) return { id: SMALL_LLM, why: `the small model: this GPU's largest buffer is ${device.maxBufferMiB} MiB (the larger needs 1 GiB)` }
+  // The self-benchmark: the larger model's first answers here, timed. Too slow to talk with, it gives way.
+  const ms = measured[LARGE_LLM]
+  if (ms !== undefined && ms > SLOW_MS_PER_TOKEN) return { id: SMALL_LLM, why: `the small model: the larger one ran at ${Math.round(1000 / ms)} tokens/s here` }
   return { id: LARGE_LLM, why: 'the larger model: a GPU with 16-bit floats and 8 GiB or more' }
+}
+
+/** Slower than this (~8 tokens a second) an answer is written slower than it is spoken. */
+export const SLOW_MS_PER_TOKEN = 125
+
+const SPEED_KEY = 'parley.llm-speed.v1'
+
+/** Each on-device model's measured time per token on this device (ms), kept in localStorage. */
+export function loadSpeeds(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): Record<string, number> {
+  try {
+    const raw = JSON.parse(storage?.getItem(SPEED_KEY) ?? '{}') as Record<string, unknown>
+    return Object.fromEntries(Object.entries(raw).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0))
+  } catch {
+    return {}
+  }
+}
+
+/** A new measurement, folded into the last ones (the first answers of a model are its benchmark). */
+export function recordSpeed(speeds: Record<string, number>, id: string, msPerToken: number, storage: Pick<Storage, 'setItem'> | undefined = globalThis.localStorage): Record<string, number> {
+  const before = speeds[id]
+  const next = { ...speeds, [id]: before === undefined ? msPerToken : before * 0.7 + msPerToken * 0.3 }
+  storage?.setItem(SPEED_KEY, JSON.stringify(next))
+  return next
 }
 
 /** About how much memory a model needs to run (its 4-bit weights, the runtime and a 4k-token cache), GiB. */

@@ -12,6 +12,8 @@ export interface DeviceCapabilities {
   shaderF16: boolean
   /** navigator.deviceMemory in GiB where the browser tells. */
   memoryGiB?: number
+  /** The adapter's largest buffer (MiB): a model's biggest weight must fit in one. */
+  maxBufferMiB?: number
 }
 
 /**
@@ -82,6 +84,8 @@ export interface SessionFacts {
   espeak: boolean
   /** A private session: every stage on this device, nothing to the relay (its settings are already made so). */
   private?: boolean
+  /** The on-device language models' measured time per token here (ms): the self-benchmark. */
+  llmSpeeds?: Readonly<Record<string, number>>
 }
 
 /**
@@ -140,7 +144,7 @@ function asrPlacement({ settings, device, relay, hosted }: SessionFacts): StageP
 }
 
 /** The on-device language model this device runs, and why. */
-export const llmModel = (facts: Pick<SessionFacts, 'settings' | 'device'>) => chooseLlm(facts.settings.llmModel, facts.device)
+export const llmModel = (facts: Pick<SessionFacts, 'settings' | 'device' | 'llmSpeeds'>) => chooseLlm(facts.settings.llmModel, facts.device, facts.llmSpeeds)
 
 function agentPlacement(facts: SessionFacts): StagePlacement {
   const { settings, relay } = facts

@@ -7,7 +7,7 @@ import { Conversation, newId } from './conversation.ts'
 import { historyOf, type ConversationState, type Message } from './conversation-state.ts'
 import { Face, type FaceState } from './face.ts'
 import { Facts } from './facts.ts'
-import { modelDevice, remoteAvatar, resolvePlacements, type Placements, type StagePlacement } from './placement.ts'
+import { llmModel, modelDevice, remoteAvatar, resolvePlacements, type Placements, type StagePlacement } from './placement.ts'
 import { downloadForPrivate } from './private-download.ts'
 import type { GenerationStats } from '../engines/llm/protocol.ts'
 import { buildSessionExport, shownError, type SessionExport, type ShownError } from './session-log.ts'
@@ -190,6 +190,11 @@ export class VoiceSession {
           chip: e.phase === 'started' ? { id: e.key, label: `${e.call.name}…`, status: 'running' } : { id: e.key, label: e.outcome.chip, status: e.outcome.ok ? 'done' : 'failed' },
         }),
       ),
+      // Each on-device answer times the model (its steps after the first): the self-benchmark of the choice of model.
+      this.bus.on('agent.stats', (e) => {
+        const agent = this.placements.agent
+        if (e.stats.forwardMsPerToken !== null && e.stats.generatedTokens >= 8 && (agent.placement === 'local-webgpu' || agent.placement === 'local-wasm')) this.facts.measured(llmModel(this.facts.snapshot(espeakAvailable, this.face.state)).id, e.stats.forwardMsPerToken)
+      }),
       // The passages an answer was given are its sources: [1] in its text opens the first.
       this.bus.on('agent.sources', (e) => this.conversation.dispatch({ type: 'sources', id: e.assistantId, sources: e.sources })),
       followFeelings(this.bus, this.face),
