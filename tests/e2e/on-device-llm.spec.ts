@@ -88,11 +88,28 @@ test.describe('the on-device language model', () => {
     }
   })
 
-  for (const [model, what] of [
-    [BROKEN_LLM, /damaged/],
-    [INCOMPLETE_LLM, /missing model_q4\.onnx/],
+  test('a model worker that crashes is said, and the next answer starts a new one', async ({ page }) => {
+    await openWith(page, { llmModel: TINY_LLM })
+    await ask(page, 'Hello?')
+    await expect(page.getByTestId('message-assistant').first()).toContainText(TINY_LLM_TEXT, { timeout: 30_000 })
+    // A real uncaught error inside the running model worker.
+    const worker = page.workers().find((w) => w.url().includes('llm.worker'))!
+    await worker.evaluate(() => void setTimeout(() => {
+      throw new Error('simulated crash')
+    }))
+    await expect(page.getByTestId('error-banner')).toContainText('on-device language model stopped working')
+    await ask(page, 'Still there?')
+    await expect(page.getByTestId('message-assistant').nth(1)).toContainText(TINY_LLM_TEXT, { timeout: 30_000 })
+    // Its cache went with the worker: the new one computes the whole prompt.
+    const log = await exportLog(page)
+    expect(log.turns[1]!.llm).toMatchObject({ reusedTokens: 0 })
+  })
+
+  for (const [model, what, kind] of [
+    [BROKEN_LLM, /damaged/, 'a damaged'],
+    [INCOMPLETE_LLM, /missing model_q4\.onnx/, 'a missing'],
   ] as const) {
-    test(`a ${model.split('-').pop()} model is named, with the way out, and the question is kept`, async ({ page }) => {
+    test(`${kind} model file is named, with the way out, and the question is kept`, async ({ page }) => {
       await openWith(page, { llmModel: model })
       await ask(page, 'Are you there?')
       const banner = page.getByTestId('error-banner')
