@@ -428,7 +428,8 @@ export class VoiceSession {
   /** What the agent may do this turn: the built-in tools and the operator's, unless tools are off or no model calls them. */
   private toolsFor(turn: { turnId: string; assistantId: string }, cite: DocumentSearch['cite']): AgentTools | undefined {
     const agent = this.stages.agent
-    if (!this.settings.tools || !agent || agent.kind === 'offline') return undefined
+    // The offline guide and a small on-device model call no tools (and so get no notes, which need them).
+    if (!this.settings.tools || !agent || agent.kind === 'offline' || agent.kind === 'device') return undefined
     const builtIn = builtInTools({
       settings: this.settings,
       tts: this.placements.tts,
