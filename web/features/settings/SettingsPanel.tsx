@@ -141,7 +141,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               </select>
               {agent.missing === 'model' && !privateSession && (
                 <button type="button" className="ghost-button" data-testid="llm-download" onClick={onDownloadLlm}>
-                  Download it to this browser (from Hugging Face)
+                  Allow downloading it from Hugging Face (it loads when you next talk or ask)
                 </button>
               )}
             </label>
