@@ -80,7 +80,7 @@ export interface SessionSnapshot {
   documents: DocumentsState
   /** A private session (`/?private`): every stage here, nothing to the relay. */
   privateSession: boolean
-  /** Outside one: whether a private session could run each stage here (Settings → Privacy). */
+  /** Outside one: whether a private session could run each stage here (Settings → Private session). */
   privateReadiness: { stage: string; ready: boolean; reason: string }[]
   /** The models a private session needs are being downloaded. */
   downloading: boolean
