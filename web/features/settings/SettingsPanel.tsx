@@ -80,7 +80,6 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
           </button>
         </header>
         <form className="settings__form" onSubmit={(e) => (e.preventDefault(), onClose())}>
-        {privacy}
         <fieldset className="field field--group" data-testid="settings-conversation">
           <legend className="field__label">Conversation</legend>
           <p className="field__help group__about">Who answers and how.</p>
@@ -185,6 +184,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             Show timings: each answer's latency, stage by stage, and the session's medians (for developers; Export works either way)
           </label>
         </fieldset>
+        {privacy}
         <fieldset className="field field--group" data-testid="settings-voice">
           <legend className="field__label">Voice</legend>
           <p className="field__help group__about">Your microphone, and the voice that answers.</p>
