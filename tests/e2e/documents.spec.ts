@@ -240,9 +240,20 @@ test('two tabs: a document added or deleted in one is listed, and searched, in t
   const second = await openDocuments(two)
   await expect(second.getByTestId('document')).toHaveCount(1, { timeout: 10_000 })
   await closeSettings(two)
-  await ask(two, 'How do I descale the kettle?')
-  await expect(two.getByTestId('message-assistant').last()).toContainText('descale', { timeout: 15_000 })
-  expect(systemPrompt((await fakeLlm.requests()).at(-1)!)).toContain('white vinegar')
+  // The other tab opens its index (and warms its embedder) when the document arrives; a turn waits
+  // for a search at most 1.5 s, so on a loaded machine its first question can come too soon: the
+  // document must be found by the time it is ready.
+  await expect
+    .poll(
+      async () => {
+        await ask(two, 'How do I descale the kettle?')
+        await expect(two.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done', { timeout: 15_000 })
+        return systemPrompt((await fakeLlm.requests()).at(-1)!)
+      },
+      { timeout: 60_000, intervals: [1_000] },
+    )
+    .toContain('white vinegar')
+  await expect(two.getByTestId('message-assistant').last()).toContainText('descale')
   await first.getByRole('button', { name: 'Delete kettle-manual.md' }).click()
   await openDocuments(two)
   await expect(two.getByTestId('settings-documents').getByTestId('documents-empty')).toBeVisible({ timeout: 10_000 })
