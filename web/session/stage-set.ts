@@ -2,7 +2,6 @@ import type { Agent } from '../engines/agent/agent.ts'
 import type { SpeechRecognizer } from '../engines/asr/asr.ts'
 import type { Placements, SessionFacts } from './placement.ts'
 import type { Synthesizer } from './speaker.ts'
-import type { GenerationStats } from '../engines/llm/protocol.ts'
 import { addProgress, agentBuilder, recognizerBuilder, synthesizerBuilder, type FileProgress, type StageBuilder, type StageContext } from './stages.ts'
 
 type Built = 'agent' | 'asr' | 'tts'
@@ -25,8 +24,6 @@ export class StageSet {
   recognizer: (SpeechRecognizer & { load?(): Promise<void> }) | null = null
   synth: Synthesizer | null = null
   loads: StageLoads = { progress: { asr: [], tts: [], agent: [] }, loaded: {} }
-  /** The on-device language model's counts for its last answer. */
-  llmStats: GenerationStats | null = null
   private readonly built = new Map<Built, { key: string; stage: object | null }>()
   private files: Record<ModelStage, Record<string, FileProgress>> = { asr: {}, tts: {}, agent: {} }
 
@@ -69,11 +66,6 @@ export class StageSet {
         this.changed()
       },
       onCrash: (err) => this.fail(name, err),
-      onStats: (stats) => {
-        if (!live()) return
-        this.llmStats = stats
-        this.changed()
-      },
       onFallback: (err) => {
         if (!live()) return
         // The model's progress bars stop meaning anything: the stand-in needs no download.

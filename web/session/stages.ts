@@ -4,7 +4,6 @@ import { createRelayAgent } from '../engines/agent/relay-agent.ts'
 import type { SpeechRecognizer } from '../engines/asr/asr.ts'
 import { createLocalRecognizer, defaultDtype } from '../engines/asr/local-recognizer.ts'
 import type { LoadProgress } from '../engines/asr/protocol.ts'
-import type { GenerationStats } from '../engines/llm/protocol.ts'
 import { createRelayRecognizer } from '../engines/asr/relay-recognizer.ts'
 import { createEspeakSynthesizer } from '../engines/tts/espeak/synthesizer.ts'
 import { createKokoroSynthesizer } from '../engines/tts/kokoro/synthesizer.ts'
@@ -33,8 +32,6 @@ export interface StageContext {
   onCrash(err: unknown): void
   /** The stage's model could not load and a stand-in took over (the voice: eSpeak NG for Kokoro). */
   onFallback(err: unknown): void
-  /** An on-device language model's counts for each answer (prefill, reuse, cancel). */
-  onStats?(stats: GenerationStats): void
 }
 
 /**
@@ -77,14 +74,14 @@ const isRealtime = (placement: StagePlacement) => placement.engine === 'realtime
 
 export const agentBuilder: StageBuilder<Agent> = {
   key: ({ placement, facts }) => JSON.stringify([placement.placement, placement.engine, placement.label, facts.settings.accessToken, allowHub(facts.settings), facts.device?.shaderF16, ...(isRealtime(placement) ? [facts.settings.realtimeTurns, facts.settings.endOfSpeechMs] : [])]),
-  build: ({ placement, facts, onProgress, onReady, onCrash, onStats }) => {
+  build: ({ placement, facts, onProgress, onReady, onCrash }) => {
     if (isRealtime(placement)) {
       const { brain, release } = sharedBrain(facts)
       return { ...brain.agent, dispose: release }
     }
     if (placement.placement === 'local-webgpu' || placement.placement === 'local-wasm') {
       const device = placement.placement === 'local-webgpu' ? 'webgpu' : 'wasm'
-      return createLocalLlm({ modelId: llmModel(facts).id, device, dtype: llmDtype(device, facts.device?.shaderF16 ?? false), allowRemote: allowHub(facts.settings), onProgress, onReady, onCrash, onStats })
+      return createLocalLlm({ modelId: llmModel(facts).id, device, dtype: llmDtype(device, facts.device?.shaderF16 ?? false), allowRemote: allowHub(facts.settings), onProgress, onReady, onCrash })
     }
     return placement.placement === 'relay' ? createRelayAgent({ model: placement.label, token: token(facts) }) : placement.placement === 'offline' ? createOfflineAgent() : null
   },

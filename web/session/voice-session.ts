@@ -9,7 +9,6 @@ import { Face, type FaceState } from './face.ts'
 import { Facts } from './facts.ts'
 import { llmModel, modelDevice, remoteAvatar, resolvePlacements, type Placements, type StagePlacement } from './placement.ts'
 import { downloadForPrivate } from './private-download.ts'
-import type { GenerationStats } from '../engines/llm/protocol.ts'
 import { buildSessionExport, shownError, type SessionExport, type ShownError } from './session-log.ts'
 import type { Settings } from './settings.ts'
 import { Speaker } from './speaker.ts'
@@ -84,8 +83,6 @@ export interface SessionSnapshot {
   privateReadiness: { stage: string; ready: boolean; reason: string }[]
   /** The models a private session needs are being downloaded. */
   downloading: boolean
-  /** The on-device language model's counts for its last answer. */
-  llmStats: GenerationStats | null
   /** What left the device this session (the service worker's ledger): each request, and the totals. */
   network: { watching: boolean; entries: readonly LedgerEntry[]; left: number; bytes: number; stored: number; blocked: number }
 }
@@ -550,7 +547,6 @@ export class VoiceSession {
       privateSession: this.private,
       privateReadiness: this.private ? [] : this.privateReadiness(),
       downloading: this.downloading,
-      llmStats: this.stages.llmStats,
       network: { watching: this.ledger.watching, entries: this.ledger.entries, ...this.ledger.summary },
     }
   }

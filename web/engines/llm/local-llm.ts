@@ -3,7 +3,7 @@ import { lazyWorker } from '../../lib/lazy-worker.ts'
 import { WorkerRpc } from '../../lib/worker-rpc.ts'
 import { toChatMessages, type Agent, type AgentRequest } from '../agent/agent.ts'
 import type { LoadProgress } from '../asr/protocol.ts'
-import type { GenerationStats, LlmDevice, LlmEvent, LlmRequest } from './protocol.ts'
+import type { LlmDevice, LlmEvent, LlmRequest } from './protocol.ts'
 
 export interface LocalLlmOptions {
   modelId: string
@@ -18,8 +18,6 @@ export interface LocalLlmOptions {
   onReady?(info: { device: LlmDevice; dtype: string; loadMs: number }): void
   /** The worker died (out of memory, a lost GPU): it is restarted on the next answer. */
   onCrash?(err: AppError): void
-  /** Each answer's counts: prefill, reuse, timings, cancel. */
-  onStats?(stats: GenerationStats): void
 }
 
 /**
@@ -70,7 +68,7 @@ export function createLocalLlm(options: LocalLlmOptions): Agent & { load(): Prom
       let done = false
       let failure: unknown
       const finished = rpc.request({ type: 'generate', generation: current, messages: toChatMessages(systemPrompt, history, Number.MAX_SAFE_INTEGER), maxNewTokens: options.maxNewTokens ?? 320 }).then(
-        (r) => (options.onStats?.(r.stats), onStats?.(r.stats)),
+        (r) => onStats?.(r.stats),
         (err: unknown) => void (failure = err),
       ).finally(() => ((done = true), nudge()))
       const cancel = () => {
@@ -94,7 +92,8 @@ export function createLocalLlm(options: LocalLlmOptions): Agent & { load(): Prom
       } finally {
         off()
         signal.removeEventListener('abort', cancel)
-        if (!done) cancel()
+        // Left early without an abort (the caller broke off): the worker is told too; an abort already told it.
+        if (!done && !signal.aborted) cancel()
       }
     },
     dispose: () => worker.dispose(),
