@@ -129,6 +129,33 @@ test('the user\'s speech is in the recording where it was said, before the answe
     await page.getByTestId('record').click()
     await page.getByTestId('record-download').click()
     const bytes = Buffer.concat(await (await (await download).createReadStream()).toArray())
+
+    // Captions: the user's words and the answer's, in the file's WebVTT track and in a .vtt beside it.
+    // The message shows "You · spoken, 2.8 s" above the words.
+    const said = (await page.getByTestId('message-user').first().innerText()).trim().split('\n').at(-1)!
+    // The preview plays the file (its length read by the player) and offers the captions.
+    await page.getByTestId('record-preview').click()
+    await expect.poll(() => page.getByTestId('preview-player').evaluate((v: HTMLVideoElement) => v.duration), { timeout: 10_000 }).toBeGreaterThan(1)
+    const vttDownload = page.waitForEvent('download')
+    await page.getByTestId('preview-captions').click()
+    expect((await vttDownload).suggestedFilename()).toMatch(/^parley-mira-.*\.vtt$/)
+    const vtt = Buffer.concat(await (await (await vttDownload).createReadStream()).toArray()).toString('utf8')
+    await page.keyboard.press('Escape')
+    expect(bytes.includes('wvtt')).toBe(true)
+    expect(bytes.includes(said)).toBe(true)
+    expect(bytes.includes('Sure, I can hear you.')).toBe(true)
+    const cues = [...vtt.matchAll(/(\d\d):(\d\d):(\d\d)\.(\d{3}) --> [\d:.]+\n<v (\w+)>(.*)/g)].map((m) => ({ at: +m[1]! * 3600 + +m[2]! * 60 + +m[3]! + +m[4]! / 1000, who: m[5], text: m[6] }))
+    expect(cues.map((c) => [c.who, c.text])).toEqual([['You', said], ['Avatar', 'Sure, I can hear you.']])
+
+    // The session log says what was recorded.
+    const logDownload = page.waitForEvent('download')
+    if (!(await page.getByTestId('menu-export').isVisible())) await page.getByTestId('menu').click()
+    await page.getByTestId('menu-export').click()
+    const log = JSON.parse(Buffer.concat(await (await (await logDownload).createReadStream()).toArray()).toString('utf8')) as { recordings: { name: string; container: string; captions: number; recovered: boolean; videoCodec: string; bytes: number }[] }
+    expect(log.recordings).toHaveLength(1)
+    expect(log.recordings[0]).toMatchObject({ container: 'mp4', captions: 2, recovered: false, videoCodec: 'avc', bytes: bytes.length })
+    expect(log.recordings[0]!.name).toMatch(/^parley-mira-.*\.mp4$/)
+
     const { hearingAt, audibleAt } = await page.evaluate(() => {
       const w = window as unknown as { hearingAt?: number; audibleAt?: number }
       return { hearingAt: w.hearingAt, audibleAt: w.audibleAt }
@@ -142,6 +169,9 @@ test('the user\'s speech is in the recording where it was said, before the answe
     expect(soundAt!).toBeLessThanOrEqual(heardS + 0.25)
     expect(soundAt!).toBeGreaterThan(heardS - 0.6)
     expect(soundAt!).toBeLessThan((audibleAt! - startedAt) / 1000 - 0.5)
+    // The user's caption starts where they began speaking; the answer's where it was heard.
+    expect(Math.abs(cues[0]!.at - heardS)).toBeLessThan(0.7)
+    expect(Math.abs(cues[1]!.at - (audibleAt! - startedAt) / 1000)).toBeLessThan(0.3)
   } finally {
     await browser.close()
     await voice.close()

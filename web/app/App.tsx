@@ -91,7 +91,16 @@ export function App({ session }: { session: VoiceSession }) {
           remote={remote}
           mount={(el) => session.mountFace(el)}
           placement={`${s.privateSession ? 'Private session · ' : ''}${stageLine(s)}`}
-          controls={<RecordControl recording={s.recording} canRecord={Boolean(s.face.status) && !s.face.error} onToggle={toggleRecording} />}
+          controls={
+            <RecordControl
+              recording={s.recording}
+              interrupted={s.interruptedRecordings}
+              canRecord={Boolean(s.face.status) && !s.face.error}
+              onToggle={toggleRecording}
+              onRecover={(id) => void session.recorder.recover(id)}
+              onDiscard={(id) => void session.recorder.discard(id)}
+            />
+          }
         />
         <ConversationPanel
           conversation={s.conversation}

@@ -1,7 +1,9 @@
 import type { AvatarClient } from '../engines/avatar/client.ts'
-import { startRecorder, type RecorderClient, type RecordingSummary } from '../engines/recorder/client.ts'
+import { startRecorder, type RecorderClient, type RecorderResult, type RecordingSummary } from '../engines/recorder/client.ts'
+import type { RecordingContainer, StoredRecording } from '../engines/recorder/stored.ts'
 import type { Emitter } from '../lib/emitter.ts'
 import { plainStageError } from '../lib/errors.ts'
+import { captionsFile, deleteRecording, listRecordings, recordingFile, type KeptRecording } from '../lib/stored-recordings.ts'
 import { recordingFileName } from './recording-name.ts'
 import type { ReplyClock, SpeechChunk, StreamMap } from './streams.ts'
 
@@ -9,7 +11,13 @@ export interface RecordedFile {
   url: string
   name: string
   bytes: number
-  summary: RecordingSummary
+  /** The captions as a WebVTT file beside it (null: nothing was said). */
+  captionsUrl: string | null
+  captionsName: string
+  recording: StoredRecording
+  summary?: RecordingSummary
+  /** The file itself, for the Web Share API. */
+  file: File
 }
 
 export type RecordingState =
@@ -18,20 +26,42 @@ export type RecordingState =
   /** `startedAt`: epoch ms; `bytes`: written so far. */
   | { status: 'recording'; startedAt: number; bytes: number }
   | { status: 'finishing'; startedAt: number; bytes: number }
+  /** A recording a crash cut off is being finished. */
+  | { status: 'recovering' }
+
+/** What the session log keeps of each recording made or recovered. */
+export interface RecordingLogEntry {
+  name: string
+  container: RecordingContainer
+  startedAt: number
+  seconds: number | null
+  bytes: number
+  captions: number
+  recovered: boolean
+  videoCodec: string | null
+  audioCodec: string | null
+  frames: number | null
+  dropped: number | null
+  problem: string | null
+}
 
 const wallNow = () => performance.timeOrigin + performance.now()
 
 /**
  * The recorder stage: what the user sees and hears, to a video file made on the device. The
- * face's frames go from the avatar worker to the recorder worker on a port of their own (no
- * pixels here); this stage sends the voices — each sentence of `avatar.audio` at the wall time it
- * is heard, read off the reply's clock (`avatar.clock`), and the user's speech (`human.audio`, the
- * segments the detector cut: what was said, not the room's noise between) — and the moments a
- * reply is cut short.
- * The file is a Blob at stop, offered as a download; nothing leaves the machine.
+ * face's frames go from the avatar worker to the recorder worker on a port of their own, the
+ * microphone's from the capture worklet on another (no pixels and no microphone here); this stage
+ * sends each sentence of `avatar.audio` at the wall time it is heard (read off the reply's clock,
+ * `avatar.clock`), when the user starts and stops speaking (the microphone is heard only then),
+ * the captions, and the moments a reply is cut short.
+ * The file is written to the origin's private file system as it is made, so a crash loses seconds;
+ * on the next load an interrupted one is offered for recovery. Nothing leaves the machine.
  */
 export class Recorder {
   state: RecordingState = { status: 'idle' }
+  /** Recordings a crash or a closed tab cut off, found on load. */
+  interrupted: KeptRecording[] = []
+  readonly log: RecordingLogEntry[] = []
   private worker: RecorderClient | null = null
   private avatar: AvatarClient | null = null
   /** Sentences scheduled, waiting for a running clock of their reply to say when they are heard. */
@@ -42,13 +72,19 @@ export class Recorder {
    * the sentence being said (its past part falls before the file's start and is left out).
    */
   private reply: { turnId: string; sentences: { turnId: string; startMs: number; chunk: SpeechChunk }[] } | null = null
+  /** Where the user's recent speech segments were, in wall time, by their start in the captured audio: a caption's span. */
+  private spans = new Map<number, { from: number; to: number }>()
+  /** A problem the worker reported while recording: said when the stop is done. */
+  private problem: string | null = null
   private readonly off: (() => void)[]
 
   constructor(
     bus: Emitter<StreamMap>,
     private readonly face: () => { avatar: AvatarClient | null; name: string },
     private readonly changed: () => void,
+    private readonly options: { container(): RecordingContainer; tapMicrophone(): MessagePort | null } = { container: () => 'mp4', tapMicrophone: () => null },
   ) {
+    const wall = (at: number) => performance.timeOrigin + at
     this.off = [
       bus.on('turn.started', ({ turnId }) => (this.reply = { turnId, sentences: [] })),
       bus.on('avatar.audio', ({ turnId, chunk, startMs }) => {
@@ -57,8 +93,25 @@ export class Recorder {
         this.pending.push({ turnId, startMs, chunk })
         this.place()
       }),
-      // The user's speech: it began (detectedMs − startMs) before the detector ended it, at `at`.
-      bus.on('human.audio', (h) => this.worker?.audio(performance.timeOrigin + h.at - (h.detectedMs - h.startMs), h.samples, 16000, 'user')),
+      bus.on('mic.opened', () => this.tapMicrophone()),
+      bus.on('speech.started', ({ at }) => this.worker?.gate(true, wall(at))),
+      bus.on('speech.ended', ({ at }) => this.worker?.gate(false, wall(at))),
+      bus.on('speech.misfire', ({ at }) => this.worker?.gate(false, wall(at))),
+      bus.on('speech.off', ({ at }) => this.worker?.gate(false, wall(at))),
+      // A segment began (detectedMs − startMs) before the detector ended it, at `at`.
+      bus.on('human.audio', (h) => {
+        const from = wall(h.at) - (h.detectedMs - h.startMs)
+        this.spans.set(h.startMs, { from, to: from + (h.endMs - h.startMs) })
+        if (this.spans.size > 20) this.spans.delete(this.spans.keys().next().value!)
+      }),
+      bus.on('human.text', (t) => {
+        if (!t.final || !this.worker || !t.text.trim()) return
+        const span = t.span && this.spans.get(t.span.startMs)
+        // A typed message is shown as it is sent: its caption stays as long as it takes to read.
+        const from = span?.from ?? wall(t.at)
+        const to = span?.to ?? from + Math.min(6000, 1500 + t.text.length * 60)
+        this.worker.caption(t.text, from, to)
+      }),
       bus.on('avatar.clock', (c) => {
         this.clock = c
         this.place()
@@ -69,6 +122,7 @@ export class Recorder {
         this.worker?.cut(wallNow())
       }),
     ]
+    void this.findInterrupted()
   }
 
   get recording(): boolean {
@@ -77,22 +131,22 @@ export class Recorder {
 
   async start() {
     if (this.state.status !== 'idle') return
-    const { avatar } = this.face()
+    const { avatar, name } = this.face()
     if (!avatar) return this.set({ status: 'idle', error: 'There is no face to record: it is not drawn on this device.' })
     this.discardFile()
     this.set({ status: 'starting' })
-    const worker = startRecorder({
-      onProgress: (bytes) => this.state.status === 'recording' && this.set({ ...this.state, bytes }),
-      onCrash: (err) => this.failed(err),
-    })
-    this.worker = worker
+    this.problem = null
+    const worker = this.launch()
     this.avatar = avatar
     const frames = new MessageChannel()
     const startedAt = wallNow()
+    const container = this.options.container()
+    const plan = { id: `${Math.round(startedAt)}-${Math.random().toString(36).slice(2, 8)}`, name: recordingFileName(name, new Date(startedAt), container), container, startedAt }
     try {
       const fps = await avatar.record(frames.port1)
-      await worker.start(startedAt, fps, frames.port2)
+      await worker.start(plan, fps, frames.port2)
       this.set({ status: 'recording', startedAt, bytes: 0 })
+      this.tapMicrophone()
       this.pending = [...(this.reply?.sentences ?? [])]
       this.place()
     } catch (err) {
@@ -109,9 +163,7 @@ export class Recorder {
     const worker = this.worker!
     this.pending = []
     try {
-      const { blob, summary } = await worker.stop(at)
-      const name = recordingFileName(this.face().name, new Date(s.startedAt), 'mp4')
-      this.set({ status: 'idle', file: { url: URL.createObjectURL(blob), name, bytes: blob.size, summary } })
+      await this.show(await worker.stop(at), false)
     } catch (err) {
       this.set({ status: 'idle', error: plainRecordingError(err) })
     } finally {
@@ -123,11 +175,95 @@ export class Recorder {
     return this.state.status === 'recording' ? this.stop() : this.start()
   }
 
+  /** Finishes a recording a crash cut off, and offers it like one just made. */
+  async recover(id: string) {
+    if (this.state.status !== 'idle') return
+    this.discardFile()
+    this.set({ status: 'recovering' })
+    const worker = this.launch()
+    try {
+      await this.show(await worker.recover(id), true)
+    } catch (err) {
+      this.set({ status: 'idle', error: `The recording could not be recovered: ${plainRecordingError(err)}` })
+    } finally {
+      this.release()
+      await this.findInterrupted()
+    }
+  }
+
+  /** Deletes an interrupted recording without recovering it. */
+  async discard(id: string) {
+    const r = this.interrupted.find((i) => i.id === id)
+    if (r) await deleteRecording(r).catch(() => {})
+    await this.findInterrupted()
+  }
+
   dispose() {
     for (const off of this.off) off()
     void this.avatar?.record(null).catch(() => {})
     this.release()
     this.discardFile()
+  }
+
+  private launch(): RecorderClient {
+    const worker = startRecorder({
+      onProgress: (bytes) => this.state.status === 'recording' && this.set({ ...this.state, bytes }),
+      // The disk is full (or the encoder failed): stop now; what was written is kept.
+      onFailed: (_code, message) => {
+        this.problem = message
+        void this.stop()
+      },
+      onCrash: (err) => this.failed(err),
+    })
+    this.worker = worker
+    return worker
+  }
+
+  private tapMicrophone() {
+    if (this.state.status !== 'recording' || !this.worker) return
+    const port = this.options.tapMicrophone()
+    if (port) this.worker.hear(port)
+  }
+
+  private async show(result: RecorderResult, recovered: boolean) {
+    const r = result.recording
+    const file = await recordingFile(r)
+    if (!file) throw Object.assign(new Error('The finished file is missing from this browser\'s storage.'), { code: 'recording_storage_lost' })
+    const captions = r.captions.length ? captionsFile(r) : null
+    const problem = this.problem ?? result.problem?.message ?? null
+    this.log.push({
+      name: r.name,
+      container: r.container,
+      startedAt: r.startedAt,
+      seconds: r.seconds ?? result.summary?.videoSeconds ?? null,
+      bytes: file.size,
+      captions: r.captions.length,
+      recovered,
+      videoCodec: result.summary?.videoCodec ?? null,
+      audioCodec: result.summary?.audioCodec ?? null,
+      frames: result.summary?.frames ?? null,
+      dropped: result.summary?.dropped ?? null,
+      problem,
+    })
+    this.set({
+      status: 'idle',
+      file: {
+        url: URL.createObjectURL(file),
+        name: r.name,
+        bytes: file.size,
+        captionsUrl: captions && URL.createObjectURL(captions),
+        captionsName: captions?.name ?? '',
+        recording: r,
+        summary: result.summary,
+        file: new File([file], r.name, { type: file.type || (r.container === 'mp4' ? 'video/mp4' : 'video/webm') }),
+      },
+      ...(problem && { error: `${problem} What was recorded up to then is kept${r.asWritten ? ' as it was written (the captions are beside it)' : ''}.` }),
+    })
+  }
+
+  private async findInterrupted() {
+    this.interrupted = (await listRecordings().catch(() => [])).filter((r) => r.interrupted)
+    this.changed()
   }
 
   /** Sentences whose reply's clock runs: heard at the clock's wall time plus their offset on it. */
@@ -138,7 +274,7 @@ export class Recorder {
     const ready = this.pending.filter((p) => p.turnId === c.turnId)
     if (!ready.length) return
     this.pending = this.pending.filter((p) => p.turnId !== c.turnId)
-    for (const p of ready) this.worker.audio(c.clock.at + (p.startMs - c.clock.audioMs), p.chunk.samples, p.chunk.sampleRate, 'avatar')
+    for (const p of ready) this.worker.audio(c.clock.at + (p.startMs - c.clock.audioMs), p.chunk.samples, p.chunk.sampleRate, p.chunk.text)
   }
 
   private failed(err: unknown) {
@@ -155,7 +291,9 @@ export class Recorder {
   }
 
   private discardFile() {
-    if (this.state.status === 'idle' && this.state.file) URL.revokeObjectURL(this.state.file.url)
+    if (this.state.status !== 'idle' || !this.state.file) return
+    URL.revokeObjectURL(this.state.file.url)
+    if (this.state.file.captionsUrl) URL.revokeObjectURL(this.state.file.captionsUrl)
   }
 
   private set(state: RecordingState) {

@@ -3,6 +3,7 @@ import { describeError, errorCode } from '../lib/errors.ts'
 import type { GenerationStats } from '../engines/llm/protocol.ts'
 import { ledgerSummary, type LedgerEntry } from '../lib/network-ledger.ts'
 import type { Placements } from './placement.ts'
+import type { RecordingLogEntry } from './recorder.ts'
 import type { StageName } from './streams.ts'
 import { STAGES, waterfall, type RetrievalRecord, type TurnRecord } from './turn-log.ts'
 
@@ -42,6 +43,8 @@ export interface SessionExport {
   }[]
   /** Every request the page and its workers made, as the service worker saw it (web/sw.ts). */
   network: { watching: boolean; leftDevice: number; bytes: number; requests: LedgerEntry[] }
+  /** The videos recorded (or recovered) in this session: file name, container, codecs, length, size, captions, and any problem. */
+  recordings: (Omit<RecordingLogEntry, 'startedAt'> & { startedAt: string })[]
   /** The problems the user was shown during the session. */
   errors: (Omit<ShownError, 'at'> & { at: number })[]
 }
@@ -54,6 +57,7 @@ export function buildSessionExport(
   textOf: (id: string) => string | undefined,
   errors: readonly ShownError[] = [],
   network: { watching: boolean; entries: readonly LedgerEntry[] } = { watching: false, entries: [] },
+  recordings: readonly RecordingLogEntry[] = [],
 ): SessionExport {
   const left = ledgerSummary(network.entries)
   const epoch = (t: number | undefined) => (t === undefined ? null : Math.round(performance.timeOrigin + t))
@@ -78,6 +82,7 @@ export function buildSessionExport(
       llm: t.llm ?? null,
     })),
     network: { watching: network.watching, leftDevice: left.left, bytes: left.bytes, requests: [...network.entries] },
+    recordings: recordings.map((r) => ({ ...r, startedAt: new Date(r.startedAt).toISOString() })),
     errors: errors.map((e) => ({ ...e, at: epoch(e.at)! })),
   }
 }

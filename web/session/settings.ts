@@ -63,6 +63,8 @@ export interface Settings {
   documentSearch: 'auto' | 'on-device' | 'relay' | 'keywords'
   /** The sentence-embedding model (hub id, and folder under models/ when self-hosted). */
   embeddingModel: string
+  /** The recording's file: MP4 (H.264, plays almost everywhere) or WebM (VP9, open formats). */
+  recordFormat: 'mp4' | 'webm'
   /** Show each answer's latency waterfall and the session's medians (developer data; `?debug` turns it on too). */
   showTimings: boolean
 }
@@ -102,6 +104,7 @@ export const defaultSettings: Settings = {
   realtimeTurns: 'model',
   documentSearch: 'auto',
   embeddingModel: 'Xenova/all-MiniLM-L6-v2',
+  recordFormat: 'mp4',
   showTimings: false,
 }
 
@@ -141,6 +144,7 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       documentSearch: raw.documentSearch === 'on-device' || raw.documentSearch === 'relay' || raw.documentSearch === 'keywords' ? raw.documentSearch : 'auto',
       embeddingModel: typeof raw.embeddingModel === 'string' && MODEL_ID.test(raw.embeddingModel) ? raw.embeddingModel : defaultSettings.embeddingModel,
       showTimings: raw.showTimings === true,
+      recordFormat: raw.recordFormat === 'webm' ? 'webm' : 'mp4',
     }
   } catch {
     return defaultSettings

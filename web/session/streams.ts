@@ -77,6 +77,8 @@ export interface StreamMap {
   /** A frame the face drew: `audioMs` into the reply it was drawn for (epoch ms `at`). */
   'avatar.video': { turnId: string | null; at: number; audioMs: number; source: 'local' | 'remote' }
 
+  /** The microphone opened (a stage that taps it, the recorder, taps it now). */
+  'mic.opened': { at: number }
   'speech.started': { at: number }
   'speech.ended': { at: number }
   /** Speech too short to be words (a cough, a click): a false interrupt. */

@@ -91,6 +91,11 @@ export class VoiceInput {
     return this.live !== null
   }
 
+  /** A copy of the microphone's frames on a port of its own (the recorder takes one), or null while it is off. */
+  tapMicrophone(): MessagePort | null {
+    return this.live?.mic.tapPort() ?? null
+  }
+
   async start() {
     if (this.live) return
     const gen = ++this.generation
@@ -113,6 +118,7 @@ export class VoiceInput {
       this.live = { mic, vad }
       this.recognizer?.hear?.(mic.tapPort())
       this.set({ status: 'listening', muted: false })
+      this.bus.emit('mic.opened', { at: performance.now() })
       // The speech model loads once the microphone is open (a denied one needs no model, and says so
       // alone); speech that comes first waits for it.
       this.recognizer?.load?.().catch((err: unknown) => this.generation === gen && this.fail(err))

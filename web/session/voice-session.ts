@@ -15,6 +15,7 @@ import { Speaker } from './speaker.ts'
 import { StageSet, type StageLoads } from './stage-set.ts'
 import type { InterruptCause, StageName, StreamMap } from './streams.ts'
 import { Recorder, type RecordingState } from './recorder.ts'
+import type { KeptRecording } from '../lib/stored-recordings.ts'
 import { recordTurns } from './turn-recorder.ts'
 import { TurnStore } from './turn-store.ts'
 import { TurnLog, type TurnRecord } from './turn-log.ts'
@@ -71,6 +72,8 @@ export interface SessionSnapshot {
   avatarUrl: string
   /** The live recording, or the last file made. */
   recording: RecordingState
+  /** Recordings a crash or a closed tab cut off: offered for recovery. */
+  interruptedRecordings: KeptRecording[]
   /** The notes the assistant keeps about the user (Settings lists them). */
   notes: readonly Note[]
   /** How many of the operator's tools (MCP, through the relay) the assistant is offered. */
@@ -155,7 +158,10 @@ export class VoiceSession {
     this.speaker = new Speaker(this.bus, (err) => this.fail('tts', err))
     this.speaker.rate = settings.speakingRate
     this.face = new Face(this.bus, () => this.rebuild())
-    this.recorder = new Recorder(this.bus, () => ({ avatar: this.face.avatar, name: this.face.state.status?.name || 'avatar' }), changed)
+    this.recorder = new Recorder(this.bus, () => ({ avatar: this.face.avatar, name: this.face.state.status?.name || 'avatar' }), changed, {
+      container: () => this.settings.recordFormat,
+      tapMicrophone: () => this.voice.tapMicrophone(),
+    })
     this.notes = new Notes(changed)
     this.documents = new Documents(changed)
     this.operatorTools = new OperatorTools(changed)
@@ -324,6 +330,7 @@ export class VoiceSession {
       (id) => this.conversation.textOf(id),
       this.shown,
       { watching: this.ledger.watching, entries: this.ledger.entries },
+      this.recorder.log,
     )
   }
 
@@ -541,6 +548,7 @@ export class VoiceSession {
       modelWeights: modelDevice({ settings: this.settings, device: this.facts.device }) === 'wasm' ? 'q8' : this.facts.device?.shaderF16 ? 'fp16' : 'fp32',
       avatarUrl: this.faceTarget().avatarUrl,
       recording: this.recorder.state,
+      interruptedRecordings: this.recorder.interrupted,
       notes: this.notes.all,
       operatorTools: this.operatorTools.count,
       documents: this.documents.state,

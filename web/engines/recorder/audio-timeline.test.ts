@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AudioTimeline, resampleLinear } from './audio-timeline.ts'
+import { AudioTimeline, MicClock, resampleLinear } from './audio-timeline.ts'
 
 const ones = (n: number) => new Float32Array(n).fill(1)
 
@@ -68,5 +68,43 @@ describe('resampleLinear', () => {
     const out = resampleLinear(new Float32Array([0, 1, 0, -1]), 2, 4)
     expect(out.length).toBe(8)
     expect(Array.from(out.slice(0, 4))).toEqual([0, 0.5, 1, 0.5])
+  })
+})
+
+describe('the microphone through the gate', () => {
+  it('is heard only while the gate is open, ramped at its edges', () => {
+    const t = new AudioTimeline(1000)
+    t.place(0, ones(300), 1000, 'mic')
+    t.openGate(100)
+    t.closeGate(200)
+    const got = t.take(300)!.samples
+    expect(got.slice(0, 100).every((v) => v === 0)).toBe(true)
+    expect(got[100]).toBeGreaterThan(0)
+    expect(got[100]).toBeLessThan(1)
+    expect(got.slice(110, 190).every((v) => v === 1)).toBe(true)
+    expect(got.slice(200).every((v) => v === 0)).toBe(true)
+  })
+
+  it('stays open across takes until it is closed, and mixes with the avatar', () => {
+    const t = new AudioTimeline(1000)
+    t.openGate(0)
+    t.place(0, ones(100), 1000, 'mic')
+    t.place(50, ones(100), 1000, 'avatar')
+    expect(t.take(50)!.samples.at(-1)).toBe(1)
+    t.place(100, ones(100), 1000, 'mic')
+    t.closeGate(150)
+    const rest = t.take(200)!.samples
+    expect(rest[20]).toBe(2) // 70 ms: both voices
+    expect(rest[140]).toBe(0) // 190 ms: the gate closed, the avatar done
+  })
+})
+
+describe('MicClock', () => {
+  it('lays frames end to end through jitter and sets the clock again after a gap', () => {
+    const c = new MicClock(120)
+    expect(c.place(1032, 512, 16000)).toBe(1000)
+    expect(c.place(1070, 512, 16000)).toBe(1032) // arrived 6 ms late: still end to end
+    expect(c.place(1090, 512, 16000)).toBe(1064) // early: still end to end
+    expect(c.place(5032, 512, 16000)).toBe(5000) // muted a while: the clock follows
   })
 })

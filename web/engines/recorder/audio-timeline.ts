@@ -6,14 +6,25 @@
  * the file where the listener stopped hearing it, not where its queued audio would have ended.
  * Overlapping sound is mixed (summed): the user's voice (the microphone's speech) and the avatar's
  * share the one track, as a listener in the room hears them. A cut touches the avatar's voice only.
+ *
+ * The microphone (`mic`) comes live, frame by frame, and is heard only through a gate that the
+ * speech detector opens and closes: what it picks up between utterances (the room, the avatar's
+ * own voice from the speakers) stays out of the file, as it would with the detector's segments —
+ * but the sound is known as it happens, so the file can be written seconds behind, not a whole
+ * utterance behind.
  */
-/** Whose voice a sound is. */
-export type AudioSource = 'avatar' | 'user'
+/** Whose voice a sound is: the avatar's, a segment of the user's speech, or the microphone live (gated). */
+export type AudioSource = 'avatar' | 'user' | 'mic'
+
+/** Ramps at the gate's edges (ms): no click where it opens or closes. */
+const GATE_RAMP_MS = 10
 
 export class AudioTimeline {
   /** Samples handed to the encoder so far. */
   private written = 0
   private segments: { start: number; data: Float32Array; source: AudioSource }[] = []
+  /** Where the microphone is heard, in samples (`to` is Infinity while it is open). */
+  private gates: { from: number; to: number }[] = []
 
   constructor(readonly sampleRate: number) {}
 
@@ -35,20 +46,48 @@ export class AudioTimeline {
     )
   }
 
+  /** The user began speaking at `ms`: the microphone is heard from there. */
+  openGate(ms: number) {
+    const last = this.gates.at(-1)
+    if (last && last.to === Infinity) return
+    this.gates.push({ from: Math.max(this.at(ms), last?.to ?? 0), to: Infinity })
+  }
+
+  /** The user stopped at `ms`. */
+  closeGate(ms: number) {
+    const last = this.gates.at(-1)
+    if (last && last.to === Infinity) last.to = Math.max(last.from, this.at(ms))
+  }
+
   /** The sound from where the last take ended up to `ms`, or null when there is none yet. */
   take(untilMs: number): { startSample: number; samples: Float32Array } | null {
     const until = this.at(untilMs)
     if (until <= this.written) return null
     const from = this.written
     const out = new Float32Array(until - from)
+    const gain = this.segments.some((s) => s.source === 'mic') ? this.gateGain(from, until) : null
     for (const s of this.segments) {
       const a = Math.max(from, s.start)
       const b = Math.min(until, s.start + s.data.length)
-      for (let i = a; i < b; i++) out[i - from]! += s.data[i - s.start]!
+      if (s.source === 'mic') for (let i = a; i < b; i++) out[i - from]! += s.data[i - s.start]! * gain![i - from]!
+      else for (let i = a; i < b; i++) out[i - from]! += s.data[i - s.start]!
     }
     this.written = until
     this.segments = this.segments.filter((s) => s.start + s.data.length > until)
+    this.gates = this.gates.filter((g) => g.to > until)
     return { startSample: from, samples: out }
+  }
+
+  /** The gate's gain over samples `from`…`until`: 1 inside, 0 outside, ramped at the edges. */
+  private gateGain(from: number, until: number): Float32Array {
+    const gain = new Float32Array(until - from)
+    const ramp = Math.max(1, this.at(GATE_RAMP_MS))
+    for (const g of this.gates) {
+      const a = Math.max(from, g.from)
+      const b = Math.min(until, g.to)
+      for (let i = a; i < b; i++) gain[i - from] = Math.min(1, (i - g.from + 1) / ramp, g.to === Infinity ? 1 : (g.to - i) / ramp)
+    }
+    return gain
   }
 
   /** Seconds of sound taken. */
@@ -76,4 +115,26 @@ export function resampleLinear(input: Float32Array, from: number, to: number): F
     out[i] = a + (b - a) * f
   }
   return out
+}
+
+/**
+ * Where live microphone frames belong on the recording's clock. A frame's arrival time says when
+ * it ended, give or take the messaging's jitter; consecutive frames are laid end to end (a gap or
+ * an overlap of a few ms between them would click), and the clock is set again only when arrivals
+ * drift from it by more than `tolerateMs` — the microphone was muted, or the thread stalled.
+ */
+export class MicClock {
+  private nextMs: number | null = null
+
+  constructor(private readonly tolerateMs = 120) {}
+
+  /** Where a frame of `samples` at `rate` Hz that arrived at `arrivedMs` starts. */
+  place(arrivedMs: number, samples: number, rate: number): number {
+    const duration = (samples * 1000) / rate
+    const estimate = arrivedMs - duration
+    if (this.nextMs === null || Math.abs(estimate - this.nextMs) > this.tolerateMs) this.nextMs = estimate
+    const start = this.nextMs
+    this.nextMs += duration
+    return start
+  }
 }

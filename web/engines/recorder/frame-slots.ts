@@ -29,13 +29,22 @@ export class FrameSlots {
     return { from, to: slot }
   }
 
-  /** The recording stops `ms` after the start: the slots left to fill with the last frame (none: null). */
-  finish(ms: number): { from: number; to: number } | null {
+  /**
+   * The slots before the one `ms` falls in, not yet filled: the last frame holds over them — the
+   * recording stops then, or the face drew nothing for a while (a still face need not redraw).
+   * Null when there are none.
+   */
+  fillBefore(ms: number): { from: number; to: number } | null {
     const last = this.slotAt(ms) - 1
     if (last <= this.filled) return null
     const from = this.filled + 1
     this.filled = last
     return { from, to: last }
+  }
+
+  /** The recording stops `ms` after the start: the slots left to fill with the last frame. */
+  finish(ms: number): { from: number; to: number } | null {
+    return this.fillBefore(ms)
   }
 
   /** Slots that hold a frame. */

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { useState, type ReactNode } from 'react'
+import { useModal } from '../../ui/use-modal.ts'
 import type { MessageSource } from '../../session/conversation-state.ts'
 
 /** [1], [2, 3], [1][4]: how answers cite passages (the model is asked for this form). */
@@ -55,13 +56,7 @@ export function SourceList({ text, sources, onOpen }: { text: string; sources: r
 
 /** One passage, opened from a citation: where it is from and its words. Esc, the button or a click outside closes it. */
 export function PassageDialog({ source, onClose }: { source: MessageSource | null; onClose(): void }) {
-  const ref = useRef<HTMLDialogElement>(null)
-  useEffect(() => {
-    const d = ref.current
-    if (!d) return
-    if (source && !d.open) d.showModal()
-    if (!source && d.open) d.close()
-  }, [source])
+  const ref = useModal(Boolean(source))
   return (
     <dialog ref={ref} className="passage" data-testid="passage" aria-labelledby="passage-title" onClose={onClose} onClick={(e) => e.target === ref.current && onClose()}>
       {source && (

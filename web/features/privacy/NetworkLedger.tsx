@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useModal } from '../../ui/use-modal.ts'
 import type { LedgerEntry } from '../../lib/network-ledger.ts'
 
 interface Props {
@@ -21,13 +21,7 @@ const size = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB`
  * it left the device or was answered from this browser's storage.
  */
 export function NetworkLedger({ open, privateSession, watching, entries, left, bytes, stored, blocked, onClose }: Props) {
-  const dialog = useRef<HTMLDialogElement>(null)
-  useEffect(() => {
-    const d = dialog.current
-    if (!d) return
-    if (open && !d.open) d.showModal()
-    if (!open && d.open) d.close()
-  }, [open])
+  const dialog = useModal(open)
   const shown = entries.filter((e) => e.status !== 'stored')
   return (
     <dialog ref={dialog} className="ledger" data-testid="network-ledger" aria-labelledby="ledger-title" onClose={onClose}>

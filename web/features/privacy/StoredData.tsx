@@ -1,18 +1,31 @@
 import { useCallback, useEffect, useState } from 'react'
 import { deleteStored, listStored, persistStorage, storageState, type StorageState, type StoredItem } from '../../lib/stored-models.ts'
+import { deleteRecording, listRecordings, recordingFile, type KeptRecording } from '../../lib/stored-recordings.ts'
 
 const size = (n: number) => (n >= 1_073_741_824 ? `${(n / 1_073_741_824).toFixed(1)} GB` : n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`)
 
+/** Saves a kept recording: its file read from the private file system, handed to the browser's download. */
+async function download(r: KeptRecording) {
+  const file = await recordingFile(r)
+  if (!file) return
+  const url = URL.createObjectURL(file)
+  const a = Object.assign(document.createElement('a'), { href: url, download: r.name })
+  a.click()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
 /**
- * What this browser stores for Parley, by model, with sizes and Delete; the quota; and a request
- * that the browser keep it under storage pressure (navigator.storage.persist).
+ * What this browser stores for Parley, by model, with sizes and Delete; the recordings; the quota;
+ * and a request that the browser keep it under storage pressure (navigator.storage.persist).
  */
 export function StoredData({ visible }: { visible: boolean }) {
   const [items, setItems] = useState<StoredItem[] | null>(null)
+  const [recordings, setRecordings] = useState<KeptRecording[]>([])
   const [state, setState] = useState<StorageState>({ persisted: false })
   const [asked, setAsked] = useState<boolean | null>(null)
   const refresh = useCallback(() => {
     void listStored().then(setItems)
+    void listRecordings().then(setRecordings, () => setRecordings([]))
     void storageState().then(setState)
   }, [])
   useEffect(() => {
@@ -37,6 +50,25 @@ export function StoredData({ visible }: { visible: boolean }) {
             </li>
           ))}
           {!models.length && <li className="field__help">No models yet: they are stored the first time they load.</li>}
+          {recordings.map((r) => (
+            <li key={r.id} data-testid="stored-recording" data-recording={r.id}>
+              <span className="stored__name">
+                {r.name}
+                {r.interrupted ? ' (cut off: recover it on the stage)' : r.status === 'recording' ? ' (being recorded)' : ''}
+              </span>
+              <span className="stored__size">{size(r.bytes)}</span>
+              {r.status === 'done' && (
+                <button type="button" className="ghost-button" aria-label={`Download ${r.name}`} onClick={() => void download(r)}>
+                  Download
+                </button>
+              )}
+              {(r.status === 'done' || r.interrupted) && (
+                <button type="button" className="ghost-button" aria-label={`Delete ${r.name}`} onClick={() => void deleteRecording(r).then(refresh)}>
+                  Delete
+                </button>
+              )}
+            </li>
+          ))}
           {app && (
             <li data-testid="stored-app">
               <span className="stored__name">The app itself (for offline use)</span>

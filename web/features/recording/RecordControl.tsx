@@ -1,13 +1,19 @@
 import { useCallback, useEffect, useState } from 'react'
+import type { KeptRecording } from '../../lib/stored-recordings.ts'
 import type { RecordingState } from '../../session/recorder.ts'
 import { elapsedLabel, sizeLabel } from '../../session/recording-name.ts'
+import { RecordingPreview } from './RecordingPreview.tsx'
 import { RECORD_SHORTCUT, useRecordShortcut } from './use-record-shortcut.ts'
 
 interface Props {
   recording: RecordingState
+  /** Recordings a crash or a closed tab cut off. */
+  interrupted: readonly KeptRecording[]
   /** The face is drawn (there is something to record). */
   canRecord: boolean
   onToggle(): void
+  onRecover(id: string): void
+  onDiscard(id: string): void
 }
 
 /** Ticks while a recording runs, for its elapsed time. */
@@ -24,9 +30,11 @@ function useNow(running: boolean): number {
 
 /**
  * Record on the stage: a red dot, the elapsed time and the size while it runs; the file to
- * download when it stops. The file is made on this device and stays on it.
+ * download or preview when it stops; a recording a crash cut off, to recover. The file is made on
+ * this device and stays on it.
  */
-export function RecordControl({ recording, canRecord, onToggle }: Props) {
+export function RecordControl({ recording, interrupted, canRecord, onToggle, onRecover, onDiscard }: Props) {
+  const [previewing, setPreviewing] = useState(false)
   // The shortcut obeys what the button does: nothing while the face is not drawn (stopping always works).
   const running = recording.status === 'recording'
   useRecordShortcut(useCallback(() => void ((canRecord || running) && onToggle()), [canRecord, running, onToggle]))
@@ -34,7 +42,9 @@ export function RecordControl({ recording, canRecord, onToggle }: Props) {
   const now = useNow(live)
   const file = recording.status === 'idle' ? recording.file : undefined
   const error = recording.status === 'idle' ? recording.error : undefined
-  const name = recording.status === 'recording' ? 'Stop recording' : recording.status === 'finishing' ? 'Finishing…' : recording.status === 'starting' ? 'Starting…' : 'Record'
+  const name =
+    recording.status === 'recording' ? 'Stop recording' : recording.status === 'finishing' ? 'Finishing…' : recording.status === 'starting' ? 'Starting…' : recording.status === 'recovering' ? 'Recovering…' : 'Record'
+  const cutOff = recording.status === 'idle' ? interrupted[0] : undefined
   // A phone shows the short word (CSS hides `recorder__more`); aria-label keeps the whole name.
   const label = recording.status === 'recording' ? (<>Stop<span className="recorder__more"> recording</span></>) : name
   return (
@@ -44,7 +54,7 @@ export function RecordControl({ recording, canRecord, onToggle }: Props) {
         type="button"
         className={`recorder__button${live ? ' recorder__button--live' : ''}`}
         onClick={onToggle}
-        disabled={!canRecord || recording.status === 'starting' || recording.status === 'finishing'}
+        disabled={!canRecord || recording.status === 'starting' || recording.status === 'finishing' || recording.status === 'recovering'}
         aria-label={name}
         aria-keyshortcuts={RECORD_SHORTCUT}
         title={`${live ? 'Stop recording' : 'Record what you see and hear to a video file, made on this device'} (${RECORD_SHORTCUT})`}
@@ -60,10 +70,28 @@ export function RecordControl({ recording, canRecord, onToggle }: Props) {
       ) : null}
       {file ? (
         // The data-* say what the worker measured (frames, dropped, encode ms per frame), for tests and the curious.
-        <a className="recorder__download" href={file.url} download={file.name} data-testid="record-download" title={file.name} aria-label={`Download video (${sizeLabel(file.bytes)})`}
-          data-frames={file.summary.frames} data-dropped={file.summary.dropped} data-encode-ms={file.summary.encodeMsPerFrame.toFixed(2)}>
-          Download<span className="recorder__more"> video ({sizeLabel(file.bytes)})</span>
-        </a>
+        <>
+          <a className="recorder__download" href={file.url} download={file.name} data-testid="record-download" title={file.name} aria-label={`Download video (${sizeLabel(file.bytes)})`}
+            data-frames={file.summary?.frames} data-dropped={file.summary?.dropped} data-encode-ms={file.summary?.encodeMsPerFrame.toFixed(2)} data-captions-url={file.captionsUrl ?? undefined}>
+            Download<span className="recorder__more"> video ({sizeLabel(file.bytes)})</span>
+          </a>
+          <button type="button" className="recorder__button" onClick={() => setPreviewing(true)} data-testid="record-preview" aria-label="Preview the recording">
+            Preview
+          </button>
+          <RecordingPreview file={file} open={previewing} onClose={() => setPreviewing(false)} />
+        </>
+      ) : null}
+      {cutOff ? (
+        <span className="recorder__error recorder__notice" role="status" data-testid="record-interrupted" data-recording={cutOff.id}>
+          A recording was cut off ({sizeLabel(cutOff.bytes)}, {new Date(cutOff.startedAt).toLocaleString()}).{' '}
+          <button type="button" className="link-button" onClick={() => onRecover(cutOff.id)} data-testid="record-recover">
+            Recover it
+          </button>{' '}
+          ·{' '}
+          <button type="button" className="link-button" onClick={() => onDiscard(cutOff.id)} data-testid="record-discard">
+            Discard
+          </button>
+        </span>
       ) : null}
       {error ? (
         <span className="recorder__error" role="status" data-testid="record-error">

@@ -335,6 +335,13 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
                 </select>
               </label>
             )}
+            <label className="field">
+              <span className="field__help">Recordings (Record on the stage) are saved as</span>
+              <select value={settings.recordFormat} data-testid="record-format" onChange={(e) => onChange({ recordFormat: e.target.value as Settings['recordFormat'] })}>
+                <option value="mp4">MP4 — H.264 and Opus; plays in browsers, VLC, Windows and Android players</option>
+                <option value="webm">WebM — VP9 and Opus; open formats, plays in browsers and VLC</option>
+              </select>
+            </label>
           </fieldset>
         )}
         <fieldset className="field field--group" data-testid="settings-privacy">
