@@ -6,6 +6,7 @@ import { ConversationPanel } from '../features/conversation/ConversationPanel.ts
 import { downloadJson } from '../features/metrics/download-json.ts'
 import { LatencyWaterfall } from '../features/metrics/LatencyWaterfall.tsx'
 import { SessionSummary } from '../features/metrics/SessionSummary.tsx'
+import { ExportDialog } from '../features/recording/ExportDialog.tsx'
 import { RecordControl } from '../features/recording/RecordControl.tsx'
 import { DocumentsSection } from '../features/documents/DocumentsSection.tsx'
 import { usePageDrop } from '../features/documents/use-page-drop.ts'
@@ -62,6 +63,12 @@ export function App({ session }: { session: VoiceSession }) {
   usePushToTalk(settings.pushToTalk && s.voice.status !== 'off' && s.voice.status !== 'starting', useCallback((p: boolean) => session.pushToTalk(p), [session]))
 
   const toggleRecording = useCallback(() => void session.recorder.toggle(), [session])
+  // The finished video's player stays open until closed; a new export opens it again.
+  const [videoOpen, setVideoOpen] = useState(false)
+  const exportVideo = (assistantId?: string) => {
+    setVideoOpen(true)
+    void session.exporter.start(assistantId)
+  }
   const relay = s.relay
   const agent = s.placements.agent
   const remote = s.placements.avatar.placement && ['omnirt', 'direct_ws', 'mock'].includes(s.placements.avatar.placement) ? settings.remoteAvatar : null
@@ -77,9 +84,11 @@ export function App({ session }: { session: VoiceSession }) {
         onClear={() => session.clear()}
         onSettings={() => openSettings()}
         onExport={s.turns.length ? exportLog : undefined}
+        onExportVideo={s.keptAnswers.size ? () => exportVideo() : undefined}
         onNetwork={() => setLedgerOpen(true)}
         privacy={s.privateSession ? <PrivateBadge left={s.network.left} watching={s.network.watching} onOpen={() => setLedgerOpen(true)} /> : null}
       />
+      <ExportDialog state={s.export} open={videoOpen} onCancel={() => void session.exporter.cancel()} onClose={() => setVideoOpen(false)} />
       <NetworkLedger open={ledgerOpen} onClose={() => setLedgerOpen(false)} privateSession={s.privateSession} {...s.network} />
 
       <main className="layout">
@@ -110,8 +119,19 @@ export function App({ session }: { session: VoiceSession }) {
           onSend={(text) => session.send(text)}
           onStop={() => session.stop()}
           belowMessage={(m) => {
-            const turn = timings && m.role === 'assistant' ? s.turns.find((t) => t.assistantId === m.id) : undefined
-            return turn && m.status !== 'streaming' ? <LatencyWaterfall turn={turn} /> : null
+            if (m.role !== 'assistant' || m.status === 'streaming') return null
+            const turn = timings ? s.turns.find((t) => t.assistantId === m.id) : undefined
+            const video = s.keptAnswers.has(m.id) && (
+              <button type="button" className="link-button message__video" data-testid="answer-video" onClick={() => exportVideo(m.id)} disabled={s.export.status === 'exporting'}>
+                Video of this answer
+              </button>
+            )
+            return turn || video ? (
+              <>
+                {video}
+                {turn && <LatencyWaterfall turn={turn} />}
+              </>
+            ) : null
           }}
           footer={
             timings && s.turns.length ? <SessionSummary turns={s.turns} onExport={exportLog} /> : null

@@ -8,6 +8,8 @@ interface Props {
   onSettings(): void
   /** The session log as a file, once there is a turn to export. */
   onExport?(): void
+  /** A video of the whole conversation (shown when some answer's voice is kept). */
+  onExportVideo?(): void
   /** Opens the list of what left the device. */
   onNetwork(): void
   /** The private session's sign, when it is one. */
@@ -15,7 +17,7 @@ interface Props {
 }
 
 /** The brand, who answers, and the app's two actions. */
-export function Topbar({ agent, canClear, onClear, onSettings, onExport, onNetwork, privacy }: Props) {
+export function Topbar({ agent, canClear, onClear, onSettings, onExport, onExportVideo, onNetwork, privacy }: Props) {
   const viaRelay = agent.placement === 'relay'
   const onDevice = agent.placement === 'local-webgpu' || agent.placement === 'local-wasm'
   // On a phone the actions fold into a menu (CSS shows the toggle below 640 px).
@@ -63,6 +65,11 @@ export function Topbar({ agent, canClear, onClear, onSettings, onExport, onNetwo
         {onExport && (
           <button type="button" className="ghost-button" data-testid="menu-export" onClick={act(onExport)}>
             Export session
+          </button>
+        )}
+        {onExportVideo && (
+          <button type="button" className="ghost-button" data-testid="menu-export-video" onClick={act(onExportVideo)}>
+            Video of the conversation
           </button>
         )}
         <button type="button" className="ghost-button" data-testid="menu-network" onClick={act(onNetwork)}>

@@ -35,7 +35,12 @@ export async function listRecordings(): Promise<KeptRecording[]> {
   if (!d) return []
   const held = new Set(((await navigator.locks?.query())?.held ?? []).map((l) => l.name))
   const out: KeptRecording[] = []
-  for await (const [name] of (d as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+  const names: string[] = []
+  for await (const [name] of (d as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) names.push(name)
+  for (const name of names) {
+    // An export a reload or Cancel cut off: half a file nobody can use (a running one holds its lock).
+    const exporting = /^(.+)\.export\.\w+$/.exec(name)
+    if (exporting && !held.has(recordingLock(exporting[1]!))) await d.removeEntry(name).catch(() => {})
     if (!name.endsWith('.json')) continue
     const info = await fileIn(d, name).then((f) => f?.text()).then((t) => (t ? (JSON.parse(t) as StoredRecording) : null)).catch(() => null)
     if (!info?.id) continue

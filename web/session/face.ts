@@ -28,6 +28,11 @@ export interface FaceTarget {
 export class Face {
   state: FaceState = { remote: { state: 'off' } }
   private client: AvatarClient | null = null
+
+  /** The local face's bundle (an export draws the same one). */
+  get avatarUrl(): string | null {
+    return this.target?.avatarUrl ?? null
+  }
   private target: FaceTarget | null = null
   private shown: { avatarUrl?: string; remote?: string | null } = {}
   private mood: Mood = 'idle'

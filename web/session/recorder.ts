@@ -1,24 +1,14 @@
 import type { AvatarClient } from '../engines/avatar/client.ts'
-import { startRecorder, type RecorderClient, type RecorderResult, type RecordingSummary } from '../engines/recorder/client.ts'
-import type { RecordingContainer, StoredRecording } from '../engines/recorder/stored.ts'
+import { startRecorder, type RecorderClient, type RecorderResult } from '../engines/recorder/client.ts'
+import type { RecordingContainer } from '../engines/recorder/stored.ts'
 import type { Emitter } from '../lib/emitter.ts'
 import { plainStageError } from '../lib/errors.ts'
-import { captionsFile, deleteRecording, listRecordings, recordingFile, type KeptRecording } from '../lib/stored-recordings.ts'
+import { deleteRecording, listRecordings, type KeptRecording } from '../lib/stored-recordings.ts'
+import { closeRecordedFile, openRecordedFile, type RecordedFile } from './recorded-file.ts'
 import { recordingFileName } from './recording-name.ts'
 import type { ReplyClock, SpeechChunk, StreamMap } from './streams.ts'
 
-export interface RecordedFile {
-  url: string
-  name: string
-  bytes: number
-  /** The captions as a WebVTT file beside it (null: nothing was said). */
-  captionsUrl: string | null
-  captionsName: string
-  recording: StoredRecording
-  summary?: RecordingSummary
-  /** The file itself, for the Web Share API. */
-  file: File
-}
+export type { RecordedFile } from './recorded-file.ts'
 
 export type RecordingState =
   | { status: 'idle'; file?: RecordedFile; error?: string }
@@ -227,16 +217,14 @@ export class Recorder {
 
   private async show(result: RecorderResult, recovered: boolean) {
     const r = result.recording
-    const file = await recordingFile(r)
-    if (!file) throw Object.assign(new Error('The finished file is missing from this browser\'s storage.'), { code: 'recording_storage_lost' })
-    const captions = r.captions.length ? captionsFile(r) : null
+    const file = await openRecordedFile(r, result.summary)
     const problem = this.problem ?? result.problem?.message ?? null
     this.log.push({
       name: r.name,
       container: r.container,
       startedAt: r.startedAt,
       seconds: r.seconds ?? result.summary?.videoSeconds ?? null,
-      bytes: file.size,
+      bytes: file.bytes,
       captions: r.captions.length,
       recovered,
       videoCodec: result.summary?.videoCodec ?? null,
@@ -247,16 +235,7 @@ export class Recorder {
     })
     this.set({
       status: 'idle',
-      file: {
-        url: URL.createObjectURL(file),
-        name: r.name,
-        bytes: file.size,
-        captionsUrl: captions && URL.createObjectURL(captions),
-        captionsName: captions?.name ?? '',
-        recording: r,
-        summary: result.summary,
-        file: new File([file], r.name, { type: file.type || (r.container === 'mp4' ? 'video/mp4' : 'video/webm') }),
-      },
+      file,
       ...(problem && { error: `${problem} What was recorded up to then is kept${r.asWritten ? ' as it was written (the captions are beside it)' : ''}.` }),
     })
   }
@@ -291,9 +270,7 @@ export class Recorder {
   }
 
   private discardFile() {
-    if (this.state.status !== 'idle' || !this.state.file) return
-    URL.revokeObjectURL(this.state.file.url)
-    if (this.state.file.captionsUrl) URL.revokeObjectURL(this.state.file.captionsUrl)
+    if (this.state.status === 'idle' && this.state.file) closeRecordedFile(this.state.file)
   }
 
   private set(state: RecordingState) {

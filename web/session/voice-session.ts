@@ -15,6 +15,8 @@ import { Speaker } from './speaker.ts'
 import { StageSet, type StageLoads } from './stage-set.ts'
 import type { InterruptCause, StageName, StreamMap } from './streams.ts'
 import { Recorder, type RecordingState } from './recorder.ts'
+import { VideoExporter, type ExportState } from './video-export.ts'
+import { deleteAnswers, keptAnswerIds, VoiceArchive } from './voice-archive.ts'
 import type { KeptRecording } from '../lib/stored-recordings.ts'
 import { recordTurns } from './turn-recorder.ts'
 import { TurnStore } from './turn-store.ts'
@@ -72,6 +74,9 @@ export interface SessionSnapshot {
   avatarUrl: string
   /** The live recording, or the last file made. */
   recording: RecordingState
+  /** A video of past answers being made, or made. */
+  export: ExportState
+  keptAnswers: ReadonlySet<string>
   /** Recordings a crash or a closed tab cut off: offered for recovery. */
   interruptedRecordings: KeptRecording[]
   /** The notes the assistant keeps about the user (Settings lists them). */
@@ -109,6 +114,10 @@ export class VoiceSession {
   readonly speaker: Speaker
   readonly face: Face
   readonly recorder: Recorder
+  readonly exporter: VideoExporter
+  private readonly archive: VoiceArchive
+  /** Answers whose voice is kept (a video can be made of them). */
+  private kept = new Set<string>()
   readonly notes: Notes
   readonly documents: Documents
   /**
@@ -158,7 +167,11 @@ export class VoiceSession {
     this.speaker = new Speaker(this.bus, (err) => this.fail('tts', err))
     this.speaker.rate = settings.speakingRate
     this.face = new Face(this.bus, () => this.rebuild())
-    this.recorder = new Recorder(this.bus, () => ({ avatar: this.face.avatar, name: this.face.state.status?.name || 'avatar' }), changed, {
+    const faceName = () => this.face.state.status?.name || 'avatar'
+    this.archive = new VoiceArchive(this.bus, () => void this.refreshKept())
+    this.exporter = new VideoExporter(() => ({ avatarUrl: this.face.avatarUrl, name: faceName() }), () => this.settings.recordFormat, changed)
+    void this.refreshKept()
+    this.recorder = new Recorder(this.bus, () => ({ avatar: this.face.avatar, name: faceName() }), changed, {
       container: () => this.settings.recordFormat,
       tapMicrophone: () => this.voice.tapMicrophone(),
     })
@@ -260,6 +273,12 @@ export class VoiceSession {
     this.conversation.dispatch({ type: 'cleared' })
     this.log.clear()
     this.turnStore.clear()
+    void deleteAnswers().then(() => this.refreshKept())
+    this.changed()
+  }
+
+  private async refreshKept() {
+    this.kept = new Set(await keptAnswerIds())
     this.changed()
   }
 
@@ -340,6 +359,8 @@ export class VoiceSession {
     void this.voice.stop()
     this.speaker.dispose()
     this.recorder.dispose()
+    this.exporter.dispose()
+    this.archive.dispose()
     this.documents.dispose()
     this.face.dispose()
     this.facts.dispose()
@@ -549,6 +570,8 @@ export class VoiceSession {
       avatarUrl: this.faceTarget().avatarUrl,
       recording: this.recorder.state,
       interruptedRecordings: this.recorder.interrupted,
+      export: this.exporter.state,
+      keptAnswers: this.kept,
       notes: this.notes.all,
       operatorTools: this.operatorTools.count,
       documents: this.documents.state,

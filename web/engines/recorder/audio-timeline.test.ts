@@ -106,5 +106,7 @@ describe('MicClock', () => {
     expect(c.place(1070, 512, 16000)).toBe(1032) // arrived 6 ms late: still end to end
     expect(c.place(1090, 512, 16000)).toBe(1064) // early: still end to end
     expect(c.place(5032, 512, 16000)).toBe(5000) // muted a while: the clock follows
+    expect(c.place(5100, 512, 16000)).toBe(5032) // late, within the tolerance: end to end
+    expect(c.place(5080, 512, 16000)).toBe(5048) // sooner than the clock: it was set late, and moves back
   })
 })

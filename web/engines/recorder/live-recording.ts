@@ -21,7 +21,7 @@ import type { RecordingContainer } from './stored.ts'
 /** Opus runs at 48 kHz inside; giving it that rate spares the encoder a resampler of its own. */
 const AUDIO_RATE = 48000
 /** In order of how widely a file of it plays. */
-const VIDEO_CODECS: Record<RecordingContainer, VideoCodec[]> = { mp4: ['avc', 'vp9', 'av1'], webm: ['vp9', 'vp8', 'av1'] }
+export const VIDEO_CODECS: Record<RecordingContainer, VideoCodec[]> = { mp4: ['avc', 'vp9', 'av1'], webm: ['vp9', 'vp8', 'av1'] }
 /**
  * The sound is encoded this far behind the picture: a sentence of the voice is placed when its
  * reply's clock says it is heard (that word takes a moment to reach this worker), and the

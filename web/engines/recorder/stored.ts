@@ -3,6 +3,7 @@
  * - `<id>.live.<ext>`  the file as it is made (fragmented MP4 or append-only WebM), written as it
  *                      goes — what a crash leaves behind;
  * - `<id>.<ext>`       the finished file, remuxed from the live one with its captions;
+ * - `<id>.export.<ext>` a video of past answers while it is rendered;
  * - `<id>.json`        this description, rewritten as captions come.
  * Shared by the recorder worker (which writes them) and the page (which lists, offers and deletes them).
  */
@@ -40,6 +41,8 @@ export const RECORDINGS_DIR = 'recordings'
 export const recordingLock = (id: string) => `parley-recording-${id}`
 
 export const liveFileName = (r: Pick<StoredRecording, 'id' | 'container'>) => `${r.id}.live.${r.container}`
+/** An export being rendered (renamed to the finished name when whole). */
+export const exportFileName = (r: Pick<StoredRecording, 'id' | 'container'>) => `${r.id}.export.${r.container}`
 export const finishedFileName = (r: Pick<StoredRecording, 'id' | 'container'>) => `${r.id}.${r.container}`
 export const infoFileName = (id: string) => `${id}.json`
 

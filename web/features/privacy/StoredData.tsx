@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { deleteStored, listStored, persistStorage, storageState, type StorageState, type StoredItem } from '../../lib/stored-models.ts'
 import { deleteRecording, listRecordings, recordingFile, type KeptRecording } from '../../lib/stored-recordings.ts'
+import { archiveUsage, deleteAnswers } from '../../session/voice-archive.ts'
 
 const size = (n: number) => (n >= 1_073_741_824 ? `${(n / 1_073_741_824).toFixed(1)} GB` : n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`)
 
@@ -21,11 +22,13 @@ async function download(r: KeptRecording) {
 export function StoredData({ visible }: { visible: boolean }) {
   const [items, setItems] = useState<StoredItem[] | null>(null)
   const [recordings, setRecordings] = useState<KeptRecording[]>([])
+  const [voices, setVoices] = useState<{ answers: number; bytes: number }>({ answers: 0, bytes: 0 })
   const [state, setState] = useState<StorageState>({ persisted: false })
   const [asked, setAsked] = useState<boolean | null>(null)
   const refresh = useCallback(() => {
     void listStored().then(setItems)
     void listRecordings().then(setRecordings, () => setRecordings([]))
+    void archiveUsage().then(setVoices)
     void storageState().then(setState)
   }, [])
   useEffect(() => {
@@ -69,6 +72,15 @@ export function StoredData({ visible }: { visible: boolean }) {
               )}
             </li>
           ))}
+          {voices.answers > 0 && (
+            <li data-testid="stored-voices">
+              <span className="stored__name">The voice of {voices.answers} past {voices.answers === 1 ? 'answer' : 'answers'} (to make videos of them later)</span>
+              <span className="stored__size">{size(voices.bytes)}</span>
+              <button type="button" className="ghost-button" aria-label="Delete the voice of past answers" onClick={() => void deleteAnswers().then(refresh)}>
+                Delete
+              </button>
+            </li>
+          )}
           {app && (
             <li data-testid="stored-app">
               <span className="stored__name">The app itself (for offline use)</span>

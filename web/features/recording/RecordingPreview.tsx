@@ -7,6 +7,7 @@ interface Props {
   file: RecordedFile
   open: boolean
   onClose(): void
+  title?: string
 }
 
 /** The Web Share API takes files on phones (and some desktops): offered only where it says it can. */
@@ -22,7 +23,7 @@ function canShare(file: File): boolean {
  * A finished recording in a player, with its captions, and what to do with it: download the video
  * (and the captions beside it, for players that do not read the file's own track) or share it.
  */
-export function RecordingPreview({ file, open, onClose }: Props) {
+export function RecordingPreview({ file, open, onClose, title = 'Recording' }: Props) {
   const dialog = useModal(open)
   const [shareError, setShareError] = useState<string | null>(null)
   const seconds = file.recording.seconds ?? file.summary?.videoSeconds
@@ -38,7 +39,7 @@ export function RecordingPreview({ file, open, onClose }: Props) {
   return (
     <dialog ref={dialog} className="ledger recording-preview" data-testid="recording-preview" aria-labelledby="preview-title" onClose={onClose}>
       <header className="ledger__header">
-        <h2 id="preview-title">Recording</h2>
+        <h2 id="preview-title">{title}</h2>
         <button type="button" className="icon-button" onClick={onClose} aria-label="Close">
           ×
         </button>
