@@ -55,7 +55,8 @@ async function talk(page: Page, prefer: string, seconds: number, expression?: st
   )
 }
 
-async function mainThreadBusy(page: Page, seconds: number, during: () => Promise<unknown>): Promise<number> {
+/** The page's main-thread busy time per second (CDP TaskDuration) over `seconds`, while `during` runs. */
+export async function mainThreadBusy(page: Page, seconds: number, during: () => Promise<unknown> = async () => {}): Promise<number> {
   const cdp = await page.context().newCDPSession(page)
   await cdp.send('Performance.enable')
   const read = async () => {

@@ -15,11 +15,12 @@ import { llm } from './llm.bench.ts'
 import { relayScale } from './relay-scale.bench.ts'
 import { relayOverhead } from './relay-overhead.bench.ts'
 import { realtime } from './realtime.bench.ts'
+import { recording } from './recording.bench.ts'
 import { redisLimiter } from './redis-limiter.bench.ts'
 import { tools } from './tools.bench.ts'
 import { voice } from './voice.bench.ts'
 
-const all: Benchmark[] = [relayOverhead, relayScale, voice, answer, download, face, avatarBridge, realtime, redisLimiter, tools, documents, llm]
+const all: Benchmark[] = [relayOverhead, relayScale, voice, answer, download, face, avatarBridge, realtime, redisLimiter, tools, documents, llm, recording]
 const wanted = process.argv.slice(2)
 const chosen = wanted.length ? all.filter((b) => wanted.includes(b.name)) : all
 if (!chosen.length) {

@@ -105,6 +105,7 @@ export function App({ session }: { session: VoiceSession }) {
               recording={s.recording}
               interrupted={s.interruptedRecordings}
               canRecord={Boolean(s.face.status) && !s.face.error}
+              written={session.recorder.written}
               onToggle={toggleRecording}
               onRecover={(id) => void session.recorder.recover(id)}
               onDiscard={(id) => void session.recorder.discard(id)}

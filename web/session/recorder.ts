@@ -2,6 +2,7 @@ import type { AvatarClient } from '../engines/avatar/client.ts'
 import { startRecorder, type RecorderClient, type RecorderResult } from '../engines/recorder/client.ts'
 import type { RecordingContainer } from '../engines/recorder/stored.ts'
 import type { Emitter } from '../lib/emitter.ts'
+import { LevelSignal } from '../lib/level-signal.ts'
 import { plainStageError } from '../lib/errors.ts'
 import { deleteRecording, listRecordings, type KeptRecording } from '../lib/stored-recordings.ts'
 import { closeRecordedFile, openRecordedFile, type RecordedFile } from './recorded-file.ts'
@@ -13,9 +14,9 @@ export type { RecordedFile } from './recorded-file.ts'
 export type RecordingState =
   | { status: 'idle'; file?: RecordedFile; error?: string }
   | { status: 'starting' }
-  /** `startedAt`: epoch ms; `bytes`: written so far. */
-  | { status: 'recording'; startedAt: number; bytes: number }
-  | { status: 'finishing'; startedAt: number; bytes: number }
+  /** `startedAt`: epoch ms (the bytes written so far are `Recorder.written`). */
+  | { status: 'recording'; startedAt: number }
+  | { status: 'finishing'; startedAt: number }
   /** A recording a crash cut off is being finished. */
   | { status: 'recovering' }
 
@@ -52,6 +53,8 @@ export class Recorder {
   /** Recordings a crash or a closed tab cut off, found on load. */
   interrupted: KeptRecording[] = []
   readonly log: RecordingLogEntry[] = []
+  /** Bytes written so far, once a second: drawn into the indicator without a re-render of the page (main thread ≤ 2 ms/s more while recording). */
+  readonly written = new LevelSignal()
   private worker: RecorderClient | null = null
   private avatar: AvatarClient | null = null
   /** Sentences scheduled, waiting for a running clock of their reply to say when they are heard. */
@@ -135,7 +138,8 @@ export class Recorder {
     try {
       const fps = await avatar.record(frames.port1)
       await worker.start(plan, fps, frames.port2)
-      this.set({ status: 'recording', startedAt, bytes: 0 })
+      this.written.set(0)
+      this.set({ status: 'recording', startedAt })
       this.tapMicrophone()
       this.pending = [...(this.reply?.sentences ?? [])]
       this.place()
@@ -148,7 +152,7 @@ export class Recorder {
     const s = this.state
     if (s.status !== 'recording') return
     const at = wallNow()
-    this.set({ status: 'finishing', startedAt: s.startedAt, bytes: s.bytes })
+    this.set({ status: 'finishing', startedAt: s.startedAt })
     void this.avatar?.record(null).catch(() => {})
     const worker = this.worker!
     this.pending = []
@@ -197,7 +201,7 @@ export class Recorder {
 
   private launch(): RecorderClient {
     const worker = startRecorder({
-      onProgress: (bytes) => this.state.status === 'recording' && this.set({ ...this.state, bytes }),
+      onProgress: (bytes) => this.written.set(bytes),
       // The disk is full (or the encoder failed): stop now; what was written is kept.
       onFailed: (_code, message) => {
         this.problem = message

@@ -18,7 +18,7 @@ export function ExportDialog({ state, open, onCancel, onClose }: Props) {
   const percent = exporting && state.total ? Math.min(100, Math.round((state.done / state.total) * 100)) : 0
   return (
     <>
-      <dialog ref={dialog} className="ledger" data-testid="export-dialog" aria-labelledby="export-title" 
+      <dialog ref={dialog} className="ledger" data-testid="export-dialog" aria-labelledby="export-title" data-made-ms={state.status === 'idle' ? state.stats?.ms.toFixed(0) : undefined} data-made-s={state.status === 'idle' ? state.stats?.seconds.toFixed(2) : undefined} 
         // Esc: Cancel while it runs, else close. (Not onClose: the dialog also closes when the export ends, and the player opens.)
         onCancel={(e) => {
           e.preventDefault()

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type { LevelSignal } from '../../lib/level-signal.ts'
 import type { KeptRecording } from '../../lib/stored-recordings.ts'
 import type { RecordingState } from '../../session/recorder.ts'
 import { elapsedLabel, sizeLabel } from '../../session/recording-name.ts'
@@ -11,21 +12,35 @@ interface Props {
   interrupted: readonly KeptRecording[]
   /** The face is drawn (there is something to record). */
   canRecord: boolean
+  /** Bytes written so far. */
+  written: LevelSignal
   onToggle(): void
   onRecover(id: string): void
   onDiscard(id: string): void
 }
 
-/** Ticks while a recording runs, for its elapsed time. */
-function useNow(running: boolean): number {
-  const [now, setNow] = useState(() => Date.now())
+/**
+ * The elapsed time and size while a recording runs, written into the DOM once a second, and the
+ * red dot's blink — not through React or a CSS animation: either would cost the main thread more
+ * than the whole recording does.
+ */
+function Elapsed({ startedAt, written }: { startedAt: number; written: LevelSignal }) {
+  const ref = useRef<HTMLSpanElement>(null)
   useEffect(() => {
-    if (!running) return
-    setNow(Date.now())
-    const t = setInterval(() => setNow(Date.now()), 500)
-    return () => clearInterval(t)
-  }, [running])
-  return now
+    const recorder = ref.current?.closest('.recorder')
+    const draw = () => {
+      if (ref.current) ref.current.textContent = `${elapsedLabel(Date.now() - startedAt)} · ${sizeLabel(written.current)}`
+      recorder?.toggleAttribute('data-blink')
+    }
+    draw()
+    // Once a second: each write restyles and repaints the stage.
+    const t = setInterval(draw, 1000)
+    return () => {
+      clearInterval(t)
+      recorder?.removeAttribute('data-blink')
+    }
+  }, [startedAt, written])
+  return <span ref={ref} className="recorder__elapsed" role="timer" aria-label="Recording time" data-testid="record-elapsed" />
 }
 
 /**
@@ -33,13 +48,12 @@ function useNow(running: boolean): number {
  * download or preview when it stops; a recording a crash cut off, to recover. The file is made on
  * this device and stays on it.
  */
-export function RecordControl({ recording, interrupted, canRecord, onToggle, onRecover, onDiscard }: Props) {
+export function RecordControl({ recording, interrupted, canRecord, written, onToggle, onRecover, onDiscard }: Props) {
   const [previewing, setPreviewing] = useState(false)
   // The shortcut obeys what the button does: nothing while the face is not drawn (stopping always works).
   const running = recording.status === 'recording'
   useRecordShortcut(useCallback(() => void ((canRecord || running) && onToggle()), [canRecord, running, onToggle]))
   const live = recording.status === 'recording' || recording.status === 'finishing'
-  const now = useNow(live)
   const file = recording.status === 'idle' ? recording.file : undefined
   const error = recording.status === 'idle' ? recording.error : undefined
   const name =
@@ -64,9 +78,7 @@ export function RecordControl({ recording, interrupted, canRecord, onToggle, onR
         {label}
       </button>
       {live ? (
-        <span className="recorder__elapsed" role="timer" aria-label="Recording time" data-testid="record-elapsed">
-          {elapsedLabel(now - recording.startedAt)} · {sizeLabel(recording.bytes)}
-        </span>
+        <Elapsed startedAt={recording.startedAt} written={written} />
       ) : null}
       {file ? (
         // The data-* say what the worker measured (frames, dropped, encode ms per frame), for tests and the curious.
