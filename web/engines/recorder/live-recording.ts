@@ -43,8 +43,8 @@ export const MIC_PREROLL_MS = 400
  */
 const FRAGMENT_S = 0.5
 const KEY_FRAME_EVERY_S = 0.5
-/** A face silent this long has its last frame repeated (tick). */
-const HOLD_AFTER_MS = 200
+/** A face that has sent nothing for this long has its last frame repeated up to this long ago (tick). */
+const HOLD_AFTER_MS = 500
 /** Frames waiting for the encoder beyond this are dropped (their slots repeat the last frame): memory stays bounded when the encoder falls behind. */
 const MAX_QUEUED_FRAMES = 8
 
@@ -76,6 +76,8 @@ export class LiveRecording {
   private encoded = 0
   private failure: unknown = null
   private readonly micClock = new MicClock()
+  /** When the last frame came (epoch ms). */
+  private arrivedAt = 0
 
   constructor(
     private readonly startAt: number,
@@ -94,6 +96,7 @@ export class LiveRecording {
 
   /** A frame the face drew at `at` (epoch ms); the recording owns it from here. */
   frame(frame: VideoFrame, at: number) {
+    this.arrivedAt = performance.timeOrigin + performance.now()
     const ms = at - this.startAt
     if (this.failure || this.queued >= MAX_QUEUED_FRAMES) {
       if (!this.failure && this.slots.slotAt(ms) >= 0) this.dropped++
@@ -118,11 +121,12 @@ export class LiveRecording {
   /**
    * Time passes at `at` whether or not the face draws: a face that holds still (or a page the
    * browser throttles) sends no frames, and the file — fragments wait for both tracks — would
-   * stop being written. The last frame holds over the slots up to `HOLD_AFTER_MS` ago (a frame
-   * drawn meanwhile still has its slot), and the sound follows.
+   * stop being written. After `HOLD_AFTER_MS` without a frame, the last one holds over the slots
+   * up to that long ago (a frame drawn meanwhile still has its slot), and the sound follows.
    */
   tick(at: number) {
-    if (this.failure || !this.tracks || !this.last || this.queued) return
+    // Only a face that has stopped sending: frames of a busy one arrive late, and a filler in their slots would drop them.
+    if (this.failure || !this.tracks || !this.last || this.queued || at - this.arrivedAt < HOLD_AFTER_MS) return
     const ms = at - this.startAt
     const span = this.slots.fillBefore(ms - HOLD_AFTER_MS)
     if (!span) return
