@@ -95,7 +95,9 @@ export function RecordControl({ recording, interrupted, canRecord, written, onTo
       ) : null}
       {cutOff ? (
         <span className="recorder__error recorder__notice" role="status" data-testid="record-interrupted" data-recording={cutOff.id}>
-          A recording was cut off ({sizeLabel(cutOff.bytes)}, {new Date(cutOff.startedAt).toLocaleString()}).{' '}
+          {/* A phone's narrow column has room for the short form only. */}
+          <span className="recorder__more">A recording was cut off ({sizeLabel(cutOff.bytes)}, {new Date(cutOff.startedAt).toLocaleString()}).</span>
+          <span className="recorder__less">Recording cut off:</span>{' '}
           <button type="button" className="link-button" onClick={() => onRecover(cutOff.id)} data-testid="record-recover">
             Recover it
           </button>{' '}
