@@ -145,3 +145,34 @@ test('a past answer and the whole conversation, as videos made later: the kept v
     await voice.close()
   }
 })
+
+test('the kept voices stop at the newest 60 answers: the oldest go first', async ({ page }) => {
+  test.setTimeout(60_000)
+  await fakeLlm.reset()
+  const voice = await startVoiceRelay()
+  try {
+    await page.goto(voice.url)
+    await expect(page.getByTestId('record')).toBeEnabled({ timeout: 15_000 })
+    const store = (action: 'fill' | 'read') =>
+      page.evaluate(async (action) => {
+        const db = await new Promise<IDBDatabase>((r, j) => Object.assign(indexedDB.open('parley-voices'), { onsuccess(this: IDBOpenDBRequest) { r(this.result) }, onerror: j }))
+        const answers = db.transaction('answers', 'readwrite').objectStore('answers')
+        if (action === 'fill')
+          for (let i = 1; i <= 70; i++) answers.put({ assistantId: `old-${i}`, question: '', at: i, sentences: [{ text: 'x', startMs: 0, sampleRate: 16000, samples: new Float32Array(160) }], heardMs: null })
+        return new Promise<string[]>((r) => (answers.getAllKeys().onsuccess = (e) => r((e.target as IDBRequest<string[]>).result)))
+      }, action)
+    expect(await store('fill')).toHaveLength(70)
+    await fakeLlm.next({ kind: 'reply', text: 'A new answer.', chunkDelayMs: 5 })
+    await page.getByTestId('composer').fill('Anything?')
+    await page.getByTestId('composer').press('Enter')
+    await expect(page.locator('.app')).toHaveAttribute('data-turn', 'speaking', { timeout: 20_000 })
+    await expect(page.locator('.app')).toHaveAttribute('data-turn', 'listening', { timeout: 20_000 })
+    await expect.poll(async () => (await store('read')).length).toBe(60)
+    const kept = await store('read')
+    expect(kept.filter((k) => !k.startsWith('old-'))).toHaveLength(1)
+    for (let i = 1; i <= 11; i++) expect(kept).not.toContain(`old-${i}`)
+    expect(kept).toContain('old-12')
+  } finally {
+    await voice.close()
+  }
+})

@@ -23,7 +23,8 @@ export interface ArchivedAnswer {
   heardMs: number | null
 }
 
-const open = openDatabase('parley-voices', (db) => db.createObjectStore('answers', { keyPath: 'assistantId' }))
+// By id, and by when asked (the oldest are pruned without reading their sound).
+const open = openDatabase('parley-voices', (db) => db.createObjectStore('answers', { keyPath: 'assistantId' }).createIndex('at', 'at'))
 
 async function run<T>(mode: IDBTransactionMode, action: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
   const store = (await open()).transaction('answers', mode).objectStore('answers')
@@ -41,7 +42,7 @@ export const answerBytes = (a: ArchivedAnswer) => a.sentences.reduce((n, s) => n
  * whole conversation — can be made into a video later, without saying it again: the sentences'
  * PCM and phoneme timings as the voice made them, and where an interruption cut it. The voice is
  * the avatar's (synthesised), never the user's microphone. Cleared with the conversation, and
- * from Settings → Privacy & models.
+ * from Settings → Privacy & models; the newest MAX_KEPT_ANSWERS only.
  */
 export class VoiceArchive {
   private readonly open = new Map<string, ArchivedAnswer>()
@@ -72,8 +73,28 @@ export class VoiceArchive {
   }
 }
 
-function put(a: ArchivedAnswer): Promise<unknown> {
-  return run('readwrite', (s) => s.put(a))
+/**
+ * The answers kept at most: their voice is ~100 kB a second as it was made (float PCM), so a long
+ * conversation would otherwise grow without end. The oldest go first.
+ */
+export const MAX_KEPT_ANSWERS = 60
+
+async function put(a: ArchivedAnswer): Promise<void> {
+  await run('readwrite', (s) => s.put(a))
+  const extra = (await run('readonly', (s) => s.count())) - MAX_KEPT_ANSWERS
+  if (extra <= 0) return
+  const store = (await open()).transaction('answers', 'readwrite').objectStore('answers')
+  await new Promise<void>((resolve, reject) => {
+    let left = extra
+    const cursor = store.index('at').openKeyCursor()
+    cursor.onsuccess = () => {
+      const c = cursor.result
+      if (!c || left-- <= 0) return resolve()
+      store.delete(c.primaryKey)
+      c.continue()
+    }
+    cursor.onerror = () => reject(cursor.error)
+  })
 }
 
 /** The answers kept, in the order they were asked. */
