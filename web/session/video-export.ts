@@ -5,7 +5,7 @@ import { listRecordings } from '../lib/stored-recordings.ts'
 import { WorkerRpc } from '../lib/worker-rpc.ts'
 import { closeRecordedFile, openRecordedFile, type RecordedFile } from './recorded-file.ts'
 import { recordingFileName } from './recording-name.ts'
-import { listAnswers } from './voice-archive.ts'
+import { getAnswer, listAnswers } from './voice-archive.ts'
 
 export type ExportState =
   | { status: 'idle'; file?: RecordedFile; error?: string; stats?: ExportStats }
@@ -35,7 +35,8 @@ export class VideoExporter {
     if (this.state.status === 'exporting') return
     this.discardFile()
     const { avatarUrl, name } = this.face()
-    const answers = (await listAnswers()).filter((a) => !assistantId || a.assistantId === assistantId)
+    const one = assistantId ? await getAnswer(assistantId) : null
+    const answers = assistantId ? (one ? [one] : []) : await listAnswers()
     if (!avatarUrl || !answers.length) {
       return this.set({ status: 'idle', error: !avatarUrl ? 'There is no face to draw the video with.' : 'No spoken answer is kept to make a video of: answers are kept once they have been said aloud.' })
     }

@@ -21,10 +21,16 @@ export interface ArchivedAnswer {
   sentences: ArchivedSentence[]
   /** An interrupted answer was heard up to here (ms into its audio); null when it was said to its end. */
   heardMs: number | null
+  /** The sound's size, also an index: Settings sums it without reading the sound. */
+  bytes?: number
 }
 
-// By id, and by when asked (the oldest are pruned without reading their sound).
-const open = openDatabase('parley-voices', (db) => db.createObjectStore('answers', { keyPath: 'assistantId' }).createIndex('at', 'at'))
+// By id; by when asked (the oldest are pruned) and by size (Settings sums it), both read without the sound.
+const open = openDatabase('parley-voices', (db) => {
+  const answers = db.createObjectStore('answers', { keyPath: 'assistantId' })
+  answers.createIndex('at', 'at')
+  answers.createIndex('bytes', 'bytes')
+})
 
 async function run<T>(mode: IDBTransactionMode, action: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
   const store = (await open()).transaction('answers', mode).objectStore('answers')
@@ -63,7 +69,7 @@ export class VoiceArchive {
       bus.on('turn.done', ({ turnId }) => {
         const a = this.open.get(turnId)
         this.open.delete(turnId)
-        if (a?.sentences.length) void put(a).then(this.onSaved, () => {})
+        if (a?.sentences.length) void put({ ...a, bytes: answerBytes(a) }).then(this.onSaved, () => {})
       }),
     ]
   }
@@ -83,18 +89,35 @@ async function put(a: ArchivedAnswer): Promise<void> {
   await run('readwrite', (s) => s.put(a))
   const extra = (await run('readonly', (s) => s.count())) - MAX_KEPT_ANSWERS
   if (extra <= 0) return
-  const store = (await open()).transaction('answers', 'readwrite').objectStore('answers')
+  let left = extra
+  await walkIndex('at', 'readwrite', (c, store) => {
+    if (left-- <= 0) return false
+    store.delete(c.primaryKey)
+    return true
+  })
+}
+
+/** Walks an index's keys in order, no values read, while `visit` says go on. */
+async function walkIndex(index: string, mode: IDBTransactionMode, visit: (c: IDBCursor, store: IDBObjectStore) => boolean): Promise<void> {
+  const store = (await open()).transaction('answers', mode).objectStore('answers')
   await new Promise<void>((resolve, reject) => {
-    let left = extra
-    const cursor = store.index('at').openKeyCursor()
+    const cursor = store.index(index).openKeyCursor()
     cursor.onsuccess = () => {
       const c = cursor.result
-      if (!c || left-- <= 0) return resolve()
-      store.delete(c.primaryKey)
+      if (!c || !visit(c, store)) return resolve()
       c.continue()
     }
     cursor.onerror = () => reject(cursor.error)
   })
+}
+
+/** One kept answer (null: none). */
+export async function getAnswer(assistantId: string): Promise<ArchivedAnswer | null> {
+  try {
+    return ((await run('readonly', (s) => s.get(assistantId))) as ArchivedAnswer | undefined) ?? null
+  } catch {
+    return null
+  }
 }
 
 /** The answers kept, in the order they were asked. */
@@ -117,8 +140,15 @@ export async function keptAnswerIds(): Promise<string[]> {
 
 /** How much the kept voices take, and of how many answers. */
 export async function archiveUsage(): Promise<{ answers: number; bytes: number }> {
-  const all = await listAnswers()
-  return { answers: all.length, bytes: all.reduce((n, a) => n + answerBytes(a), 0) }
+  try {
+    const answers = await run('readonly', (s) => s.count())
+    // The size index's keys are the sizes: no sound is loaded.
+    let bytes = 0
+    await walkIndex('bytes', 'readonly', (c) => ((bytes += c.key as number), true))
+    return { answers, bytes }
+  } catch {
+    return { answers: 0, bytes: 0 }
+  }
 }
 
 /** Deletes the kept voice of some answers, or of all. */
