@@ -107,6 +107,11 @@ export interface RelayConfig {
   embeddings: EmbeddingsConfig | undefined
   /** The operator's MCP servers (none: no tools). */
   mcpServers: readonly McpServerConfig[]
+  /**
+   * Whether browsers may start an answer at a pause, before the turn is certain (PARLEY_PREEMPTIVE,
+   * on by default): off where upstream requests are paid for and an abandoned one is a cost.
+   */
+  preemptive: boolean
   /** Per-client limits (0 turns one off); behind a proxy, the client is X-Forwarded-For's first address. */
   rateLimit: {
     perMinute: number
@@ -222,6 +227,7 @@ const envSchema = z.object({
   REALTIME_MODEL: optionalText,
   REALTIME_MODELS: list,
   PARLEY_MCP_SERVERS: optionalText,
+  PARLEY_PREEMPTIVE: z.preprocess(blankToUndefined, z.enum(['on', 'off'], { error: 'expected on or off' }).optional()),
 })
 
 const OPENAI_API = 'https://api.openai.com/v1'
@@ -285,6 +291,7 @@ export function loadConfig(env: Env, overrides: Partial<RelayLimits> = {}): Rela
     realtime,
     embeddings,
     mcpServers,
+    preemptive: e.PARLEY_PREEMPTIVE !== 'off',
     rateLimit: { perMinute: e.PARLEY_RATE_LIMIT, maxStreams: e.PARLEY_MAX_STREAMS, trustProxy: e.PARLEY_TRUST_PROXY === 'true' || e.PARLEY_TRUST_PROXY === '1', redisUrl: e.PARLEY_REDIS_URL },
     limits: { ...defaultLimits, ...overrides },
   }

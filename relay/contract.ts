@@ -40,6 +40,12 @@ export interface PublicConfig {
    * is the one model it takes. Optional: a relay from before embeddings does not say.
    */
   embeddings?: { available: boolean; model?: string }
+  /**
+   * Whether answers may be started at a pause in the user's speech, before the turn is certain
+   * (PARLEY_PREEMPTIVE): false where each upstream request costs the operator. Optional: a relay
+   * from before it does not say (then they may).
+   */
+  preemptive?: boolean
 }
 
 /** One tool an MCP server offers, as GET /api/v1/tools lists it. */

@@ -18,6 +18,7 @@ export function publicConfig(config: RelayConfig, version: string): PublicConfig
     // Only whether there are any: which, and whether their servers are up, is behind the access token (GET /api/v1/tools).
     tools: { available: config.mcpServers.length > 0 },
     embeddings: config.embeddings ? { available: true, model: config.embeddings.model } : { available: false },
+    preemptive: config.preemptive,
   }
 }
 

@@ -9,6 +9,9 @@ export const INCOMPLETE_WHISPER = 'parley-test/tiny-whisper-incomplete'
 export const TINY_WHISPER_TEXT = 'Hello from the tiny model.'
 export const TINY_KOKORO = 'parley-test/tiny-kokoro'
 export const TINY_EMBEDDER = 'parley-test/tiny-embedder'
+/** Smart Turn v3's file and names, a scripted verdict: always "complete" (0.95), or always "incomplete" (0.05). */
+export const TINY_TURN_COMPLETE = 'parley-test/tiny-smart-turn'
+export const TINY_TURN_INCOMPLETE = 'parley-test/tiny-smart-turn-unsure'
 /** A tiny Qwen2-layout chat model that always answers this (and one that never stops, for cancelling). */
 export const TINY_LLM = 'parley-test/tiny-llm'
 export const TINY_LLM_LONG = 'parley-test/tiny-llm-long'
@@ -34,6 +37,9 @@ export function prepareTestModels() {
   if (!existsSync(`${llm}/onnx/model_q4.onnx`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-llm.py`, llm], { stdio: 'inherit' })
   const long = `${root}models/${TINY_LLM_LONG}`
   if (!existsSync(`${long}/onnx/model_q4.onnx`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-llm.py`, long, '--long'], { stdio: 'inherit' })
+  for (const [id, p] of [[TINY_TURN_COMPLETE, '0.95'], [TINY_TURN_INCOMPLETE, '0.05']] as const) {
+    if (!existsSync(`${root}models/${id}/smart-turn-v3.0.onnx`)) execFileSync('/usr/bin/python3', [`${root}models/tools/make-tiny-smart-turn.py`, `${root}models/${id}`, '--complete', p], { stdio: 'inherit' })
+  }
   const brokenLlm = `${root}models/${BROKEN_LLM}`
   rmSync(brokenLlm, { recursive: true, force: true })
   cpSync(llm, brokenLlm, { recursive: true })

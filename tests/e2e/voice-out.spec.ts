@@ -10,7 +10,8 @@ test.afterAll(() => voice.close())
 async function withRelayAsr(browser: Browser): Promise<Page> {
   const page = await browser.newPage()
   await page.goto(voice.url)
-  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay', showTimings: true })))
+  // One request per turn, in the order scripted: no answers started ahead at pauses (turn-taking.spec.ts has those, spoken).
+  await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay', showTimings: true, preemptive: false })))
   await page.reload()
   return page
 }

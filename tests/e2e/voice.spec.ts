@@ -79,7 +79,8 @@ test.describe('speaking to Parley (fake microphone → capture worklet → Siler
       const page = await browser.newPage()
       await page.goto(relayUrl())
       // 900 ms of silence ends speech; the unfinished one waits 1 s more, past the fixture's 1.5 s gaps.
-      await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay', endOfSpeechMs: 900 })))
+      // Nothing is recognised at short pauses (no answers ahead, no turn model): the scripted replies go one per sentence.
+      await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay', endOfSpeechMs: 900, preemptive: false, turnModel: null })))
       await page.reload()
       await page.getByTestId('mic-toggle').click()
       const messages = page.getByTestId('message-user')

@@ -181,6 +181,8 @@ export function App({ session }: { session: VoiceSession }) {
         llmModels={LLM_MODELS}
         onDownloadLlm={() => updateSettings({ allowRemoteModels: true })}
         privateSession={s.privateSession}
+        turnModel={s.voice.turnModel}
+        preemptiveOff={relay?.preemptive === false}
         privacy={
           <PrivacySection
             privateSession={s.privateSession}

@@ -91,12 +91,15 @@ async function bargeIn(audio: Float32Array, from: number, speechStart: number, r
     const posted: number[] = []
     let detectedAt = 0
     let silentAt = 0
-    const off = vad.on('speech-start', () => {
-      detectedAt = performance.now()
-      const out = nextTurn(turn, { type: 'speech-start' })
+    // As the session does: the first likely frame (an onset) pauses the answer, or the speech's start when it comes at once.
+    const react = (event: 'onset' | 'speech-start') => {
+      detectedAt ||= performance.now()
+      const out = nextTurn(turn, { type: event })
       turn = out.state
       if (out.effects.some((e) => e.type === 'pause-reply')) void playback.pause().then((at) => (silentAt = at))
-    })
+    }
+    const offs = [vad.on('speech-onset', () => react('onset')), vad.on('speech-start', () => react('speech-start'))]
+    const off = () => offs.forEach((o) => o())
     const t0 = performance.now()
     for (let i = from, k = 0; i + FRAME <= audio.length; i += FRAME, k++) {
       // A frame leaves the microphone when its last sample is captured.

@@ -40,11 +40,21 @@ export class Conversation {
 
   /** A new user message and the answer's place; returns both ids and the history the answer is written from. */
   add(text: string, spoken?: Message['spoken']) {
+    const next = this.preview(text, spoken)
+    this.commit(next)
+    return next
+  }
+
+  /** What `add` would make, without making it (an answer started ahead of its turn is written from it). */
+  preview(text: string, spoken?: Message['spoken']) {
     const user: Message = { id: newId('u'), role: 'user', text, status: 'done', ...(spoken && { spoken }) }
-    const assistantId = newId('a')
     const before = this.state.messages.map((m) => (m.status === 'streaming' ? { ...m, status: 'stopped' as const } : m))
-    this.dispatch({ type: 'sent', user, assistantId })
-    return { userId: user.id, assistantId, history: [...before, user] }
+    return { user, userId: user.id, assistantId: newId('a'), history: [...before, user] }
+  }
+
+  /** The previewed message joins the conversation (`spoken`: where it was said, known only now). */
+  commit(next: ReturnType<Conversation['preview']>, spoken?: Message['spoken']) {
+    this.dispatch({ type: 'sent', user: spoken ? { ...next.user, spoken } : next.user, assistantId: next.assistantId })
   }
 
   /** A new answer to an earlier question; the history is what came before it. */

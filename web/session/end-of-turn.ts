@@ -1,3 +1,7 @@
+import { COMPLETE_PROBABILITY } from '../engines/turn/protocol.ts'
+
+export { COMPLETE_PROBABILITY, UNFINISHED_SILENCE_MS } from '../engines/turn/protocol.ts'
+
 /**
  * Does a recognised utterance sound finished? A text signal for the end of a turn, used where no
  * turn model runs: a sentence that stops on "and", "so", "um", "the", a comma or an ellipsis is
@@ -13,4 +17,19 @@ export function soundsUnfinished(text: string): boolean {
   if (!t || /[?!]["')\]]*$/.test(t)) return false
   if (/(\.\.\.|…|,|;|:|-|–|—)$/.test(t)) return true
   return TRAILING_WORD.test(t.replace(/[.\s]+$/, ''))
+}
+
+
+/**
+ * What a short pause in the user's speech means, from the turn model's probability (null: no
+ * model) and the words so far:
+ * - `endNow`: the model says complete and the words do not trail off: answer at this pause;
+ * - `speculate`: worth starting the answer ahead (the words sound finished, and the model, if
+ *   any, agrees); it is kept only if the user says nothing more;
+ * - otherwise the end-of-speech wait decides (which the model lengthens when it says incomplete).
+ */
+export function judgePause(probability: number | null, words: string): { endNow: boolean; speculate: boolean } {
+  const finished = words.trim() !== '' && !soundsUnfinished(words)
+  const complete = probability !== null && probability >= COMPLETE_PROBABILITY
+  return { endNow: finished && complete, speculate: finished && (probability === null || complete) }
 }

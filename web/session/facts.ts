@@ -1,4 +1,5 @@
 import { HUB, modelUrl } from '../engines/runtime/model-paths.ts'
+import { SMART_TURN_FILE } from '../engines/turn/protocol.ts'
 import { llmModel } from './placement.ts'
 import { loadSpeeds, recordSpeed } from './llm-choice.ts'
 import { fetchAvatarModels, fetchCapabilities, type RelayCapabilities, type RemoteAvatarStatus } from '../lib/relay-client.ts'
@@ -57,7 +58,7 @@ export class Facts {
 
   get hosted(): SessionFacts['hosted'] {
     const s = this.settings
-    return { asr: this.probes.get(s.asrModel), kokoro: s.voiceEngine === 'kokoro' ? this.probes.get(s.kokoroModel) : undefined, embedder: this.probes.get(s.embeddingModel), llm: this.device ? this.probes.get(this.llmId) : undefined }
+    return { turn: s.turnModel ? this.probes.get(s.turnModel) : undefined, asr: this.probes.get(s.asrModel), kokoro: s.voiceEngine === 'kokoro' ? this.probes.get(s.kokoroModel) : undefined, embedder: this.probes.get(s.embeddingModel), llm: this.device ? this.probes.get(this.llmId) : undefined }
   }
 
   private get llmId() {
@@ -159,10 +160,11 @@ export class Facts {
     const s = this.settings
     // The language model is asked about whoever answers: Settings says whether a private session could start.
     const llm = this.device ? [this.llmId] : []
-    for (const id of [s.asrModel, ...(s.voiceEngine === 'kokoro' ? [s.kokoroModel] : []), ...(s.documentSearch === 'auto' || s.documentSearch === 'on-device' ? [s.embeddingModel] : []), ...llm]) {
+    const turn = s.turnModel ? [s.turnModel] : []
+    for (const id of [s.asrModel, ...(s.voiceEngine === 'kokoro' ? [s.kokoroModel] : []), ...(s.documentSearch === 'auto' || s.documentSearch === 'on-device' ? [s.embeddingModel] : []), ...llm, ...turn]) {
       if (this.asked.has(id)) continue
       this.asked.add(id)
-      void this.isHosted(id).then((hosted) => {
+      void this.isHosted(id, id === s.turnModel ? SMART_TURN_FILE : 'config.json').then((hosted) => {
         if (hosted !== undefined) return this.learn(id, hosted)
         // Unknown (the server could not be reached): asked again when the relay is found.
         this.asked.delete(id)
@@ -173,9 +175,9 @@ export class Facts {
 
   /**
    * The relay lists its models (`/models/index.json`, asked once); a server without the list (a
-   * folder of models on a plain static host) is asked for the model's config.json instead.
+   * folder of models on a plain static host) is asked for the model's config.json (or `file`) instead.
    */
-  private async isHosted(id: string): Promise<boolean | undefined> {
+  private async isHosted(id: string, file = 'config.json'): Promise<boolean | undefined> {
     const signal = this.abort.signal
     this.index ??= fetch(modelUrl('index.json'), { signal })
       .then((r) => (r.ok ? (r.json() as Promise<{ models?: unknown }>) : null))
@@ -185,7 +187,7 @@ export class Facts {
     if (signal.aborted) return undefined
     if (listed?.has(id) || (await storedFromHub(id))) return true
     if (listed) return false
-    const res = await fetch(modelUrl(`${id}/config.json`), { method: 'HEAD', signal }).catch(() => null)
+    const res = await fetch(modelUrl(`${id}/${file}`), { method: 'HEAD', signal }).catch(() => null)
     return signal.aborted || !res ? undefined : res.ok
   }
 

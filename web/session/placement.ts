@@ -76,7 +76,7 @@ export interface SessionFacts {
   /** The relay's public configuration; null when it cannot be reached. */
   relay: RelayCapabilities | null | undefined
   /** Whether this server hosts (or this browser stores) the chosen speech model, the Kokoro model, the embedding model and the language model. */
-  hosted: { asr: boolean | undefined; kokoro: boolean | undefined; embedder?: boolean | undefined; llm?: boolean | undefined }
+  hosted: { turn?: boolean | undefined; asr: boolean | undefined; kokoro: boolean | undefined; embedder?: boolean | undefined; llm?: boolean | undefined }
   remoteAvatars: readonly RemoteAvatarStatus[]
   /** How the local face draws, once it is up. */
   face?: { renderer: 'webgpu' | 'canvas2d'; why?: string } | { error: string }

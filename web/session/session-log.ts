@@ -14,8 +14,20 @@ export interface ShownError {
   message: string
 }
 
+/** How turns were ended and answered ahead this session (issue 18's counts). */
+export interface TurnTakingLog {
+  preemptive: boolean
+  /** The end-of-turn model: ready, off, loading, or missing (why). */
+  turnModel: string
+  /** Answers started at a pause; made into turns; abandoned because the user went on; the upstream requests the abandoned ones cost. */
+  ahead: { started: number; committed: number; abandoned: number; wasted: { llm: number; tts: number; asr: number } }
+  /** Pauses recognised ahead; of them, words that became a turn's without a second recognition, and words the user went on past. */
+  pauses: { recognised: number; reused: number; discarded: number }
+}
+
 export interface SessionExport {
   app: { name: 'parley'; version: string }
+  turnTaking?: TurnTakingLog
   exportedAt: string
   settings: Record<string, unknown>
   /** Where each stage ran (or `unavailable: why`), as the session decided it. */
@@ -58,12 +70,14 @@ export function buildSessionExport(
   errors: readonly ShownError[] = [],
   network: { watching: boolean; entries: readonly LedgerEntry[] } = { watching: false, entries: [] },
   recordings: readonly RecordingLogEntry[] = [],
+  turnTaking?: TurnTakingLog,
 ): SessionExport {
   const left = ledgerSummary(network.entries)
   const epoch = (t: number | undefined) => (t === undefined ? null : Math.round(performance.timeOrigin + t))
   const stages = Object.fromEntries(Object.entries(placements).map(([k, p]) => [k, { placement: p.placement, label: p.label, reason: p.reason }])) as SessionExport['stages']
   return {
     app: { name: 'parley', version },
+    ...(turnTaking && { turnTaking }),
     exportedAt: new Date().toISOString(),
     settings,
     placement: Object.fromEntries(Object.entries(placements).map(([k, p]) => [k, p.placement ?? `unavailable: ${p.reason}`])) as SessionExport['placement'],

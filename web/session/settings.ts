@@ -11,6 +11,12 @@ export interface Settings {
   pushToTalk: boolean
   /** Silence after speech before Parley answers. */
   endOfSpeechMs: number
+  /** Start an answer at a short pause, ahead of the end of the turn (dropped if the user goes on). */
+  preemptive: boolean
+  /** The end-of-turn model (hub id, and folder under models/): Smart Turn v3; null: the end-of-speech wait alone. */
+  turnModel: string | null
+  /** Speakers or headphones: with speakers the avatar's own voice reaches the microphone, and must not interrupt it. */
+  audioOutput: 'auto' | 'speakers' | 'headphones'
   /** Where speech is recognised. */
   asrPlacement: 'auto' | 'on-device' | 'relay'
   /** The on-device speech model (hub id, and folder under models/ when self-hosted). */
@@ -83,6 +89,9 @@ export const defaultSettings: Settings = {
   microphoneId: null,
   pushToTalk: false,
   endOfSpeechMs: 500,
+  preemptive: true,
+  turnModel: 'pipecat-ai/smart-turn-v3',
+  audioOutput: 'auto',
   asrPlacement: 'auto',
   asrModel: 'onnx-community/whisper-base',
   allowRemoteModels: null,
@@ -122,6 +131,9 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> = localStorage): 
       microphoneId: typeof raw.microphoneId === 'string' ? raw.microphoneId : null,
       pushToTalk: raw.pushToTalk === true,
       endOfSpeechMs: typeof raw.endOfSpeechMs === 'number' && raw.endOfSpeechMs >= 200 && raw.endOfSpeechMs <= 3000 ? raw.endOfSpeechMs : 500,
+      preemptive: raw.preemptive !== false,
+      turnModel: raw.turnModel === null ? null : typeof raw.turnModel === 'string' && MODEL_ID.test(raw.turnModel) ? raw.turnModel : defaultSettings.turnModel,
+      audioOutput: raw.audioOutput === 'speakers' || raw.audioOutput === 'headphones' ? raw.audioOutput : 'auto',
       asrPlacement: PLACEMENTS.has(raw.asrPlacement as string) ? (raw.asrPlacement as Settings['asrPlacement']) : 'auto',
       asrModel: typeof raw.asrModel === 'string' && MODEL_ID.test(raw.asrModel) ? raw.asrModel : defaultSettings.asrModel,
       allowRemoteModels: typeof raw.allowRemoteModels === 'boolean' ? raw.allowRemoteModels : null,

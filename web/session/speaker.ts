@@ -2,6 +2,7 @@ import { Playback } from '../engines/playback/playback.ts'
 import type { SpeechSynthesizer } from '../engines/tts/tts.ts'
 import type { Emitter } from '../lib/emitter.ts'
 import { LevelSignal } from '../lib/level-signal.ts'
+import { HeldPlayback } from './held-playback.ts'
 import { SpokenReply } from './spoken-reply.ts'
 import type { StreamMap } from './streams.ts'
 
@@ -17,7 +18,10 @@ export class Speaker {
   readonly level = new LevelSignal()
   synth: Synthesizer | null = null
   private playback: Playback | null = null
-  private reply: { turnId: string; spoken: SpokenReply | null; signal: AbortSignal; direct: boolean } | null = null
+  /** `ahead`: its text comes from `prepare`'s feed, not the bus (it was made before it was the turn). */
+  private reply: { turnId: string; spoken: SpokenReply | null; signal: AbortSignal; direct: boolean; ahead?: boolean } | null = null
+  /** An answer's voice made ahead of its turn, held until the turn starts. */
+  private ahead: { turnId: string; spoken: SpokenReply; held: HeldPlayback } | null = null
   /** The agent speaks for itself (a Realtime model): no synthesizer, but audio to play all the same. */
   agentVoice = false
   /** Where the listener was in the last stopped reply (ms of its audio), asked after the stop. */
@@ -32,8 +36,11 @@ export class Speaker {
     private readonly fail: (err: unknown) => void,
   ) {
     this.off = [
-      bus.on('turn.started', (t) => this.begin(t.turnId, t.signal)),
-      bus.on('avatar.text', (d) => this.current(d.turnId)?.spoken?.push(d.delta)),
+      bus.on('turn.started', (t) => (this.ahead?.turnId === t.turnId ? this.adopt(t.signal) : this.begin(t.turnId, t.signal))),
+      bus.on('avatar.text', (d) => {
+        const reply = this.current(d.turnId)
+        if (reply && !reply.ahead) reply.spoken?.push(d.delta)
+      }),
       bus.on('avatar.voice', (v) => this.direct(v.turnId, v.chunk)),
       bus.on('turn.written', (w) => this.written(w.turnId, w.ok)),
       bus.on('turn.paused', (t) => this.current(t.turnId) && void this.playback?.pause()),
@@ -91,6 +98,39 @@ export class Speaker {
     return this.reply?.turnId === turnId ? this.reply : undefined
   }
 
+  /**
+   * An answer's voice, made ahead of its turn: its sentences are synthesised as its text is fed,
+   * and held; when its `turn.started` comes, they play. `mark` takes its latency marks (held with
+   * the rest of the answer). Returns the feed, or null without a voice to make.
+   */
+  prepare(turnId: string, signal: AbortSignal, mark: (stage: 'firstSentence' | 'ttsFirstAudio') => void, onSentence: () => void): ((delta: string) => void) | null {
+    if (!this.synth || this.agentVoice) return null
+    const held = new HeldPlayback()
+    const voice = () => this.synth
+    const counted = () => {
+      onSentence()
+      return voice()
+    }
+    const onError = (err: unknown) => {
+      this.fail(err)
+      if (this.reply?.turnId === turnId) this.done(turnId)
+    }
+    const spoken = new SpokenReply(counted, held, signal, onError, mark, () => this.rate)
+    const ahead = { turnId, spoken, held }
+    this.ahead = ahead
+    signal.addEventListener('abort', () => this.ahead === ahead && (this.ahead = null), { once: true })
+    return (delta) => spoken.push(delta)
+  }
+
+  /** The answer made ahead is the turn now: what it made plays, and the rest follows. */
+  private adopt(signal: AbortSignal) {
+    const { turnId, spoken, held } = this.ahead!
+    this.ahead = null
+    const playback = this.player()
+    this.own({ turnId, spoken, signal, direct: false, ahead: true })
+    held.release(playback)
+  }
+
   private begin(turnId: string, signal: AbortSignal) {
     const synth = this.synth
     const mark = (stage: 'firstSentence' | 'ttsFirstAudio') => this.bus.emit('turn.mark', { turnId, stage, at: performance.now() })
@@ -99,7 +139,13 @@ export class Speaker {
       this.done(turnId)
     }
     const spoken = synth ? new SpokenReply(() => this.synth, this.player(), signal, onError, mark, () => this.rate) : null
-    const reply = { turnId, spoken, signal, direct: false }
+    this.own({ turnId, spoken, signal, direct: false })
+  }
+
+  /** This reply is the one playing; its turn's abort stops it. */
+  private own(reply: NonNullable<Speaker['reply']>) {
+    const { turnId, signal } = reply
+    const spoken = reply.spoken
     this.reply = reply
     signal.addEventListener(
       'abort',

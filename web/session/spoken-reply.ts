@@ -3,6 +3,9 @@ import { SentenceSegmenter } from '../engines/tts/sentence-segmenter.ts'
 import type { SpeechSynthesizer } from '../engines/tts/tts.ts'
 import { errorCode, isAbort } from '../lib/errors.ts'
 
+/** Where a reply's sentences go: playback, or a hold for an answer made ahead of its turn. */
+export type ReplySink = Pick<Playback, 'reset' | 'enqueue' | 'finish'>
+
 /**
  * One reply, spoken: streamed text → sentences → speech → playback. Each sentence is sent to the
  * synthesizer the moment it is complete (so later ones are made while earlier ones play), and
@@ -18,7 +21,7 @@ export class SpokenReply {
   constructor(
     /** The voice now: it can change mid-reply (Settings), and later sentences go to the new one. */
     private readonly voice: () => SpeechSynthesizer | null,
-    private readonly playback: Playback,
+    private readonly playback: ReplySink,
     private readonly signal: AbortSignal,
     private readonly onError: (err: unknown) => void,
     /** Latency marks: the first sentence complete, its audio ready. */

@@ -79,7 +79,17 @@ export interface StreamMap {
 
   /** The microphone opened (a stage that taps it, the recorder, taps it now). */
   'mic.opened': { at: number }
+  /** A frame that may be speech (a reply falls silent at once); `speech.onset-lost`: it was not. */
+  'speech.onset': { at: number }
+  'speech.onset-lost': { at: number }
   'speech.started': { at: number }
+  /**
+   * A short pause inside the user's speech, judged: the words so far (recognised ahead), the turn
+   * model's P(complete) (null without one) and how long it took, and where the speech was.
+   */
+  'speech.paused': { pause: number; text: string; probability: number | null; modelMs: number | null; span: { startMs: number; endMs: number }; at: number }
+  /** The user went on after that pause: what was recognised ahead is void. */
+  'speech.continued': { pause: number; at: number }
   'speech.ended': { at: number }
   /** Speech too short to be words (a cough, a click): a false interrupt. */
   'speech.misfire': { at: number }
@@ -88,7 +98,8 @@ export interface StreamMap {
   /** The microphone went off or was muted: no words are coming. */
   'speech.off': { at: number }
 
-  'turn.started': { turnId: string; userId: string; assistantId: string; text: string; source: 'speech' | 'typed' | 'retry'; at: number; signal: AbortSignal }
+  /** `ahead`: the answer was started at a pause, before the turn was certain, at that time (replayed when it became the turn). */
+  'turn.started': { turnId: string; userId: string; assistantId: string; text: string; source: 'speech' | 'typed' | 'retry'; at: number; signal: AbortSignal; ahead?: boolean }
   /** The answer's text is complete (`ok`), or the model failed. */
   'turn.written': { turnId: string; ok: boolean }
   /** The user may be cutting in: the answer holds its place. */

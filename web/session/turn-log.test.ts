@@ -27,6 +27,21 @@ describe('TurnLog', () => {
     ])
   })
 
+  it('starts a spoken turn\'s clock where the speech stopped: the wait for the end of the turn is its first step', () => {
+    const log = new TurnLog()
+    log.mark('speechStart', 100)
+    log.mark('speechStop', 800)
+    log.mark('speechEnd', 1000)
+    log.mark('asrFinal', 1000)
+    log.begin('u1', 'hello', true)
+    log.mark('llmFirstToken', 1010)
+    expect(waterfall(log.turns[0]!)).toEqual([
+      { label: 'end of turn', stage: 'speechEnd', ms: 200 },
+      { label: 'recognition', stage: 'asrFinal', ms: 0 },
+      { label: 'first words', stage: 'llmFirstToken', ms: 10 },
+    ])
+  })
+
   it('a typed turn starts its clock at the send', () => {
     const log = new TurnLog()
     log.begin('u1', 'typed', false, 500)

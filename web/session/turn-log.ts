@@ -3,7 +3,8 @@ import type { GenerationStats } from '../engines/llm/protocol.ts'
  * Per-turn timestamps (DESIGN §7), in ms of performance.now(). They drive the latency waterfall
  * and go into the exported session log. Pure bookkeeping: callers say what happened when.
  */
-export const STAGES = ['sent', 'speechStart', 'speechEnd', 'asrFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstAudio', 'firstFrame', 'playbackStart', 'playbackEnd'] as const
+/** `speechStop`: where the user's speech really ended (the VAD's last speech frame); `speechEnd`: when the turn was taken to be over. */
+export const STAGES = ['sent', 'speechStart', 'speechStop', 'speechEnd', 'asrFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstAudio', 'firstFrame', 'playbackStart', 'playbackEnd'] as const
 export type Stage = (typeof STAGES)[number]
 export type Timestamps = Partial<Record<Stage, number>>
 
@@ -53,6 +54,8 @@ export interface ToolRecord {
 
 /** The waterfall's steps: each is the time from the previous mark to this one. */
 export const WATERFALL: readonly { stage: Stage; label: string }[] = [
+  // The wait for the end of the turn: the end-of-speech delay, or less where the turn model ended it at a pause.
+  { stage: 'speechEnd', label: 'end of turn' },
   { stage: 'asrFinal', label: 'recognition' },
   // The answer's first words, from a language model or the offline guide alike.
   { stage: 'llmFirstToken', label: 'first words' },
@@ -61,9 +64,9 @@ export const WATERFALL: readonly { stage: Stage; label: string }[] = [
   { stage: 'playbackStart', label: 'playback' },
 ]
 
-/** Where a turn's clock starts: the end of speech for spoken turns, else the send. */
+/** Where a turn's clock starts: when the user stopped speaking for spoken turns, else the send. */
 export function turnOrigin(t: TurnRecord): number | undefined {
-  return t.timestamps.speechEnd ?? t.timestamps.sent ?? t.timestamps.asrFinal
+  return t.timestamps.speechStop ?? t.timestamps.speechEnd ?? t.timestamps.sent ?? t.timestamps.asrFinal
 }
 
 /** The steps of one turn's waterfall that were measured, as [label, ms] from the previous mark. */
@@ -74,6 +77,8 @@ export function waterfall(t: TurnRecord): { label: string; ms: number; stage: St
   for (const { stage, label } of WATERFALL) {
     // A typed turn has no recognition: its text was final when sent (that is its origin).
     if (stage === 'asrFinal' && !t.spoken) continue
+    // Without where the speech stopped, the end of the turn is the origin itself.
+    if (stage === 'speechEnd' && t.timestamps.speechStop === undefined) continue
     const at = t.timestamps[stage]
     if (at === undefined) continue
     out.push({ label, stage, ms: Math.max(0, at - prev) })
@@ -108,7 +113,7 @@ export class TurnLog {
   /** Marks a stage of the turn in progress (the first mark of each stage counts). */
   mark(stage: Stage, at = performance.now()) {
     const turn = this.current
-    const target = turn && !turn.timestamps.playbackEnd && stage !== 'speechStart' && stage !== 'speechEnd' && stage !== 'asrFinal' ? turn.timestamps : this.early
+    const target = turn && !turn.timestamps.playbackEnd && stage !== 'speechStart' && stage !== 'speechStop' && stage !== 'speechEnd' && stage !== 'asrFinal' ? turn.timestamps : this.early
     target[stage] ??= at
   }
 

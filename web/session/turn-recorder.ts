@@ -11,6 +11,8 @@ export function recordTurns(bus: Emitter<StreamMap>, log: TurnLog, changed: () =
   const offs = [
     bus.on('speech.started', (e) => log.mark('speechStart', e.at)),
     bus.on('speech.ended', (e) => log.mark('speechEnd', e.at)),
+    // The segment's audio says where the speech stopped: that long before the VAD ended it (ms of audio).
+    bus.on('human.audio', (a) => log.mark('speechStop', a.at - Math.max(0, a.detectedMs - a.endMs))),
     bus.on('human.text', (e) => e.final && e.source === 'speech' && log.mark('asrFinal', e.at)),
     // Speech that led to no turn: its marks must not land on the next one.
     bus.on('speech.misfire', () => log.forgetSpeech()),

@@ -153,4 +153,62 @@ describe('an utterance that sounds unfinished', () => {
       { type: 'send', text: 'wait, and' },
     ])
   })
+
+  describe('at a short pause', () => {
+    const pause = (text: string, probability: number | null, preemptive = true): TurnEvent => ({ type: 'pause', pause: 1, text, probability, preemptive })
+
+    it('answers a finished sentence ahead, and the same words when the turn ends make that answer the turn', () => {
+      const { state, effects } = run([{ type: 'speech-start' }, pause('What time is it?', null), { type: 'speech-end' }, { type: 'transcript', text: 'what time is it' }])
+      expect(effects).toEqual([{ type: 'speculate', text: 'What time is it?' }, { type: 'commit' }])
+      expect(state).toEqual({ phase: 'thinking', paused: false })
+    })
+
+    it('ends the turn at the pause when the model says complete and the words agree', () => {
+      const { effects } = run([{ type: 'speech-start' }, pause('What time is it?', 0.9)])
+      expect(effects).toEqual([{ type: 'end-speech', pause: 1 }, { type: 'speculate', text: 'What time is it?' }])
+    })
+
+    it('neither ends nor answers ahead when the model says incomplete, or the words trail off', () => {
+      expect(run([{ type: 'speech-start' }, pause('I would like to order', 0.2)]).effects).toEqual([])
+      expect(run([{ type: 'speech-start' }, pause('I would like to order a', 0.9)]).effects).toEqual([])
+      expect(run([{ type: 'speech-start' }, pause('', null)]).effects).toEqual([])
+    })
+
+    it('abandons the answer made ahead when the user goes on, and sends the whole sentence', () => {
+      const { effects } = run([{ type: 'speech-start' }, pause('I would like a pizza.', null), { type: 'speech-continued' }, { type: 'speech-end' }, { type: 'transcript', text: 'I would like a pizza with olives.' }])
+      expect(effects).toEqual([{ type: 'speculate', text: 'I would like a pizza.' }, { type: 'abandon' }, { type: 'send', text: 'I would like a pizza with olives.' }])
+    })
+
+    it('abandons it when the final words differ, when typing takes over, and on Stop', () => {
+      const start: TurnEvent[] = [{ type: 'speech-start' }, pause('Tell me a joke.', null)]
+      expect(run([...start, { type: 'speech-end' }, { type: 'transcript', text: 'Tell me a poem.' }]).effects).toEqual([{ type: 'speculate', text: 'Tell me a joke.' }, { type: 'abandon' }, { type: 'send', text: 'Tell me a poem.' }])
+      expect(run([...start, { type: 'typed', text: 'hi' }]).effects).toEqual([{ type: 'speculate', text: 'Tell me a joke.' }, { type: 'abandon' }, { type: 'send', text: 'hi' }])
+      expect(run([...start, { type: 'stop' }]).effects.slice(0, 2)).toEqual([{ type: 'speculate', text: 'Tell me a joke.' }, { type: 'abandon' }])
+      expect(run([...start, { type: 'voice-off' }]).effects).toEqual([{ type: 'speculate', text: 'Tell me a joke.' }, { type: 'abandon' }])
+    })
+
+    it('does not answer ahead when the operator or the user turned it off, but still ends the turn early', () => {
+      expect(run([{ type: 'speech-start' }, pause('What time is it?', 0.9, false)]).effects).toEqual([{ type: 'end-speech', pause: 1 }])
+    })
+
+    it('does not race an answer paused under the user, and joins held words before judging', () => {
+      const paused = run([...speaking, { type: 'speech-start' }, pause('Wait, what?', null)])
+      expect(paused.effects).toEqual([{ type: 'send', text: 'hello' }, { type: 'pause-reply' }])
+      const held: TurnState = { phase: 'transcribing', paused: false, held: 'I want to and' }
+      expect(run([{ type: 'speech-start' }, pause('go home.', 0.9)], held).effects).toEqual([{ type: 'end-speech', pause: 1 }, { type: 'speculate', text: 'I want to and go home.' }])
+    })
+  })
+
+  describe('onsets', () => {
+    it('pause the reply at a likely onset, resume it when the onset is lost, and stay paused into speech', () => {
+      expect(run([...speaking, { type: 'onset' }, { type: 'onset-lost' }]).effects).toEqual([{ type: 'send', text: 'hello' }, { type: 'pause-reply' }, { type: 'resume-reply' }])
+      const into = run([...speaking, { type: 'onset' }, { type: 'speech-start' }, { type: 'misfire' }])
+      expect(into.effects).toEqual([{ type: 'send', text: 'hello' }, { type: 'pause-reply' }, { type: 'resume-reply' }])
+      expect(into.state).toEqual({ phase: 'speaking', paused: false })
+    })
+
+    it('mean nothing while no reply is active', () => {
+      expect(run([{ type: 'onset' }, { type: 'onset-lost' }]).effects).toEqual([])
+    })
+  })
 })

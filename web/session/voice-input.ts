@@ -1,6 +1,7 @@
 import type { SpeechRecognizer } from '../engines/asr/asr.ts'
 import { assertMicrophoneNotBlocked, listMicrophones, openMicrophone, type Microphone } from '../engines/capture/microphone.ts'
 import { startVad, type VadClient } from '../engines/vad/client.ts'
+import type { TurnModelStatus } from '../engines/vad/protocol.ts'
 import type { Emitter } from '../lib/emitter.ts'
 import { AppError, isAbort } from '../lib/errors.ts'
 import { LevelSignal } from '../lib/level-signal.ts'
@@ -13,7 +14,12 @@ export interface VoiceOptions {
   pushToTalk: boolean
   /** Silence after speech before the turn ends (the VAD's redemption). */
   endOfSpeechMs: number
+  /** Speakers (the avatar's voice comes back into the microphone), headphones, or find out. */
+  audioOutput: 'auto' | 'speakers' | 'headphones'
 }
+
+/** Whether the end of a turn is judged by the turn model, and if not, why. */
+export type TurnModelState = { status: 'loading' | 'ready' } | { status: 'off' | 'missing'; reason: string }
 
 export interface VoiceState {
   status: VoiceStatus
@@ -22,9 +28,13 @@ export interface VoiceState {
   microphones: { deviceId: string; label: string }[]
   /** Sentences heard that no recognizer could turn into words yet: kept, and recognised once one can. */
   held: number
+  turnModel: TurnModelState
 }
 
 type Recognizer = SpeechRecognizer & { load?(): Promise<void> }
+
+/** Words recognised ahead, at a pause: or the failure, and by which recognizer (it is not asked twice for the same words). */
+type Recognised = { text: string } | { error: unknown; by: Recognizer }
 
 /** Sentences kept for a recognizer that is missing or failed: the latest few, not a recording of the hour. */
 const MAX_HELD = 3
@@ -40,7 +50,13 @@ const MAX_CRASHES_PER_MINUTE = 3
  */
 export class VoiceInput {
   readonly level = new LevelSignal()
-  state: VoiceState = { status: 'off', muted: false, partial: '', microphones: [], held: 0 }
+  state: VoiceState = { status: 'off', muted: false, partial: '', microphones: [], held: 0, turnModel: { status: 'off', reason: 'Not asked yet.' } }
+  /** Where the turn model is served (it runs in the VAD worker, judging each short pause), or why none is used. */
+  private turnModelSource: { url: string } | { reason: string } = { reason: 'Not asked yet.' }
+  /** The pause the user is in, recognised ahead: its words become the segment's if nothing is said after it. */
+  private ahead: { pause: number; words: Promise<Recognised> | null; abort: AbortController } | null = null
+  /** Pauses recognised ahead; of them, words that became a turn's, and words the user went on past. */
+  readonly pauses = { recognised: 0, reused: 0, discarded: 0 }
   private live: { mic: Microphone; vad: VadClient } | null = null
   /** Bumped by every start and stop: an older start that finishes late undoes itself. */
   private generation = 0
@@ -54,6 +70,8 @@ export class VoiceInput {
   private held: StreamMap['human.audio'][] = []
   /** An on-device model will load ONNX Runtime's WebGPU build anyway: the VAD runs on it too (one runtime, fetched once). */
   sharedRuntime = false
+  /** Whether answers may be started at a pause: the words so far are recognised there then (else only for the turn model). */
+  answersAhead: () => boolean = () => false
 
   constructor(
     private readonly bus: Emitter<StreamMap>,
@@ -62,7 +80,15 @@ export class VoiceInput {
     private readonly changed: () => void,
     /** A problem the user should see. */
     private readonly fail: (err: unknown) => void,
-  ) {}
+  ) {
+    // What the avatar says, and when it is heard: the VAD's echo gate keeps it from passing for the user.
+    let reply: string | null = null
+    bus.on('avatar.audio', (a) => {
+      this.live?.vad.echoAudio(a.startMs, a.chunk.samples, a.chunk.sampleRate, a.turnId !== reply)
+      reply = a.turnId
+    })
+    bus.on('avatar.clock', (c) => this.live?.vad.echoClock(c.clock))
+  }
 
   get recognizer(): Recognizer | null {
     return this.current
@@ -106,7 +132,7 @@ export class VoiceInput {
       // A microphone blocked before is said at once, not after the VAD has loaded.
       await assertMicrophoneNotBlocked()
       if (this.generation !== gen) return
-      // The VAD first: the microphone's first words must find it listening.
+      // The VAD first (and the turn model with it): the microphone's first words must find it listening.
       vad = await this.launchVad()
       if (this.generation !== gen) return vad.stop()
       mic = await openMicrophone({ deviceId: this.options.deviceId ?? undefined, onLevel: (l) => this.level.set(l.rms) })
@@ -115,6 +141,7 @@ export class VoiceInput {
         return void (await mic.stop())
       }
       await vad.attach(mic.framePort())
+      vad.echoMode(this.options.audioOutput)
       this.live = { mic, vad }
       this.recognizer?.hear?.(mic.tapPort())
       this.set({ status: 'listening', muted: false })
@@ -140,6 +167,7 @@ export class VoiceInput {
     this.generation++
     const current = this.live
     this.live = null
+    this.dropAhead()
     this.listening.abort()
     this.listening = new AbortController()
     this.pending = 0
@@ -165,18 +193,79 @@ export class VoiceInput {
     this.live?.vad.pushToTalk(pressed)
   }
 
+  /** The turn is over at this pause (the turn model and the words say so): the segment ends now. */
+  endAtPause(pause: number) {
+    this.live?.vad.endAtPause(pause)
+  }
+
+  /** The turn model to use (loaded with the VAD), or why there is none. */
+  setTurnModel(source: { url: string } | { reason: string }) {
+    const before = this.turnModelSource
+    this.turnModelSource = source
+    if (JSON.stringify(before) === JSON.stringify(source)) return
+    if (!this.live) return this.showTurnModel({ status: 'off' })
+    const vad = this.live.vad
+    this.set({ turnModel: 'url' in source ? { status: 'loading' } : { status: 'off', reason: source.reason } })
+    void vad.setTurnModel('url' in source ? source.url : null).then((status) => this.live?.vad === vad && this.showTurnModel(status), () => {})
+  }
+
+  private get turnModelUrl(): string | null {
+    return 'url' in this.turnModelSource ? this.turnModelSource.url : null
+  }
+
+  /** What the VAD worker says of the turn model, with the way out when there is none. */
+  private showTurnModel(status: TurnModelStatus) {
+    const source = this.turnModelSource
+    if (status.status === 'ready') return this.set({ turnModel: { status: 'ready' } })
+    if (status.status === 'missing') return this.set({ turnModel: { status: 'missing', reason: `${status.reason} The end-of-speech wait alone ends a turn.` } })
+    this.set({ turnModel: { status: 'off', reason: 'reason' in source ? source.reason : 'Smart Turn loads with the microphone.' } })
+  }
+
+  /**
+   * A short pause, judged by the turn model in the VAD worker (a turn it calls unfinished already
+   * waits longer there): the words so far are recognised, and go out with the verdict as
+   * `speech.paused` (unless the user went on meanwhile).
+   */
+  private onPause(e: { pause: number; startMs: number; endMs: number; audio: Float32Array; probability: number | null; modelMs: number | null }) {
+    this.dropAhead()
+    const r = this.current
+    const abort = new AbortController()
+    // Words are wanted at a pause to answer ahead, or for the turn model's verdict to end the turn there;
+    // not from a recognizer that is failing (sentences are kept for it).
+    if (!r || this.held.length || !(this.answersAhead() || this.state.turnModel.status === 'ready')) return void (this.ahead = { pause: e.pause, words: null, abort })
+    const words: Promise<Recognised> = r.transcribe(e.audio.slice(), { signal: abort.signal }).then(
+      (t) => ({ text: t.text }),
+      (error: unknown) => ({ error, by: r }),
+    )
+    this.pauses.recognised++
+    this.ahead = { pause: e.pause, words, abort }
+    void words.then((w) => {
+      if (abort.signal.aborted || !('text' in w)) return
+      this.bus.emit('speech.paused', { pause: e.pause, text: w.text, probability: e.probability, modelMs: e.modelMs, span: { startMs: e.startMs, endMs: e.endMs }, at: performance.now() })
+    })
+  }
+
+  /** The user went on (or stopped listening): the words recognised ahead are void. */
+  private dropAhead() {
+    if (!this.ahead) return
+    this.ahead.abort.abort()
+    if (this.ahead.words) this.pauses.discarded++
+    this.ahead = null
+  }
+
   /** New settings: the end-of-speech delay and push-to-talk change in place; another microphone restarts the chain. */
   configure(options: VoiceOptions) {
     const before = this.options
     this.options = options
     if (!this.live) return
+    if (before.audioOutput !== options.audioOutput) this.live.vad.echoMode(options.audioOutput)
     if (before.deviceId !== options.deviceId) void this.stop().then(() => this.start())
     else if (before.endOfSpeechMs !== options.endOfSpeechMs || before.pushToTalk !== options.pushToTalk) {
       void this.live.vad.configure({ redemptionMs: options.endOfSpeechMs }, !options.pushToTalk)
     }
   }
 
-  private recognize(segment: StreamMap['human.audio']) {
+  private recognize(segment: StreamMap['human.audio'], known?: Promise<Recognised>) {
     // Sentences kept from before go first, in the order spoken, whenever there is a recognizer to try.
     if (this.held.length && this.current) {
       const kept = this.held
@@ -184,10 +273,11 @@ export class VoiceInput {
       this.set({ held: 0 })
       for (const k of kept) this.enqueue(k)
     }
-    this.enqueue(segment)
+    this.enqueue(segment, known)
   }
 
-  private enqueue(segment: StreamMap['human.audio']) {
+  /** `known`: the words were recognised ahead, at the pause the segment ended in (no second recognition). */
+  private enqueue(segment: StreamMap['human.audio'], known?: Promise<Recognised>) {
     const { signal } = this.listening
     this.pending++
     this.set({ status: 'transcribing' })
@@ -195,9 +285,12 @@ export class VoiceInput {
       const r = this.current
       try {
         if (signal.aborted) return
-        if (!r) return this.hold(segment)
+        const ahead = known ? await known : null
+        // The recognizer already failed on these words (at the pause): once is enough, it goes where failures go.
+        if (ahead && 'error' in ahead && ahead.by === r) throw ahead.error
+        if (!(ahead && 'text' in ahead) && !r) return this.hold(segment)
         // A copy: a recognizer may transfer its input to a worker, and a kept sentence needs its audio for the next try.
-        const { text } = await r.transcribe(segment.samples.slice(), { signal, onPartial: (t) => !signal.aborted && this.onPartial(t, segment) })
+        const { text } = ahead && 'text' in ahead ? ahead : await r!.transcribe(segment.samples.slice(), { signal, onPartial: (t) => !signal.aborted && this.onPartial(t, segment) })
         if (signal.aborted) return
         if (text) this.bus.emit('human.text', { text, final: true, source: 'speech', span: { startMs: segment.startMs, endMs: segment.endMs }, at: performance.now() })
         else this.bus.emit('speech.no-words', { at: performance.now() })
@@ -229,10 +322,21 @@ export class VoiceInput {
 
   /** Starts a VAD worker with the current settings and wires its events. */
   private async launchVad(): Promise<VadClient> {
-    const vad = await startVad({ redemptionMs: this.options.endOfSpeechMs }, !this.options.pushToTalk, this.sharedRuntime ? 'shared' : 'wasm')
+    if (this.turnModelUrl) this.set({ turnModel: { status: 'loading' } })
+    const vad = await startVad({ redemptionMs: this.options.endOfSpeechMs }, !this.options.pushToTalk, this.sharedRuntime ? 'shared' : 'wasm', this.turnModelUrl)
+    this.showTurnModel(vad.turn)
+    vad.on('speech-onset', () => this.bus.emit('speech.onset', { at: performance.now() }))
+    vad.on('onset-lost', () => this.bus.emit('speech.onset-lost', { at: performance.now() }))
     vad.on('speech-start', () => {
+      this.dropAhead()
       this.set({ status: 'hearing' })
       this.bus.emit('speech.started', { at: performance.now() })
+    })
+    vad.on('speech-pause', (e) => this.onPause(e))
+    vad.on('speech-continued', (e) => {
+      if (this.ahead?.pause !== e.pause) return
+      this.dropAhead()
+      this.bus.emit('speech.continued', { pause: e.pause, at: performance.now() })
     })
     vad.on('misfire', () => {
       if (this.state.status === 'hearing') this.set({ status: this.pending ? 'transcribing' : 'listening' })
@@ -240,9 +344,15 @@ export class VoiceInput {
     })
     vad.on('speech-end', (e) => {
       const segment = { samples: e.audio, startMs: e.startMs, endMs: e.endMs, at: performance.now(), detectedMs: e.detectedAtMs }
+      // Ended in the pause recognised ahead, nothing said since: those words are the segment's.
+      const known = e.pause !== undefined && this.ahead?.pause === e.pause ? (this.ahead.words ?? undefined) : undefined
+      if (known) {
+        this.pauses.reused++
+        this.ahead = null
+      } else this.dropAhead()
       this.bus.emit('speech.ended', { at: segment.at })
       this.bus.emit('human.audio', segment)
-      this.recognize(segment)
+      this.recognize(segment, known)
     })
     vad.on('error', (e) => this.fail(new AppError(e.code, e.message)))
     vad.on('crash', (err) => void this.restartVad(vad, err))
@@ -267,6 +377,7 @@ export class VoiceInput {
       const vad = await this.launchVad()
       if (this.generation !== gen || this.live !== current) return vad.stop()
       await vad.attach(current.mic.framePort())
+      vad.echoMode(this.options.audioOutput)
       current.vad = vad
       this.bus.emit('speech.off', { at: performance.now() }) // a segment in progress died with the old worker
       this.fail(new AppError('worker_crashed', `${err.message} It was restarted and is listening again.`))

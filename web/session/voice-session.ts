@@ -24,6 +24,9 @@ import { TurnLog, type TurnRecord } from './turn-log.ts'
 import { initialTurn, nextTurn, type TurnEvent, type TurnPhase, type TurnState } from './turn-taking.ts'
 import { VoiceInput, type VoiceState } from './voice-input.ts'
 import { writeAnswer } from './write-answer.ts'
+import { AnswerAhead, type Publisher, type Transcript } from './ahead.ts'
+import { modelUrl } from '../engines/runtime/model-paths.ts'
+import { SMART_TURN_FILE } from '../engines/turn/protocol.ts'
 import type { AgentTools } from '../engines/agent/agent.ts'
 import { followFeelings } from './expression-cue.ts'
 import { Notes, type Note } from './notes.ts'
@@ -132,6 +135,10 @@ export class VoiceSession {
   private heldSpan: { startMs: number; endMs: number } | undefined
   private holdTimer: ReturnType<typeof setTimeout> | undefined
   private turn: Turn | null = null
+  /** The answer being made ahead of its turn, at a pause (at most one). */
+  private ahead: AnswerAhead | null = null
+  /** Answers started ahead this session: made into turns, or abandoned (and the upstream requests they cost). */
+  private readonly aheadStats = { started: 0, committed: 0, abandoned: 0, wasted: { llm: 0, tts: 0 } }
   private readonly stages: StageSet
   private errors: SessionError[] = []
   private readonly shown: ShownError[] = []
@@ -164,6 +171,7 @@ export class VoiceSession {
     this.stages = new StageSet(changed, (stage, err) => this.fail(stage, err))
     this.conversation = new Conversation(changed)
     this.voice = new VoiceInput(this.bus, voiceOptions(settings), changed, (err) => this.fail('asr', err))
+    this.voice.answersAhead = () => this.preemptive()
     this.speaker = new Speaker(this.bus, (err) => this.fail('tts', err))
     this.speaker.rate = settings.speakingRate
     this.face = new Face(this.bus, () => this.rebuild())
@@ -185,7 +193,11 @@ export class VoiceSession {
     this.offs.push(
       recordTurns(this.bus, this.log, () => (turns.save(), changed())),
       // The user's voice drives the turn machine.
+      this.bus.on('speech.onset', () => this.dispatch({ type: 'onset' })),
+      this.bus.on('speech.onset-lost', () => this.dispatch({ type: 'onset-lost' })),
       this.bus.on('speech.started', () => this.dispatch({ type: 'speech-start' })),
+      this.bus.on('speech.paused', (p) => this.dispatch({ type: 'pause', pause: p.pause, text: p.text, probability: p.probability, preemptive: this.preemptive() }, p.span)),
+      this.bus.on('speech.continued', () => this.dispatch({ type: 'speech-continued' })),
       this.bus.on('speech.ended', () => this.dispatch({ type: 'speech-end' })),
       this.bus.on('speech.misfire', () => this.dispatch({ type: 'misfire' })),
       this.bus.on('speech.no-words', () => this.dispatch({ type: 'transcript', text: '' })),
@@ -350,11 +362,25 @@ export class VoiceSession {
       this.shown,
       { watching: this.ledger.watching, entries: this.ledger.entries },
       this.recorder.log,
+      this.turnTakingLog(),
     )
+  }
+
+  private turnTakingLog() {
+    const model = this.voice.state.turnModel
+    const pauses = { ...this.voice.pauses }
+    return {
+      preemptive: this.preemptive(),
+      turnModel: model.status === 'missing' ? `missing: ${model.reason}` : model.status,
+      // A pause recognised ahead and then talked past is an ASR request for nothing.
+      ahead: { ...this.aheadStats, wasted: { ...this.aheadStats.wasted, asr: pauses.discarded } },
+      pauses,
+    }
   }
 
   dispose() {
     this.dispatch({ type: 'stop' })
+    this.abandonAhead()
     for (const off of this.offs) off()
     void this.voice.stop()
     this.speaker.dispose()
@@ -389,7 +415,11 @@ export class VoiceSession {
       else if (effect.type === 'hold') {
         clearTimeout(this.holdTimer)
         this.holdTimer = setTimeout(() => this.dispatch({ type: 'hold-expired' }), UNFINISHED_WAIT_MS)
-      } else {
+      } else if (effect.type === 'end-speech') this.voice.endAtPause(effect.pause)
+      else if (effect.type === 'speculate') this.startAhead(effect.text)
+      else if (effect.type === 'commit') this.commitAhead(heard)
+      else if (effect.type === 'abandon') this.abandonAhead()
+      else {
         const { userId, assistantId, history } = this.conversation.add(effect.text.trim(), spoken ? heard : undefined)
         this.begin(userId, assistantId, history, spoken ? 'speech' : 'typed', effect.text.trim())
       }
@@ -397,16 +427,60 @@ export class VoiceSession {
     this.changed()
   }
 
-  private begin(userId: string, assistantId: string, history: readonly Message[], source: 'speech' | 'typed' | 'retry', text: string) {
-    const turn: Turn = { turnId: newId('t'), assistantId, abort: new AbortController() }
-    this.turn = turn
+  /** Whether an answer may be started at a pause: the user's setting, the operator's (PARLEY_PREEMPTIVE), and a brain that writes text. */
+  private preemptive(): boolean {
+    return this.settings.preemptive && this.facts.relay?.preemptive !== false && this.stages.agent !== null && this.stages.agent?.kind !== 'realtime'
+  }
+
+  /** An answer to the words so far, made now and held (voice included) until the turn is certain. */
+  private startAhead(text: string) {
+    this.abandonAhead()
+    const preview = this.conversation.preview(text.trim())
+    const ahead: AnswerAhead = new AnswerAhead(preview, newId('t'), this.bus, this.conversation, (kind, datum) => {
+      if (kind === 'avatar.text') feed?.((datum as StreamMap['avatar.text']).delta)
+    })
+    this.ahead = ahead
+    this.aheadStats.started++
+    const { signal } = ahead.abort
+    const mark = (stage: 'firstSentence' | 'ttsFirstAudio') => ahead.emit('turn.mark', { turnId: ahead.turnId, stage, at: performance.now() })
+    const feed = this.speaker.prepare(ahead.turnId, signal, mark, () => ahead.requests.tts++)
+    this.begin(preview.userId, preview.assistantId, preview.history, 'speech', text.trim(), ahead)
+  }
+
+  /** The user said nothing more: the answer made ahead is the turn. */
+  private commitAhead(spoken: { startMs: number; endMs: number } | undefined) {
+    const ahead = this.ahead
+    if (!ahead) return
+    this.ahead = null
+    this.aheadStats.committed++
+    this.turn = { turnId: ahead.turnId, assistantId: ahead.preview.assistantId, abort: ahead.abort }
+    ahead.commit(spoken)
+  }
+
+  /** The user went on: the answer made ahead is stopped, upstream too, and forgotten. */
+  private abandonAhead() {
+    const ahead = this.ahead
+    if (!ahead) return
+    this.ahead = null
+    this.aheadStats.abandoned++
+    this.aheadStats.wasted.llm += ahead.requests.llm
+    this.aheadStats.wasted.tts += ahead.requests.tts
+    ahead.abandon()
+  }
+
+  /** `ahead`: an answer made ahead of its turn: it writes and publishes through it (held), not to the conversation and the bus. */
+  private begin(userId: string, assistantId: string, history: readonly Message[], source: 'speech' | 'typed' | 'retry', text: string, ahead?: AnswerAhead) {
+    const turn: Turn = ahead ? { turnId: ahead.turnId, assistantId, abort: ahead.abort } : { turnId: newId('t'), assistantId, abort: new AbortController() }
+    if (!ahead) this.turn = turn
+    const bus: Publisher = ahead ?? this.bus
+    const transcript: Transcript = ahead ?? this.conversation
     const { signal } = turn.abort
-    this.bus.emit('turn.started', { turnId: turn.turnId, userId, assistantId, text, source, at: performance.now(), signal })
+    bus.emit('turn.started', { turnId: turn.turnId, userId, assistantId, text, source, at: performance.now(), signal, ...(ahead && { ahead: true }) })
     const heardMs = () => this.speaker.heardMs(turn.turnId)
     const sources = new TurnSources()
     const cite = (passages: Parameters<TurnSources['cite']>[0], via: 'prompt' | 'tool', ms: number, vector: boolean) => {
       const cited = sources.cite(passages)
-      if (cited.length) this.bus.emit('agent.sources', { turnId: turn.turnId, assistantId, via, sources: cited, ms, vector })
+      if (cited.length) bus.emit('agent.sources', { turnId: turn.turnId, assistantId, via, sources: cited, ms, vector })
       return cited
     }
     const context = async () => {
@@ -416,13 +490,15 @@ export class VoiceSession {
       const found = this.stages.agent?.kind === 'offline' ? Promise.resolve(null) : this.documents.search(retrievalQuery(text, previous))
       // Just after the page loaded, the operator's tools and the notes may still be on their way: not for long.
       await Promise.race([Promise.all([this.operatorTools.settled(CONTEXT_WAIT_MS), this.notes.loaded]), new Promise((r) => setTimeout(r, CONTEXT_WAIT_MS))])
-      const tools = this.toolsFor({ turnId: turn.turnId, assistantId }, (passages, ms, vector) => cite(passages, 'tool', ms, vector))
+      const made = this.toolsFor({ turnId: turn.turnId, assistantId }, (passages, ms, vector) => cite(passages, 'tool', ms, vector), bus)
+      const tools = ahead ? ahead.gate(made) : made
+      if (ahead) ahead.requests.llm++
       const passages = await found
       const given = passages && !signal.aborted ? cite(passages.passages, 'prompt', passages.ms, passages.vector) : []
       // The notes go with every request while tools are on (the model is told it can forget them).
       return { tools, persona: [this.settings.persona, tools ? this.notes.prompt() : '', documentsPrompt(given)].filter(Boolean).join('\n\n') }
     }
-    void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal, heardMs, context }, history, this.settings.persona, this.conversation, this.bus).then(
+    void writeAnswer(this.stages.agent, { turnId: turn.turnId, userId, assistantId, signal, heardMs, context }, history, this.settings.persona, transcript, bus).then(
       ({ error }) => {
         if (error === undefined) return
         this.shown.push(shownError('agent', error))
@@ -451,7 +527,7 @@ export class VoiceSession {
   // ——— tools ———
 
   /** What the agent may do this turn: the built-in tools and the operator's, unless tools are off or no model calls them. */
-  private toolsFor(turn: { turnId: string; assistantId: string }, cite: DocumentSearch['cite']): AgentTools | undefined {
+  private toolsFor(turn: { turnId: string; assistantId: string }, cite: DocumentSearch['cite'], bus: Publisher): AgentTools | undefined {
     const agent = this.stages.agent
     // The offline guide and a small on-device model call no tools (and so get no notes, which need them).
     if (!this.settings.tools || !agent || agent.kind === 'offline' || agent.kind === 'device') return undefined
@@ -464,7 +540,7 @@ export class VoiceSession {
       documents: this.documents.count ? { search: (q, k) => this.documents.search(q, k), cite } : null,
       change: (patch) => (this.onSettingsRequest ? this.onSettingsRequest(patch) : this.configure({ ...this.settings, ...patch })),
     })
-    return turnTools([...builtIn, ...this.operatorTools.tools()], turn, this.bus)
+    return turnTools([...builtIn, ...this.operatorTools.tools()], turn, bus)
   }
 
   // ——— stages ———
@@ -480,6 +556,7 @@ export class VoiceSession {
     this.stages.update(this.placements, facts)
     this.stages.agent?.prime?.(() => historyOf(this.conversation.messages))
     this.voice.recognizer = this.stages.recognizer
+    this.voice.setTurnModel(turnModelFor(this.settings, facts.hosted.turn))
     const onDevice = (p: string | null) => p === 'local-webgpu' || p === 'local-wasm'
     this.voice.sharedRuntime = onDevice(this.placements.asr.placement) || this.placements.tts.engine === 'kokoro'
     this.speaker.synth = this.stages.synth
@@ -583,7 +660,22 @@ export class VoiceSession {
   }
 }
 
-const voiceOptions = (s: Settings) => ({ deviceId: s.microphoneId, pushToTalk: s.pushToTalk, endOfSpeechMs: s.endOfSpeechMs })
+const voiceOptions = (s: Settings) => ({
+  deviceId: s.microphoneId,
+  pushToTalk: s.pushToTalk,
+  endOfSpeechMs: s.endOfSpeechMs,
+  audioOutput: s.audioOutput,
+})
+
+/** The turn model to load (its URL), or why there is none. */
+function turnModelFor(s: Settings, hosted: boolean | undefined): { url: string } | { reason: string } {
+  if (!s.turnModel) return { reason: 'Turned off in Settings: the end-of-speech wait alone ends a turn.' }
+  // Push-to-talk ends a turn with the key: no model is asked.
+  if (s.pushToTalk) return { reason: 'Push-to-talk: releasing the key ends the turn.' }
+  if (hosted === undefined) return { reason: 'Finding out whether this server has the turn model…' }
+  if (!hosted) return { reason: `The turn model is not on this server, so the end-of-speech wait alone ends a turn. To add it: npm run models:fetch -- ${s.turnModel}` }
+  return { url: modelUrl(`${s.turnModel}/${SMART_TURN_FILE}`) }
+}
 
 /** Why the turn machine cancelled a reply, from the event that made it. */
 /**

@@ -21,7 +21,7 @@ export interface AnswerTurn {
  * `turn.written`. Honours the turn's abort (the request is cancelled all the way upstream) and
  * says so with `stage.stopped`; a failure keeps the question, marked, for a retry.
  */
-export async function writeAnswer(agent: Agent | null, turn: AnswerTurn, history: readonly Message[], persona: string, conversation: Conversation, bus: Emitter<StreamMap>): Promise<{ error?: unknown }> {
+export async function writeAnswer(agent: Agent | null, turn: AnswerTurn, history: readonly Message[], persona: string, conversation: Pick<Conversation, 'dispatch'>, bus: Pick<Emitter<StreamMap>, 'emit'>): Promise<{ error?: unknown }> {
   const { turnId, userId, assistantId, signal } = turn
   signal.addEventListener('abort', () => bus.emit('stage.stopped', { stage: 'agent', turnId, at: performance.now() }), { once: true })
   try {

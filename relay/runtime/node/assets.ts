@@ -60,8 +60,8 @@ export function folderAssets(root: string): AssetSource {
 }
 
 /**
- * The models folder, plus `/index.json`: the ids of the models in it (folders with a config.json,
- * `org/name` or `name`). The page asks for it once instead of probing each model's config.json,
+ * The models folder, plus `/index.json`: the ids of the models in it (folders with a config.json
+ * or an .onnx file, `org/name` or `name`). The page asks for it once instead of probing each model's config.json,
  * so a model that is not here costs no 404 in the browser's console.
  */
 export function modelFolder(root: string): AssetSource {
@@ -85,7 +85,9 @@ async function hostedModels(base: string): Promise<string[]> {
     const flags = await Promise.all(names.map((n) => isDir(join(dir, n))))
     return names.filter((_, i) => flags[i])
   }
-  const has = async (dir: string) => Boolean((await stat(join(base, dir, 'config.json')).catch(() => undefined))?.isFile())
+  // A model folder has a config.json (transformers.js models) or an ONNX file of its own (a bare model: Smart Turn).
+  const has = async (dir: string) =>
+    Boolean((await stat(join(base, dir, 'config.json')).catch(() => undefined))?.isFile()) || (await readdir(join(base, dir)).catch(() => [] as string[])).some((n) => n.endsWith('.onnx'))
   const ids: string[] = []
   for (const top of await dirs(base)) {
     if (await has(top)) ids.push(top)

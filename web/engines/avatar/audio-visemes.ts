@@ -6,11 +6,11 @@
  * no audio-only method can reliably — but it gets openness, rounding, spreading, fricatives and
  * silence, which is most of what a viewer sees.
  */
+import { Spectrum, WINDOW } from '../../lib/audio/spectrum.ts'
 import type { Viseme } from './bundle.ts'
 import type { VisemeSpan } from './visemes.ts'
 
 export const HOP = 160
-const WINDOW = 512
 const RATE = 16000
 const HALF = WINDOW / 2
 const BIN_HZ = RATE / WINDOW
@@ -29,15 +29,9 @@ const F1_SEARCH = band(220, 1000)
 const F2_SEARCH = band(800, 2800)
 
 export class AudioVisemes {
-  private readonly hann = Float32Array.from({ length: WINDOW }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (WINDOW - 1)))
-  // A real 512-point FFT done as a 256-point complex one (even samples real, odd imaginary).
-  private readonly re = new Float32Array(HALF)
-  private readonly im = new Float32Array(HALF)
-  private readonly power = new Float32Array(HALF)
+  private readonly spectrum = new Spectrum()
+  private readonly power = this.spectrum.power
   private readonly history = new Float32Array(WINDOW)
-  private readonly rev = bitReverse(HALF)
-  private readonly cos = Float32Array.from({ length: HALF }, (_, i) => Math.cos((-2 * Math.PI * i) / WINDOW))
-  private readonly sin = Float32Array.from({ length: HALF }, (_, i) => Math.sin((-2 * Math.PI * i) / WINDOW))
   private pending = new Float32Array(0)
   private peakDb = -100
   /** ms (on the caller's timeline) of the next hop's end. */
@@ -67,18 +61,10 @@ export class AudioVisemes {
   hop(chunk: Float32Array): VisemeSpan {
     this.history.copyWithin(0, HOP)
     this.history.set(chunk, WINDOW - HOP)
-    const { re, im, hann, history } = this
+    const { history } = this
     let power = 0
-    for (let n = 0; n < HALF; n++) {
-      const a = history[2 * n]!
-      const b = history[2 * n + 1]!
-      power += a * a + b * b
-      const j = this.rev[n]!
-      re[j] = a * hann[2 * n]!
-      im[j] = b * hann[2 * n + 1]!
-    }
-    this.fft()
-    this.unpack()
+    for (let n = 0; n < WINDOW; n++) power += history[n]! * history[n]!
+    this.spectrum.of(history)
     const e1 = this.energy(F1)
     const e2 = this.energy(F2)
     const e3 = this.energy(F3)
@@ -132,57 +118,4 @@ export class AudioVisemes {
     for (let k = lo; k < hi; k++) e += this.power[k]!
     return e
   }
-
-  /** The real signal's spectrum (power per bin, 0…255) from the packed complex FFT. */
-  private unpack() {
-    const { re, im, cos, sin, power } = this
-    for (let k = 0; k < HALF; k++) {
-      const m = (HALF - k) % HALF
-      const ar = re[k]!
-      const ai = im[k]!
-      const br = re[m]!
-      const bi = -im[m]!
-      // Even part (ar+br, ai+bi)/2; odd part -i·(a−b)/2; X = even + W^k·odd.
-      const er = (ar + br) / 2
-      const ei = (ai + bi) / 2
-      const or = (ai - bi) / 2
-      const oi = -(ar - br) / 2
-      const xr = er + cos[k]! * or - sin[k]! * oi
-      const xi = ei + cos[k]! * oi + sin[k]! * or
-      power[k] = xr * xr + xi * xi
-    }
-  }
-
-  /** In-place radix-2 FFT of HALF points (input already in bit-reversed order). */
-  private fft() {
-    const { re, im, cos, sin } = this
-    for (let size = 2; size <= HALF; size *= 2) {
-      const half = size / 2
-      // Twiddles of a HALF-point FFT are every other one of the WINDOW-point table.
-      const step = (2 * HALF) / size
-      for (let start = 0; start < HALF; start += size) {
-        for (let k = 0; k < half; k++) {
-          const c = cos[k * step]!
-          const s = sin[k * step]!
-          const a = start + k
-          const b = a + half
-          const tr = re[b]! * c - im[b]! * s
-          const ti = re[b]! * s + im[b]! * c
-          re[b] = re[a]! - tr
-          im[b] = im[a]! - ti
-          re[a] = re[a]! + tr
-          im[a] = im[a]! + ti
-        }
-      }
-    }
-  }
-}
-
-function bitReverse(n: number): Uint16Array {
-  const bits = Math.log2(n)
-  return Uint16Array.from({ length: n }, (_, i) => {
-    let r = 0
-    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b)
-    return r
-  })
 }

@@ -2,9 +2,14 @@
 // The VAD worker: frames come straight from the capture worklet over a MessagePort, run through
 // Silero and the segmenter here; only speech events go to the main thread.
 import { serveRequests } from '../../lib/worker-rpc.ts'
-import type { CaptureFrame, VadEvent, VadRequest } from './protocol.ts'
+import type { CaptureFrame, TurnModelStatus, VadEvent, VadRequest } from './protocol.ts'
+import type { SmartTurn } from '../turn/smart-turn.ts'
+import { COMPLETE_PROBABILITY, UNFINISHED_SILENCE_MS } from '../turn/protocol.ts'
 import { SileroVad } from './silero.ts'
 import { SpeechSegmenter, type SegmenterOptions } from './speech-segmenter.ts'
+import { EchoGate } from './echo-gate.ts'
+import { DownSampler } from '../../lib/audio/resampler.ts'
+import { MicClock } from '../../lib/audio/mic-clock.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 
@@ -16,17 +21,58 @@ let frames = 0
 let modelMs = 0
 let frameMs = 0
 let chain = Promise.resolve()
+/** The avatar's own voice, heard back on speakers, must not start speech (echo-gate.ts). */
+const echo = new EchoGate()
+/** When each microphone frame was heard (epoch ms), from when it arrived. */
+let micClock = new MicClock()
+const epochNow = () => performance.timeOrigin + performance.now()
+/** The turn model (Smart Turn v3), judged at each short pause; loaded only when asked for (its code is a chunk of its own). */
+let turn: { url: string; model: SmartTurn | null; status: TurnModelStatus } = { url: '', model: null, status: { status: 'off' } }
+let build: 'wasm' | 'shared' = 'wasm'
+
+async function loadTurn(url: string | null | undefined): Promise<TurnModelStatus> {
+  if (!url) {
+    turn = { url: '', model: null, status: { status: 'off' } }
+    return turn.status
+  }
+  if (url === turn.url) return turn.status
+  try {
+    const { loadSmartTurn } = await import('../turn/smart-turn.ts')
+    turn = { url, model: await loadSmartTurn(url, build), status: { status: 'ready' } }
+  } catch (err) {
+    turn = { url, model: null, status: { status: 'missing', reason: (err as Error).message } }
+  }
+  return turn.status
+}
+
+/**
+ * A short pause: the turn model says whether the turn sounds complete. Unfinished, and the segment
+ * waits longer at once (no round trip); the verdict goes out with the pause. Frames wait meanwhile
+ * (one run, ~0.1 s): nothing is lost, the pause's events come that much later.
+ */
+async function judgePause(audio: Float32Array, pause: number): Promise<{ probability: number | null; modelMs: number | null }> {
+  if (!turn.model) return { probability: null, modelMs: null }
+  const t = performance.now()
+  try {
+    const probability = await turn.model.completeProbability(audio)
+    if (probability < COMPLETE_PROBABILITY) segmenter.extend(pause, UNFINISHED_SILENCE_MS)
+    return { probability, modelMs: performance.now() - t }
+  } catch {
+    return { probability: null, modelMs: null }
+  }
+}
 
 const emit = (event: VadEvent, transfer: Transferable[] = []) => self.postMessage(event, transfer)
 
-function publish(events: ReturnType<SpeechSegmenter['push']>) {
+async function publish(events: ReturnType<SpeechSegmenter['push']>) {
   for (const e of events) {
-    if (e.type === 'speech-end') emit({ ...e, detectedAtMs: segmenter.nowMs }, [e.audio.buffer])
+    if (e.type === 'speech-pause') emit({ ...e, detectedAtMs: segmenter.nowMs, ...(await judgePause(e.audio, e.pause)) }, [e.audio.buffer])
+    else if (e.type === 'speech-end') emit({ ...e, detectedAtMs: segmenter.nowMs }, [e.audio.buffer])
     else emit(e)
   }
 }
 
-async function onFrame(samples: Float32Array) {
+async function onFrame(samples: Float32Array, startMs: number) {
   if (!vad) return
   const t = performance.now()
   let p: number
@@ -40,7 +86,7 @@ async function onFrame(samples: Float32Array) {
   }
   modelMs += performance.now() - t
   frames++
-  publish(segmenter.push(autoDetect ? p : 0, samples))
+  await publish(segmenter.push(autoDetect ? echo.judge(samples, startMs, p) : 0, samples))
   frameMs += performance.now() - t
 }
 
@@ -49,9 +95,12 @@ function attach(next: MessagePort) {
   port = next
   segmenter.reset()
   vad?.reset()
-  // Frames are handled strictly in order, one model run at a time.
+  micClock = new MicClock()
+  // Frames are handled strictly in order, one model run at a time; each is timed as it arrives.
   port.onmessage = (e: MessageEvent<CaptureFrame>) => {
-    if (e.data.type === 'frame') chain = chain.then(() => onFrame(e.data.samples))
+    if (e.data.type !== 'frame') return
+    const startMs = micClock.place(epochNow(), e.data.samples.length, 16000)
+    chain = chain.then(() => onFrame(e.data.samples, startMs))
   }
 }
 
@@ -61,13 +110,19 @@ serveRequests<VadRequest>(self, async (req) => {
     case 'load': {
       const res = await fetch(req.modelUrl)
       if (!res.ok) throw Object.assign(new Error(`The speech detection model could not be loaded from ${req.modelUrl} (HTTP ${res.status}).`), { code: 'model_missing' })
-      vad = await SileroVad.load(new Uint8Array(await res.arrayBuffer()), req.runtime ?? 'wasm')
+      build = req.runtime ?? 'wasm'
+      vad = await SileroVad.load(new Uint8Array(await res.arrayBuffer()), build)
       segmenter = new SpeechSegmenter(req.options)
       autoDetect = req.autoDetect
       // Warm-up: the first run compiles kernels; do it before saying ready.
       await vad.process(new Float32Array(512))
       vad.reset()
-      return emit({ type: 'ready', id: req.id, backend: 'wasm' })
+      // The turn model too: the first pause must find it ready.
+      return emit({ type: 'ready', id: req.id, backend: 'wasm', turn: await loadTurn(req.turnModelUrl) })
+    }
+    case 'turn-model': {
+      await chain
+      return emit({ type: 'result', id: req.id, turn: await loadTurn(req.url) })
     }
     case 'attach':
       attach(req.port)
@@ -77,18 +132,38 @@ serveRequests<VadRequest>(self, async (req) => {
       segmenter.configure(req.options)
       if (req.autoDetect !== undefined && req.autoDetect !== autoDetect) {
         autoDetect = req.autoDetect
-        publish(segmenter.end()) // a segment of the old mode ends with it
+        await publish(segmenter.end()) // a segment of the old mode ends with it
       }
       return emit({ type: 'result', id: req.id })
     case 'push-to-talk':
       await chain
-      publish(req.pressed ? segmenter.forceStart() : segmenter.end())
+      await publish(req.pressed ? segmenter.forceStart() : segmenter.end())
       return emit({ type: 'result', id: req.id })
     case 'reset':
       await chain
-      publish(segmenter.end())
+      await publish(segmenter.end())
       segmenter.reset()
       vad?.reset()
+      return emit({ type: 'result', id: req.id })
+    case 'end-at-pause':
+      await chain
+      await publish(segmenter.endAtPause(req.pause))
+      return emit({ type: 'result', id: req.id })
+    case 'extend':
+      await chain
+      segmenter.extend(req.pause, req.ms)
+      return emit({ type: 'result', id: req.id })
+    case 'echo-audio': {
+      if (req.newReply) echo.resetReply()
+      const samples = req.sampleRate === 16000 ? req.samples : new DownSampler(req.sampleRate, 16000).process(req.samples).slice()
+      echo.addReference(req.startMs, samples)
+      return emit({ type: 'result', id: req.id })
+    }
+    case 'echo-clock':
+      echo.setClock(req.clock)
+      return emit({ type: 'result', id: req.id })
+    case 'echo-mode':
+      echo.setMode(req.mode)
       return emit({ type: 'result', id: req.id })
     case 'stats':
       await chain

@@ -50,9 +50,13 @@ interface Props {
   privacy?: ReactNode
   /** What this browser stores (models, the app for offline use), with Delete: its own feature. */
   storage?: ReactNode
+  /** Whether the turn model judges the end of a turn, and if not, why. */
+  turnModel: { status: string; reason?: string }
+  /** The relay's operator does not allow answers started ahead (PARLEY_PREEMPTIVE=off). */
+  preemptiveOff: boolean
 }
 
-export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers, documents, section, agent, llmModels, onDownloadLlm, privateSession, privacy, storage }: Props) {
+export function SettingsPanel({ open, settings, onChange, onClose, models, defaultModel, realtimeModels, defaultRealtimeModel, tokenRequired, microphones, speechModels, speechModelHosted, voices, onDeviceVoices, kokoroHosted, avatars, remoteAvatars, notes, onForgetNotes, operatorTools, modelAnswers, documents, section, agent, llmModels, onDownloadLlm, privateSession, privacy, storage, turnModel, preemptiveOff }: Props) {
   const first = useRef<HTMLTextAreaElement>(null)
   const panel = useRef<HTMLElement>(null)
   useEffect(() => {
@@ -260,6 +264,29 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
               Answer after <strong>{settings.endOfSpeechMs} ms</strong> of silence
             </span>
             <input type="range" min={200} max={2000} step={50} value={settings.endOfSpeechMs} data-testid="end-of-speech" onChange={(e) => onChange({ endOfSpeechMs: Number(e.target.value) })} />
+          </label>
+          <p className="field__help" data-testid="turn-model">
+            {turnModel.status === 'ready'
+              ? 'Smart Turn runs on this device: a finished sentence is answered at its first short pause, an unfinished one waits up to 1.5 s.'
+              : turnModel.status === 'loading'
+                ? 'Loading the turn model…'
+                : (turnModel.reason ?? 'The end-of-speech wait alone ends a turn.')}
+          </p>
+          <label className="check">
+            <input type="checkbox" checked={settings.turnModel !== null} data-testid="turn-model-on" onChange={(e) => onChange({ turnModel: e.target.checked ? 'pipecat-ai/smart-turn-v3' : null })} />
+            Hear when a sentence is finished (Smart Turn, on this device)
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={settings.preemptive && !preemptiveOff} disabled={preemptiveOff} data-testid="preemptive" onChange={(e) => onChange({ preemptive: e.target.checked })} />
+            Start answering at a pause — dropped if you go on{preemptiveOff ? ' (turned off by this server)' : ''}
+          </label>
+          <label className="field">
+            <span className="field__help">The avatar's voice comes from</span>
+            <select value={settings.audioOutput} data-testid="audio-output" onChange={(e) => onChange({ audioOutput: e.target.value as Settings['audioOutput'] })}>
+              <option value="auto">Find out (speakers unless it hears no echo)</option>
+              <option value="speakers">Speakers: never let its own voice interrupt it</option>
+              <option value="headphones">Headphones: no echo to remove</option>
+            </select>
           </label>
         </fieldset>
         <fieldset className="field field--group" data-testid="settings-tools">

@@ -33,7 +33,7 @@ export function withinBudget(tools: readonly Tool[]): Tool[] {
  * arguments that are not a JSON object, a tool that throws or hangs — is answered with an error for
  * the model to read, never a failed turn. A stopped call is published as stopped, then the turn ends.
  */
-export function turnTools(tools: readonly Tool[], turn: { turnId: string; assistantId: string }, bus: Emitter<StreamMap>): AgentTools | undefined {
+export function turnTools(tools: readonly Tool[], turn: { turnId: string; assistantId: string }, bus: Pick<Emitter<StreamMap>, 'emit'>): AgentTools | undefined {
   tools = withinBudget(tools)
   if (!tools.length) return undefined
   const byName = new Map(tools.map((t) => [t.definition.name, t]))
