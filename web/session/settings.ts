@@ -1,3 +1,5 @@
+import { SMART_TURN_MODEL } from '../engines/turn/protocol.ts'
+
 /** What the user sets, kept in localStorage on this device only. */
 export interface Settings {
   persona: string
@@ -90,7 +92,7 @@ export const defaultSettings: Settings = {
   pushToTalk: false,
   endOfSpeechMs: 500,
   preemptive: true,
-  turnModel: 'pipecat-ai/smart-turn-v3',
+  turnModel: SMART_TURN_MODEL,
   audioOutput: 'auto',
   asrPlacement: 'auto',
   asrModel: 'onnx-community/whisper-base',

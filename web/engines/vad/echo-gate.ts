@@ -73,6 +73,8 @@ export class EchoGate {
   /** Per remembered frame: the microphone's bands, and the reference's at every delay. */
   private readonly micHistory: Float64Array[] = []
   private readonly refHistory: Float64Array[][] = []
+  /** Per remembered frame: the reference's strongest energy over all delays, per band (what `capGain` reads). */
+  private readonly peakHistory: Float64Array[] = []
   /** The room's noise floor per band (minimum statistics: down fast, up ~4 dB a second); NaN until the first frame. */
   private readonly noise = new Float64Array(BANDS).fill(Number.NaN)
   private readonly tail = new Float64Array(BANDS)
@@ -205,11 +207,15 @@ export class EchoGate {
     this.refEnvelope.push(Float64Array.from(ref, (r) => sum(r)))
     this.micHistory.push(Float64Array.from(m))
     this.refHistory.push(ref)
+    const peak = new Float64Array(BANDS)
+    for (const r of ref) for (let b = 0; b < BANDS; b++) peak[b] = Math.max(peak[b]!, r[b]!)
+    this.peakHistory.push(peak)
     if (this.micEnvelope.length > HISTORY) {
       this.micEnvelope.shift()
       this.refEnvelope.shift()
       this.micHistory.shift()
       this.refHistory.shift()
+      this.peakHistory.shift()
     }
     ++this.frames
     // While the echo is not measured yet, every other frame: the cautious start should be short.
@@ -247,11 +253,16 @@ export class EchoGate {
    * over the 90th percentile of (M − noise) / R over the strongest reference of any delay.
    */
   private capGain() {
+    const ratios: number[] = []
     for (let b = 0; b < BANDS; b++) {
-      const r = this.refHistory.map((refs) => Math.max(...refs.map((x) => x[b]!)))
-      const strongest = Math.max(...r)
+      let strongest = 0
+      for (const peak of this.peakHistory) strongest = Math.max(strongest, peak[b]!)
       if (!(strongest > 1e-9)) continue
-      const ratios = r.map((x, i) => (x > strongest * 1e-2 ? Math.log(Math.max(this.micHistory[i]![b]! - this.noise[b]!, 1e-12) / x) : NaN)).filter((x) => !Number.isNaN(x)).sort((x, y) => x - y)
+      ratios.length = 0
+      this.peakHistory.forEach((peak, i) => {
+        if (peak[b]! > strongest * 1e-2) ratios.push(Math.log(Math.max(this.micHistory[i]![b]! - this.noise[b]!, 1e-12) / peak[b]!))
+      })
+      ratios.sort((x, y) => x - y)
       // 6 dB over what was seen: few frames, so a margin; a real echo leaves the prior as it is.
       if (ratios.length >= 10) this.gain[b] = Math.min(this.gain[b]!, ratios[Math.floor(ratios.length * 0.9)]! + Math.log(4))
     }

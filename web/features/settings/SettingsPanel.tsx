@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react'
 import { KOKORO_VOICES } from '../../engines/tts/kokoro/protocol.ts'
+import { SMART_TURN_MODEL } from '../../engines/turn/protocol.ts'
 import { DEFAULT_PERSONA, type Settings } from '../../session/settings.ts'
 
 interface Props {
@@ -273,7 +274,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
                 : (turnModel.reason ?? 'The end-of-speech wait alone ends a turn.')}
           </p>
           <label className="check">
-            <input type="checkbox" checked={settings.turnModel !== null} data-testid="turn-model-on" onChange={(e) => onChange({ turnModel: e.target.checked ? 'pipecat-ai/smart-turn-v3' : null })} />
+            <input type="checkbox" checked={settings.turnModel !== null} data-testid="turn-model-on" onChange={(e) => onChange({ turnModel: e.target.checked ? SMART_TURN_MODEL : null })} />
             Hear when a sentence is finished (Smart Turn, on this device)
           </label>
           <label className="check">
