@@ -1,22 +1,21 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test'
 import config from '../../playwright.config.ts'
 import { TINY_LLM, TINY_LLM_TEXT, TINY_WHISPER, TINY_WHISPER_TEXT } from './models.ts'
-import { fakeLlm, relayUrl } from './stack.ts'
-
-const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
+import { fakeLlm, firstQuestionWav, relayUrl } from './stack.ts'
 
 /**
- * A browser with a profile on disk, whose fake microphone plays speech.wav once: closed and
- * opened again, it keeps its service worker and stored models (a user's next visit) and its
- * microphone plays the file from the start.
+ * A browser with a profile on disk, whose fake microphone says speech.wav's first question once:
+ * closed and opened again, it keeps its service worker and stored models (a user's next visit)
+ * and its microphone plays the file from the start. One question only: the on-device recognizer
+ * loads while it is spoken, and a second sentence heard meanwhile would rightly be a second turn,
+ * cutting the first answer short.
  */
 function browserWithProfile(profile: string): Promise<BrowserContext> {
   const launch = config.use!.launchOptions!
-  const mic = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fixtures}speech.wav%noloop`]
+  const mic = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${firstQuestionWav()}%noloop`]
   return chromium.launchPersistentContext(profile, { executablePath: launch.executablePath, args: [...launch.args!, ...mic], serviceWorkers: 'allow', viewport: { width: 1280, height: 800 } })
 }
 

@@ -1,3 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser } from '@playwright/test'
 import config from '../../playwright.config.ts'
@@ -5,8 +8,21 @@ import { loadConfig, type RelayLimits } from '../../relay/config.ts'
 import { startRelay } from '../../relay/node.ts'
 import type { RecordedRequest, Scenario } from '../fakes/llm-upstream.ts'
 import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-upstream.ts'
+import { decodeWav, encodeWav } from '../../web/lib/audio/wav.ts'
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
+
+/**
+ * speech.wav's first question alone (its first 5 s: the sentence ends at 3.8 s), as a file of its
+ * own: for tests of one spoken turn whose models may still be loading while the user speaks, where
+ * the file's next sentence would come as a second turn before the first was answered.
+ */
+export function firstQuestionWav(): string {
+  const { sampleRate, samples } = decodeWav(readFileSync(`${fixtures}speech.wav`))
+  const path = join(tmpdir(), `parley-first-question-${process.pid}.wav`)
+  writeFileSync(path, encodeWav({ sampleRate, samples: samples.slice(0, sampleRate * 5) }))
+  return path
+}
 
 /**
  * Chromium whose microphone plays a fixture once (no loop), the permission prompt answered yes;

@@ -231,8 +231,9 @@ export class VoiceInput {
     const r = this.current
     const abort = new AbortController()
     // Words are wanted at a pause to answer ahead, or for the turn model's verdict to end the turn there;
-    // not from a recognizer that is failing (sentences are kept for it).
-    if (!r || this.held.length || !(this.answersAhead() || this.state.turnModel.status === 'ready')) return void (this.ahead = { pause: e.pause, words: null, abort })
+    // not from a recognizer that is failing (sentences are kept for it), nor from one still busy with
+    // earlier sentences (a model loading, a slow device): they would come too late to save anything.
+    if (!r || this.held.length || this.pending > 0 || !(this.answersAhead() || this.state.turnModel.status === 'ready')) return void (this.ahead = { pause: e.pause, words: null, abort })
     const words: Promise<Recognised> = r.transcribe(e.audio.slice(), { signal: abort.signal }).then(
       (t) => ({ text: t.text }),
       (error: unknown) => ({ error, by: r }),

@@ -41,19 +41,34 @@ export function createLocalRecognizer(options: LocalRecognizerOptions): SpeechRe
     onCrash: options.onCrash,
   })
 
+  let turn: Promise<void> = Promise.resolve()
+  const givenUp = () => new DOMException('The recognition was given up.', 'AbortError')
+
   return {
     placement: options.device === 'webgpu' ? 'local-webgpu' : 'local-wasm',
     label: `${options.modelId.split('/').pop()} · ${options.device === 'webgpu' ? 'WebGPU' : 'WASM'}`,
     load: async () => void (await worker.load()),
-    async transcribe(audio, { onPartial }) {
-      const current = await worker.load()
-      const off = current.on('partial', (e) => onPartial?.(e.text))
-      try {
-        const res = await current.request({ type: 'transcribe', audio }, [audio.buffer])
-        return { text: res.text, ms: res.ms }
-      } finally {
-        off()
-      }
+    transcribe(audio, { signal, onPartial }) {
+      // One at a time, in order: the worker cannot stop a recognition once begun, so one that was
+      // given up while it waited (words at a pause the user talked on past) never starts, and
+      // does not hold up the next.
+      const run = turn.then(async () => {
+        if (signal?.aborted) throw givenUp()
+        const current = await worker.load()
+        if (signal?.aborted) throw givenUp() // given up while the model loaded
+        const off = current.on('partial', (e) => onPartial?.(e.text))
+        try {
+          const res = await current.request({ type: 'transcribe', audio }, [audio.buffer])
+          return { text: res.text, ms: res.ms }
+        } finally {
+          off()
+        }
+      })
+      turn = run.then(
+        () => undefined,
+        () => undefined,
+      )
+      return run
     },
     dispose: () => worker.dispose(),
   }
