@@ -105,7 +105,8 @@ test('the user\'s speech is in the recording where it was said, before the answe
   try {
     const page = await browser.newPage()
     await page.goto(voice.url)
-    await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay' })))
+    // One scripted reply for the one turn: no answer started ahead at the question's comma.
+    await page.evaluate(() => localStorage.setItem('parley.settings.v1', JSON.stringify({ asrPlacement: 'relay', preemptive: false })))
     await page.reload()
     await expect(page.getByTestId('record')).toBeEnabled({ timeout: 15_000 })
     await watch(page)

@@ -23,6 +23,8 @@ export interface TurnTakingLog {
   ahead: { started: number; committed: number; abandoned: number; wasted: { llm: number; tts: number; asr: number } }
   /** Pauses recognised ahead; of them, words that became a turn's without a second recognition, and words the user went on past. */
   pauses: { recognised: number; reused: number; discarded: number }
+  /** On speakers: the voice's peer-connection loopback (for Chromium's echo canceller) — its latency, and the energy it carried; null when off. */
+  echoLoopback: { latencyMs: number; receivedEnergy: number } | null
 }
 
 export interface SessionExport {

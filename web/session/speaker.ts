@@ -29,6 +29,7 @@ export class Speaker {
   private volume = 1
   /** How long a reply's voice waits for the face (a remote face's frames). */
   private audioDelayMs = 0
+  private loopback = false
   private readonly off: (() => void)[]
 
   constructor(
@@ -87,6 +88,17 @@ export class Speaker {
   setVolume(volume: number) {
     this.volume = volume
     this.playback?.setVolume(volume)
+  }
+
+  /** On speakers the voice goes through the echo loopback (Chromium's echo canceller then removes it). */
+  setEchoLoopback(on: boolean) {
+    this.loopback = on
+    void this.playback?.setEchoLoopback(on)
+  }
+
+  /** The loopback's latency and what it carried, for the session log; null when off. */
+  get echoLoopback() {
+    return this.playback?.echoLoopback ?? null
   }
 
   dispose() {
@@ -221,6 +233,7 @@ export class Speaker {
     })
     this.playback.setVolume(this.volume)
     this.playback.setAudioDelay(this.audioDelayMs)
+    if (this.loopback) void this.playback.setEchoLoopback(true)
     return this.playback
   }
 }

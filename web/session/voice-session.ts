@@ -174,6 +174,7 @@ export class VoiceSession {
     this.voice.answersAhead = () => this.preemptive()
     this.speaker = new Speaker(this.bus, (err) => this.fail('tts', err))
     this.speaker.rate = settings.speakingRate
+    this.speaker.setEchoLoopback(settings.audioOutput === 'speakers')
     this.face = new Face(this.bus, () => this.rebuild())
     const faceName = () => this.face.state.status?.name || 'avatar'
     this.archive = new VoiceArchive(this.bus, () => void this.refreshKept())
@@ -248,6 +249,7 @@ export class VoiceSession {
     this.voice.configure(voiceOptions(settings))
     this.speaker.setVolume(settings.volume)
     this.speaker.rate = settings.speakingRate
+    this.speaker.setEchoLoopback(settings.audioOutput === 'speakers')
     this.facts.configure(settings)
   }
 
@@ -375,6 +377,7 @@ export class VoiceSession {
       // A pause recognised ahead and then talked past is an ASR request for nothing.
       ahead: { ...this.aheadStats, wasted: { ...this.aheadStats.wasted, asr: pauses.discarded } },
       pauses,
+      echoLoopback: this.speaker.echoLoopback,
     }
   }
 

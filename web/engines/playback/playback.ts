@@ -4,10 +4,12 @@
  * listener is, in samples actually played.
  *
  * The voice goes out through a MediaStream into an <audio> element rather than straight to the
- * speakers: Chromium's echo canceller then knows it as output and removes it from the microphone,
- * so the VAD does not take the avatar's own voice for the user's.
+ * speakers, so that on speakers it can be sent through a peer-connection loopback first: only then
+ * does Chromium's echo canceller remove it from the microphone (echo-loopback.ts). Either way the
+ * VAD's echo gate is given the voice and this clock, and keeps it from passing for the user's.
  */
 import type { ReplyClock, SpeechChunk } from '../media.ts'
+import { type EchoLoopback, openEchoLoopback } from './echo-loopback.ts'
 
 export type { ReplyClock } from '../media.ts'
 /** A sentence to play (engines/media.ts). */
@@ -44,6 +46,10 @@ export class Playback {
   private readonly gain: GainNode
   private readonly analyser: AnalyserNode
   private readonly element: HTMLAudioElement
+  /** The voice as made (Web Audio); and, on speakers, the same through the echo loopback. */
+  private readonly voice: MediaStream
+  private loopback: EchoLoopback | null = null
+  private loopbackWanted = false
   private queue: Scheduled[] = []
   /** Every piece of this reply's audio as scheduled (context times), played or not. */
   private spans: { start: number; end: number }[] = []
@@ -67,9 +73,44 @@ export class Playback {
     const out = this.context.createMediaStreamDestination()
     this.gain.connect(this.analyser)
     this.analyser.connect(out)
+    this.voice = out.stream
     this.element = new Audio()
     this.element.srcObject = out.stream
     this.element.autoplay = true
+  }
+
+  /**
+   * On speakers: the voice plays through a peer-connection loopback, so that Chromium's echo
+   * canceller removes it from the microphone (see echo-loopback.ts). Off: played as made. A
+   * loopback that cannot connect leaves the voice as it was (the VAD's echo gate still works).
+   */
+  async setEchoLoopback(on: boolean): Promise<void> {
+    this.loopbackWanted = on
+    if (on && !this.loopback && typeof RTCPeerConnection === 'function') {
+      const loop = await openEchoLoopback(this.voice).catch((err: unknown) => {
+        console.warn('[playback] echo loopback unavailable:', err instanceof Error ? err.message : err)
+        return null
+      })
+      if (!loop || !this.loopbackWanted || this.loopback) return loop?.close()
+      this.loopback = loop
+      this.element.srcObject = loop.stream
+    } else if (!on && this.loopback) {
+      this.loopback.close()
+      this.loopback = null
+      this.element.srcObject = this.voice
+    }
+    await this.element.play().catch(() => {})
+    this.events.clock?.(this.clockNow())
+  }
+
+  /** The loopback's state for the session log: null when the voice plays as made. */
+  get echoLoopback(): { latencyMs: number; receivedEnergy: number } | null {
+    return this.loopback && { latencyMs: Math.round(this.loopback.latencyMs), receivedEnergy: this.loopback.receivedEnergy }
+  }
+
+  /** What stands between the context's clock and the listener (s): the output, and the loopback. */
+  private latency(): number {
+    return (this.context.outputLatency || 0) + (this.context.baseLatency || 0) + (this.loopback?.latencyMs ?? 0) / 1000
   }
 
   /** Browsers start audio only after a user gesture: call from a click or key handler. */
@@ -191,8 +232,7 @@ export class Playback {
   clockNow(): ReplyClock {
     const at = performance.timeOrigin + performance.now()
     if (this.replyStart === undefined) return { at, audioMs: 0, playing: false }
-    const latencyMs = ((this.context.outputLatency || 0) + (this.context.baseLatency || 0)) * 1000
-    const raw = (this.context.currentTime - this.replyStart) * 1000 - latencyMs
+    const raw = (this.context.currentTime - this.replyStart - this.latency()) * 1000
     // While a held-back voice has not begun, the clock says how far off it is (the face waits).
     const audioMs = this.delay > 0 ? raw : Math.max(0, raw)
     return { at, audioMs, playing: this.context.state === 'running' && !this.paused }
@@ -203,8 +243,7 @@ export class Playback {
    * counts a gap where the voice ran dry (audio streaming in slower than it plays), this does not.
    */
   heardAudioMs(): number {
-    const latency = (this.context.outputLatency || 0) + (this.context.baseLatency || 0)
-    const now = this.context.currentTime - latency
+    const now = this.context.currentTime - this.latency()
     return this.spans.reduce((ms, s) => ms + Math.max(0, Math.min(now, s.end) - s.start) * 1000, 0)
   }
 
@@ -254,6 +293,8 @@ export class Playback {
 
   async close() {
     this.stopWatching()
+    this.loopback?.close()
+    this.loopback = null
     this.element.srcObject = null
     await this.context.close()
   }
@@ -302,8 +343,9 @@ export class Playback {
    */
   private performanceTimeOf(contextTime: number): number {
     const out = this.context.getOutputTimestamp()
-    if (!out.performanceTime || out.contextTime === undefined) return performance.now() - (this.context.currentTime - contextTime) * 1000
-    return out.performanceTime + (contextTime - out.contextTime) * 1000
+    const loop = this.loopback?.latencyMs ?? 0
+    if (!out.performanceTime || out.contextTime === undefined) return performance.now() - (this.context.currentTime - contextTime) * 1000 + loop
+    return out.performanceTime + (contextTime - out.contextTime) * 1000 + loop
   }
 
   private stopWatching() {

@@ -285,7 +285,7 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
             <span className="field__help">The avatar's voice comes from</span>
             <select value={settings.audioOutput} data-testid="audio-output" onChange={(e) => onChange({ audioOutput: e.target.value as Settings['audioOutput'] })}>
               <option value="auto">Find out (speakers unless it hears no echo)</option>
-              <option value="speakers">Speakers: never let its own voice interrupt it</option>
+              <option value="speakers">Speakers: never let its own voice interrupt it (and let the browser's echo canceller see it)</option>
               <option value="headphones">Headphones: no echo to remove</option>
             </select>
           </label>
