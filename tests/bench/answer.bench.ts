@@ -67,6 +67,9 @@ export const answer: Benchmark = {
       const answerTurns = async (url: string, launches: number, text: string) => {
         const turns: Timestamps[] = []
         for (let i = 0; i < launches; i++) {
+          // Nothing left over from the turn-taking runs (their replies wait 300 ms for a first byte).
+          llm.reset()
+          speech.reset()
           llm.next(...Array.from({ length: 3 }, () => ({ kind: 'reply' as const, text, chunkDelayMs: 0 })))
           speech.next(...Array.from({ length: 6 }, () => ({ kind: 'audio' as const, seconds: 0.3, chunkDelayMs: 0 })))
           // As before turn-taking: one request per turn (the scripted replies), the fixed wait.

@@ -3,6 +3,13 @@ import { KOKORO_VOICES } from '../../engines/tts/kokoro/protocol.ts'
 import { SMART_TURN_MODEL } from '../../engines/turn/protocol.ts'
 import { DEFAULT_PERSONA, type Settings } from '../../session/settings.ts'
 
+/** What each answer to "the avatar's voice comes from" does (the select's options are kept short for a phone). */
+const AUDIO_OUTPUT_HELP: Record<Settings['audioOutput'], string> = {
+  auto: 'Parley listens for its own voice coming back and learns how loud it is, so it never interrupts itself.',
+  speakers: 'More caution against its own voice, which also goes through a loopback on this page so the browser\'s echo canceller can remove it (a few tens of ms later).',
+  headphones: 'No echo to remove: your voice is heard at once, even over the avatar\'s.',
+}
+
 interface Props {
   open: boolean
   settings: Settings
@@ -284,11 +291,12 @@ export function SettingsPanel({ open, settings, onChange, onClose, models, defau
           <label className="field">
             <span className="field__help">The avatar's voice comes from</span>
             <select value={settings.audioOutput} data-testid="audio-output" onChange={(e) => onChange({ audioOutput: e.target.value as Settings['audioOutput'] })}>
-              <option value="auto">Find out (speakers unless it hears no echo)</option>
-              <option value="speakers">Speakers: never let its own voice interrupt it (and let the browser's echo canceller see it)</option>
-              <option value="headphones">Headphones: no echo to remove</option>
+              <option value="auto">Find out</option>
+              <option value="speakers">Speakers</option>
+              <option value="headphones">Headphones</option>
             </select>
           </label>
+          <p className="field__help" data-testid="audio-output-help">{AUDIO_OUTPUT_HELP[settings.audioOutput]}</p>
         </fieldset>
         <fieldset className="field field--group" data-testid="settings-tools">
           <legend className="field__label">Tools &amp; notes</legend>
