@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { lastEightSeconds, normalise, SmartTurn, turnFeatures } from './smart-turn.ts'
+import { lastEightSeconds, normalise, SmartTurn, turnFeatures, turnFeaturesReference } from './smart-turn.ts'
 
 const tone = (hz: number, seconds: number, gain = 0.3) => Float32Array.from({ length: seconds * 16000 }, (_, i) => gain * Math.sin((2 * Math.PI * hz * i) / 16000))
 
@@ -48,6 +48,20 @@ describe('Smart Turn input', () => {
     expect(peak).toBeLessThanOrEqual(28)
     // Whisper's scaling: (log10 + 4) / 4 with an 8-decade floor under the peak.
     expect(Math.min(...loud)).toBeGreaterThanOrEqual(Math.max(...loud) - 2 - 1e-6)
+  })
+
+  it('makes the same features as the whole 8 s through the extractor, for turns of every length', async () => {
+    // Speech-like: a gliding tone with noise, the same seeded sequence each run.
+    let seed = 7
+    const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.05
+    for (const seconds of [0.2, 0.5, 1.37, 2, 4.5, 7.6, 7.98, 8, 9]) {
+      const audio = Float32Array.from({ length: Math.round(seconds * 16000) }, (_, i) => 0.3 * Math.sin((2 * Math.PI * (200 + i / 100) * i) / 16000) + noise())
+      const [fast, reference] = [await turnFeatures(audio), await turnFeaturesReference(audio)]
+      expect(fast.length).toBe(reference.length)
+      let worst = 0
+      for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - reference[i]!))
+      expect(worst, `${seconds} s`).toBeLessThan(1e-5)
+    }
   })
 
   it('loads a model with Smart Turn v3 names and returns its probability', async () => {

@@ -53,10 +53,38 @@ export function normalise(audio: Float32Array): Float32Array {
   return audio.map((x) => (x - mean) * scale)
 }
 
-/** The model's input for a turn's audio: [80 × 800] log-mel, mel-major. */
-export async function turnFeatures(audio: Float32Array): Promise<Float32Array> {
+const HOP = 160
+/** Half of Whisper's 400-sample window: a frame reaches this far either side of its centre. */
+const HALF_WINDOW = 200
+type Fbank = { _extract_fbank_features(waveform: Float32Array): Promise<{ data: Float32Array; dims: number[] }> }
+
+/** The model's input for a turn's audio: [80 × 800] log-mel, mel-major (the whole 8 s through the extractor). */
+export async function turnFeaturesReference(audio: Float32Array): Promise<Float32Array> {
   const { input_features } = await extractor(normalise(lastEightSeconds(audio)))
   return input_features.data as Float32Array
+}
+
+/**
+ * The same numbers, without the spectrogram of the padding: a turn is mostly shorter than 8 s, and
+ * after normalising, its zeros are one constant, so every frame wholly inside them is the same
+ * frame. The extractor runs only from the last such frame on (that frame included, so its
+ * 8-decade floor under the peak sees the same peak), and that first frame stands for all before.
+ */
+export async function turnFeatures(audio: Float32Array): Promise<Float32Array> {
+  const x = normalise(lastEightSeconds(audio))
+  const padding = SAMPLES - Math.min(audio.length, SAMPLES)
+  // Frames 0…constant are all padding: frame k reaches HALF_WINDOW past its start k × HOP.
+  const constant = Math.floor((padding - HALF_WINDOW) / HOP)
+  if (constant < 1) return turnFeaturesReference(audio)
+  const tail = await (extractor as unknown as Fbank)._extract_fbank_features(x.subarray(constant * HOP))
+  const frames = FRAMES - constant
+  if (tail.dims[0] !== MELS || tail.dims[1] !== frames) return turnFeaturesReference(audio)
+  const out = new Float32Array(MELS * FRAMES)
+  for (let m = 0; m < MELS; m++) {
+    out.fill(tail.data[m * frames]!, m * FRAMES, m * FRAMES + constant)
+    out.set(tail.data.subarray(m * frames, (m + 1) * frames), m * FRAMES + constant)
+  }
+  return out
 }
 
 /** Fetches and loads the model, warmed up; a missing or damaged one is said so, with its URL. */
