@@ -293,6 +293,7 @@ export class Playback {
 
   async close() {
     this.stopWatching()
+    this.loopbackWanted = false // a loopback still connecting closes itself when it is done
     this.loopback?.close()
     this.loopback = null
     this.element.srcObject = null
