@@ -44,7 +44,9 @@ export function modelLoadError(what: string, modelId: string, err: unknown, allo
   const message = err instanceof Error ? err.message : String(err)
   const file = /([\w.-]+\.(?:onnx|json|bin))/.exec(message)?.[1]
   const fetch = `npm run models:fetch -- ${modelId}`
-  if (/could not locate|not found|404|ModelFileNotFound|Unauthorized access/i.test(message)) {
+  // A missing tokenizer_config.json / config.json is read as undefined when the other files' fetches
+  // win the race (seen under load): the library then fails on its first field, not on the file.
+  if (/could not locate|not found|404|ModelFileNotFound|Unauthorized access|reading '(?:tokenizer_class|model_type)'/i.test(message)) {
     const or = allowRemote ? '' : ', or allow downloads from Hugging Face in Settings'
     return coded('model_missing', `The ${what} "${modelId}" is not available${file ? ` (missing ${file})` : ''}. The server's operator can add it with \`${fetch}\`${or}.`)
   }
