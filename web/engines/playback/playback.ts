@@ -85,6 +85,8 @@ export class Playback {
    * loopback that cannot connect leaves the voice as it was (the VAD's echo gate still works).
    */
   async setEchoLoopback(on: boolean): Promise<void> {
+    // Every settings change asks again: only a change of course does anything.
+    if (on === this.loopbackWanted) return
     this.loopbackWanted = on
     if (on && !this.loopback && typeof RTCPeerConnection === 'function') {
       const loop = await openEchoLoopback(this.voice).catch((err: unknown) => {
