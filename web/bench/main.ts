@@ -12,6 +12,8 @@ import { startVad } from '../engines/vad/client.ts'
 import type { VadEvent } from '../engines/vad/protocol.ts'
 
 const FRAME = 512
+/** What the capture worklet sends at a time (8 ms). */
+const HOP = 128
 
 /**
  * Feeds 16 kHz audio to the VAD worker in 512-sample frames through a MessagePort, as the
@@ -59,11 +61,14 @@ async function asr(modelId: string, device: 'wasm' | 'webgpu', audio: Float32Arr
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
- * Barge-in, as the app wires it: the reply plays (the real Playback), the microphone's frames reach
- * the VAD worker in real time, and its speech-start goes through the turn machine, whose
- * pause-reply effect silences playback. Measured from the moment the speech in `audio` really
- * starts (sample `speechStart`) to the moment the listener hears silence (the fade-out's end on
- * the output device's clock, its latency included). Each run feeds from `from` to a little after the detection.
+ * Barge-in, as the app wires it: the reply plays (the real Playback, its clock and audio given to
+ * the VAD worker's echo gate as the session gives them), the microphone's audio reaches the worker
+ * in real time in 8 ms hops (as the capture worklet sends it), and its onset or speech-start goes
+ * through the turn machine, whose pause-reply effect silences playback. Measured from the moment the
+ * speech in `audio` really starts (sample `speechStart`) to the moment the listener hears silence
+ * (the fade-out's end on the output device's clock, its latency included). Each run feeds from
+ * `from` to a little after the detection; each run starts 3.2 ms later in the audio than the one
+ * before (over 10 runs, every place in a 32 ms frame), as a real speaker's first sound falls anywhere.
  */
 async function bargeIn(audio: Float32Array, from: number, speechStart: number, runs: number, realtime?: { url: string; model: string }) {
   const vad = await startVad({ redemptionMs: 300 })
@@ -72,28 +77,36 @@ async function bargeIn(audio: Float32Array, from: number, speechStart: number, r
   const tone = new Float32Array(24000 * 4).map((_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / 24000))
   // Realtime: the answer is the model's own audio, streamed through the relay in 100 ms deltas.
   const brain = realtime ? createRealtimeBrain({ ...realtime, turns: 'parley', endOfSpeechMs: 300 }) : undefined
-  const results: { latencyMs: number; detectMs: number; silenceMs: number; outputLatencyMs: number }[] = []
+  const results: { latencyMs: number; detectMs: number; silenceMs: number; outputLatencyMs: number; by: string }[] = []
   for (let run = 0; run < runs; run++) {
-    const playback = new Playback()
+    const start = from - Math.round((run % 10) * 51.2)
+    let heardMs = 0
+    const playback = new Playback({ clock: (clock) => vad.echoClock(clock) })
     await playback.unlock()
     const answer = new AbortController()
+    const play = (chunk: { text: string; samples: Float32Array; sampleRate: number }) => {
+      vad.echoAudio(heardMs, chunk.samples.slice(), chunk.sampleRate, heardMs === 0)
+      heardMs += (chunk.samples.length / chunk.sampleRate) * 1000
+      playback.enqueue(chunk)
+    }
     if (brain) {
       let first: () => void = () => {}
       const heard = new Promise<void>((r) => (first = r))
       void (async () => {
-        const deltas = brain.agent.reply({ history: [{ role: 'user', content: 'Tell me a long story.' }], systemPrompt: '', signal: answer.signal, onVoice: (c) => (playback.enqueue(c), first()) })
+        const deltas = brain.agent.reply({ history: [{ role: 'user', content: 'Tell me a long story.' }], systemPrompt: '', signal: answer.signal, onVoice: (c) => (play(c), first()) })
         for await (const _ of deltas);
       })().catch(() => {})
       await heard
-    } else playback.enqueue({ text: 'a long answer', samples: tone, sampleRate: 24000 })
+    } else play({ text: 'a long answer', samples: tone, sampleRate: 24000 })
     await sleep(300)
     let turn = nextTurn(nextTurn(initialTurn, { type: 'typed', text: 'hi' }).state, { type: 'reply-audible' }).state
     const posted: number[] = []
     let detectedAt = 0
     let silentAt = 0
-    // As the session does: the first likely frame (an onset) pauses the answer, or the speech's start when it comes at once.
+    let by = ''
+    // As the session does: the first likely sound (an onset) pauses the answer, or the speech's start when it comes at once.
     const react = (event: 'onset' | 'speech-start') => {
-      detectedAt ||= performance.now()
+      if (!detectedAt) (detectedAt = performance.now()), (by = event)
       const out = nextTurn(turn, { type: event })
       turn = out.state
       if (out.effects.some((e) => e.type === 'pause-reply')) void playback.pause().then((at) => (silentAt = at))
@@ -101,29 +114,28 @@ async function bargeIn(audio: Float32Array, from: number, speechStart: number, r
     const offs = [vad.on('speech-onset', () => react('onset')), vad.on('speech-start', () => react('speech-start'))]
     const off = () => offs.forEach((o) => o())
     const t0 = performance.now()
-    for (let i = from, k = 0; i + FRAME <= audio.length; i += FRAME, k++) {
-      // A frame leaves the microphone when its last sample is captured.
-      const due = t0 + ((k + 1) * FRAME * 1000) / 16000
+    for (let i = start, k = 0; i + HOP <= audio.length; i += HOP, k++) {
+      // A hop leaves the microphone when its last sample is captured.
+      const due = t0 + ((k + 1) * HOP * 1000) / 16000
       const wait = due - performance.now()
       if (wait > 1) await sleep(wait)
-      const frame = audio.slice(i, i + FRAME)
-      channel.port1.postMessage({ type: 'frame', samples: frame }, [frame.buffer])
+      const hop = audio.slice(i, i + HOP)
+      channel.port1.postMessage({ type: 'frame', samples: hop }, [hop.buffer])
       posted.push(performance.now())
       if (silentAt && i > speechStart + 16000 * 0.1) break
     }
     off()
-    // The moment the user started speaking: the frame holding that sample was posted when its
-    // last sample came in.
-    const k = Math.floor((speechStart - from) / FRAME)
-    const spokeAt = posted[k]! - (((k + 1) * FRAME - (speechStart - from)) * 1000) / 16000
+    // The moment the user started speaking: the hop holding that sample was posted when its last sample came in.
+    const k = Math.floor((speechStart - start) / HOP)
+    const spokeAt = posted[k]! - (((k + 1) * HOP - (speechStart - start)) * 1000) / 16000
     const ctx = (playback as unknown as { context: AudioContext }).context
-    results.push({ latencyMs: silentAt - spokeAt, detectMs: detectedAt - spokeAt, silenceMs: silentAt - detectedAt, outputLatencyMs: ((ctx.outputLatency || 0) + ctx.baseLatency) * 1000 })
+    results.push({ latencyMs: silentAt - spokeAt, detectMs: detectedAt - spokeAt, silenceMs: silentAt - detectedAt, outputLatencyMs: ((ctx.outputLatency || 0) + ctx.baseLatency) * 1000, by })
     answer.abort()
     playback.cancel()
     await playback.close()
     // Silence between runs ends the VAD's segment.
-    for (let j = 0; j < 20; j++) {
-      const quiet = new Float32Array(FRAME)
+    for (let j = 0; j < 80; j++) {
+      const quiet = new Float32Array(HOP)
       channel.port1.postMessage({ type: 'frame', samples: quiet }, [quiet.buffer])
     }
     await sleep(200)

@@ -1,6 +1,7 @@
 // The capture worklet: runs on the audio rendering thread. Mixes the microphone to mono,
-// down-samples it to 16 kHz and posts 512-sample frames (32 ms) straight to the VAD worker over
-// its own MessagePort, so audio never passes through the main thread. The main thread only gets
+// down-samples it to 16 kHz and posts it in 128-sample hops (8 ms: barge-in waits on every one)
+// straight to the VAD worker over its own MessagePort, so audio never passes through the main
+// thread; taps (a Realtime model) take 512-sample frames (32 ms). The main thread only gets
 // a level reading ~20 times a second for the meter.
 import { DownSampler, Framer, rms } from '../../lib/audio/resampler.ts'
 
@@ -12,6 +13,7 @@ declare class AudioWorkletProcessor {
 }
 
 export const FRAME_SAMPLES = 512
+export const HOP_SAMPLES = 128
 // ~12 readings a second: enough for a meter, few enough to keep the main thread idle.
 const LEVEL_EVERY_MS = 80
 
@@ -26,6 +28,7 @@ class CaptureProcessor extends AudioWorkletProcessor {
   private taps: MessagePort[] = []
   private muted = false
   private readonly down = new DownSampler(sampleRate, 16000)
+  private readonly hops = new Framer(HOP_SAMPLES)
   private readonly framer = new Framer(FRAME_SAMPLES)
   private mono = new Float32Array(128)
   private levelSum = 0
@@ -60,10 +63,9 @@ class CaptureProcessor extends AudioWorkletProcessor {
 
     this.meter(mono)
     if (this.muted || (!this.out && !this.taps.length)) return true
-    this.framer.push(this.down.process(mono), (frame) => {
-      for (const tap of this.taps) tap.postMessage({ type: 'frame', samples: frame.slice() })
-      this.out?.postMessage({ type: 'frame', samples: frame }, [frame.buffer])
-    })
+    const audio = this.down.process(mono)
+    if (this.out) this.hops.push(audio, (hop) => this.out?.postMessage({ type: 'frame', samples: hop }, [hop.buffer]))
+    if (this.taps.length) this.framer.push(audio, (frame) => this.taps.forEach((tap) => tap.postMessage({ type: 'frame', samples: frame.slice() })))
     return true
   }
 

@@ -1,8 +1,9 @@
-// The echo gate on the echo fixtures (tests/fixtures/echo-run.ts): the real Silero v5 and the real
-// segmenter, echo-answer.wav's ten answers through five rooms (tests/fixtures/echo-path.ts: 20–120
-// ms, −6 to −20 dB, coloured, one reflection) with room noise, the reference given as the app gives
-// it. 50 answers: none may start speech (a false barge-in), nor pause the answer (an onset). Then
-// the user speaks over each answer: that speech must be heard within 150 ms.
+// The echo gate on the echo fixtures (tests/fixtures/echo-run.ts): the VAD worker's hearing — the
+// real Silero v5, the quick onset, the segmenter — in 8 ms hops; echo-answer.wav's ten answers
+// through five rooms (tests/fixtures/echo-path.ts: 20–120 ms, −6 to −20 dB, coloured, one
+// reflection) with room noise, the reference given as the app gives it. 50 answers: none may start
+// speech (a false barge-in), nor pause the answer (an onset, the model's or a quick one). Then the
+// user speaks over each answer: that speech must be heard within 150 ms.
 import { describe, expect, it } from 'vitest'
 import { cutIns, echoOnly } from '../../../tests/fixtures/echo-run.ts'
 

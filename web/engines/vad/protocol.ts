@@ -12,7 +12,7 @@ export type VadRequest =
   | { type: 'load'; id: number; modelUrl: string; options: Partial<SegmenterOptions>; autoDetect: boolean; runtime?: 'wasm' | 'shared'; turnModelUrl?: string | null }
   /** Another turn model (Smart Turn v3, judged at each short pause in this worker), or none. */
   | { type: 'turn-model'; id: number; url: string | null }
-  /** The capture worklet's end of a MessageChannel: 512-sample frames arrive on it. */
+  /** The capture worklet's end of a MessageChannel: 16 kHz audio arrives on it, 128 samples (8 ms) at a time. */
   | { type: 'attach'; id: number; port: MessagePort }
   /** Changes options in place (the stream's time and a segment in progress are kept). */
   | { type: 'configure'; id: number; options: Partial<SegmenterOptions>; autoDetect?: boolean }

@@ -152,4 +152,21 @@ describe('SpeechSegmenter', () => {
     const { events } = run([...repeat(0.9, 4), ...repeat(0.05, 20)], { pauseMs: 200 })
     expect(events.map((e) => e.type)).toEqual(['speech-start', 'misfire'])
   })
+
+  it('takes a quick onset between frames as any onset: lost if no speech follows, none while speaking or pending', () => {
+    const s = new SpeechSegmenter({ frameMs: 32, pauseMs: 0, onsetThreshold: 0.3 })
+    repeat(0.05, 5).forEach((p) => s.push(p, frame(0)))
+    expect(s.quickOnset()).toEqual([{ type: 'speech-onset', startMs: 160 }])
+    // Pending: no second one, neither quick nor from the model.
+    expect(s.quickOnset()).toEqual([])
+    expect(s.push(0.4, frame(0))).toEqual([])
+    expect(s.push(0.05, frame(0))).toEqual([])
+    expect(s.push(0.05, frame(0))).toEqual([])
+    // 96 ms of frames after it, none speech.
+    expect(s.push(0.05, frame(0))).toEqual([{ type: 'onset-lost', startMs: 160 }])
+    // Speech confirms the next one; during speech there is nothing to hurry.
+    s.quickOnset()
+    expect(s.push(0.9, frame(0)).map((e) => e.type)).toEqual(['speech-start'])
+    expect(s.quickOnset()).toEqual([])
+  })
 })

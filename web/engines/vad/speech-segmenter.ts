@@ -188,6 +188,18 @@ export class SpeechSegmenter {
     return events
   }
 
+  /**
+   * A sound that may be speech before its frame is complete (quick-onset.ts): an onset now, unless
+   * speech or an onset is already under way. The frames that follow decide it as any onset: speech,
+   * or `onset-lost` once `onsetWindowMs` has passed.
+   */
+  quickOnset(): SegmentEvent[] {
+    if (this.speaking || this.onsetFrame >= 0) return []
+    this.onsetFrame = this.frameIndex
+    this.onsetLatched = true
+    return [{ type: 'speech-onset', startMs: this.nowMs }]
+  }
+
   /** Push-to-talk: speech starts now, whatever the model says, until `end()`. */
   forceStart(): SegmentEvent[] {
     if (this.speaking) {

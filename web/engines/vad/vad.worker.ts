@@ -1,28 +1,36 @@
 /// <reference lib="webworker" />
-// The VAD worker: frames come straight from the capture worklet over a MessagePort, run through
-// Silero and the segmenter here; only speech events go to the main thread.
+// The VAD worker: 8 ms hops come straight from the capture worklet over a MessagePort and are heard
+// here (hearing.ts: the quick onset, Silero, the echo gate, the segmenter); only speech events go
+// to the main thread.
 import { serveRequests } from '../../lib/worker-rpc.ts'
 import type { CaptureFrame, TurnModelStatus, VadEvent, VadRequest } from './protocol.ts'
 import type { SmartTurn } from '../turn/smart-turn.ts'
 import { COMPLETE_PROBABILITY, UNFINISHED_SILENCE_MS } from '../turn/protocol.ts'
 import { SileroVad } from './silero.ts'
 import { SpeechSegmenter, type SegmenterOptions } from './speech-segmenter.ts'
-import { EchoGate } from './echo-gate.ts'
+import { Hearing } from './hearing.ts'
 import { DownSampler } from '../../lib/audio/resampler.ts'
 import { MicClock } from '../../lib/audio/mic-clock.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 
 let vad: SileroVad | undefined
-let segmenter = new SpeechSegmenter()
 let port: MessagePort | undefined
-let autoDetect = true
 let frames = 0
 let modelMs = 0
 let frameMs = 0
 let chain = Promise.resolve()
+/** Silero on one frame, timed for `stats`. */
+async function speechProbability(frame: Float32Array): Promise<number> {
+  const t = performance.now()
+  const p = await vad!.process(frame)
+  modelMs += performance.now() - t
+  frames++
+  return p
+}
+const hearing = new Hearing(speechProbability)
 /** The avatar's own voice, heard back on speakers, must not start speech (echo-gate.ts). */
-const echo = new EchoGate()
+const echo = hearing.echo
 /** When each microphone frame was heard (epoch ms), from when it arrived. */
 let micClock = new MicClock()
 const epochNow = () => performance.timeOrigin + performance.now()
@@ -55,7 +63,7 @@ async function judgePause(audio: Float32Array, pause: number): Promise<{ probabi
   const t = performance.now()
   try {
     const probability = await turn.model.completeProbability(audio)
-    if (probability < COMPLETE_PROBABILITY) segmenter.extend(pause, UNFINISHED_SILENCE_MS)
+    if (probability < COMPLETE_PROBABILITY) hearing.segmenter.extend(pause, UNFINISHED_SILENCE_MS)
     return { probability, modelMs: performance.now() - t }
   } catch {
     return { probability: null, modelMs: null }
@@ -66,41 +74,39 @@ const emit = (event: VadEvent, transfer: Transferable[] = []) => self.postMessag
 
 async function publish(events: ReturnType<SpeechSegmenter['push']>) {
   for (const e of events) {
-    if (e.type === 'speech-pause') emit({ ...e, detectedAtMs: segmenter.nowMs, ...(await judgePause(e.audio, e.pause)) }, [e.audio.buffer])
-    else if (e.type === 'speech-end') emit({ ...e, detectedAtMs: segmenter.nowMs }, [e.audio.buffer])
+    if (e.type === 'speech-pause') emit({ ...e, detectedAtMs: hearing.segmenter.nowMs, ...(await judgePause(e.audio, e.pause)) }, [e.audio.buffer])
+    else if (e.type === 'speech-end') emit({ ...e, detectedAtMs: hearing.segmenter.nowMs }, [e.audio.buffer])
     else emit(e)
   }
 }
 
-async function onFrame(samples: Float32Array, startMs: number) {
+async function onAudio(samples: Float32Array, startMs: number) {
   if (!vad) return
   const t = performance.now()
-  let p: number
+  let events: ReturnType<SpeechSegmenter['push']>
   try {
-    p = await vad.process(samples)
+    events = await hearing.push(samples, startMs)
   } catch (err) {
     // Say it once and stop: a broken model would otherwise fail 31 times a second.
     vad = undefined
     emit({ type: 'error', code: 'vad_failed', message: `Speech detection stopped: ${(err as Error).message}. Turn the microphone off and on to restart it.` })
     return
   }
-  modelMs += performance.now() - t
-  frames++
-  await publish(segmenter.push(autoDetect ? echo.judge(samples, startMs, p) : 0, samples))
+  await publish(events)
   frameMs += performance.now() - t
 }
 
 function attach(next: MessagePort) {
   port?.close()
   port = next
-  segmenter.reset()
+  hearing.reset()
   vad?.reset()
   micClock = new MicClock()
-  // Frames are handled strictly in order, one model run at a time; each is timed as it arrives.
+  // Audio is handled strictly in order, one model run at a time; each piece is timed as it arrives.
   port.onmessage = (e: MessageEvent<CaptureFrame>) => {
     if (e.data.type !== 'frame') return
     const startMs = micClock.place(epochNow(), e.data.samples.length, 16000)
-    chain = chain.then(() => onFrame(e.data.samples, startMs))
+    chain = chain.then(() => onAudio(e.data.samples, startMs))
   }
 }
 
@@ -112,8 +118,8 @@ serveRequests<VadRequest>(self, async (req) => {
       if (!res.ok) throw Object.assign(new Error(`The speech detection model could not be loaded from ${req.modelUrl} (HTTP ${res.status}).`), { code: 'model_missing' })
       build = req.runtime ?? 'wasm'
       vad = await SileroVad.load(new Uint8Array(await res.arrayBuffer()), build)
-      segmenter = new SpeechSegmenter(req.options)
-      autoDetect = req.autoDetect
+      hearing.segmenter = new SpeechSegmenter(req.options)
+      hearing.autoDetect = req.autoDetect
       // Warm-up: the first run compiles kernels; do it before saying ready.
       await vad.process(new Float32Array(512))
       vad.reset()
@@ -129,29 +135,29 @@ serveRequests<VadRequest>(self, async (req) => {
       return emit({ type: 'result', id: req.id })
     case 'configure':
       await chain
-      segmenter.configure(req.options)
-      if (req.autoDetect !== undefined && req.autoDetect !== autoDetect) {
-        autoDetect = req.autoDetect
-        await publish(segmenter.end()) // a segment of the old mode ends with it
+      hearing.segmenter.configure(req.options)
+      if (req.autoDetect !== undefined && req.autoDetect !== hearing.autoDetect) {
+        hearing.autoDetect = req.autoDetect
+        await publish(hearing.segmenter.end()) // a segment of the old mode ends with it
       }
       return emit({ type: 'result', id: req.id })
     case 'push-to-talk':
       await chain
-      await publish(req.pressed ? segmenter.forceStart() : segmenter.end())
+      await publish(req.pressed ? hearing.segmenter.forceStart() : hearing.segmenter.end())
       return emit({ type: 'result', id: req.id })
     case 'reset':
       await chain
-      await publish(segmenter.end())
-      segmenter.reset()
+      await publish(hearing.segmenter.end())
+      hearing.reset()
       vad?.reset()
       return emit({ type: 'result', id: req.id })
     case 'end-at-pause':
       await chain
-      await publish(segmenter.endAtPause(req.pause))
+      await publish(hearing.segmenter.endAtPause(req.pause))
       return emit({ type: 'result', id: req.id })
     case 'extend':
       await chain
-      segmenter.extend(req.pause, req.ms)
+      hearing.segmenter.extend(req.pause, req.ms)
       return emit({ type: 'result', id: req.id })
     case 'echo-audio': {
       if (req.newReply) echo.resetReply()
