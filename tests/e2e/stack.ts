@@ -25,12 +25,28 @@ export function firstQuestionWav(): string {
 }
 
 /**
- * Chromium whose microphone plays a fixture once (no loop), the permission prompt answered yes;
- * with `null`, a fake microphone whose permission is denied.
+ * A fixture with `seconds` of silence put in at `atSeconds` (written to a file of this process's
+ * own; its path): more time for an answer to play before what the user says next.
+ */
+export function wavWithSilence(fixture: string, atSeconds: number, seconds: number): string {
+  const { sampleRate, samples } = decodeWav(readFileSync(`${fixtures}${fixture}`))
+  const at = Math.round(atSeconds * sampleRate)
+  const out = new Float32Array(samples.length + Math.round(seconds * sampleRate))
+  out.set(samples.subarray(0, at))
+  out.set(samples.subarray(at), at + Math.round(seconds * sampleRate))
+  const path = join(tmpdir(), `parley-${fixture.replace(/\.wav$/, '')}-${seconds}s-${process.pid}.wav`)
+  writeFileSync(path, encodeWav({ sampleRate, samples: out }))
+  return path
+}
+
+/**
+ * Chromium whose microphone plays a fixture (or the file at an absolute path) once (no loop), the
+ * permission prompt answered yes; with `null`, a fake microphone whose permission is denied.
  */
 export function browserWithMic(wav: string | null): Promise<Browser> {
   const launch = config.use!.launchOptions!
-  const mic = wav ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fixtures}${wav}%noloop`] : ['--use-fake-device-for-media-stream']
+  const file = wav?.startsWith('/') ? wav : `${fixtures}${wav}`
+  const mic = wav ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${file}%noloop`] : ['--use-fake-device-for-media-stream']
   return chromium.launch({ executablePath: launch.executablePath, args: [...launch.args!, ...mic] })
 }
 

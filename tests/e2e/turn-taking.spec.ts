@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { expect, test, type Page } from '@playwright/test'
 import { TINY_TURN_COMPLETE, TINY_TURN_INCOMPLETE } from './models.ts'
-import { browserWithMic, fakeLlm, offlineUrl, relayUrl } from './stack.ts'
+import { browserWithMic, fakeLlm, offlineUrl, relayUrl, wavWithSilence } from './stack.ts'
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
 const truth = JSON.parse(readFileSync(`${fixtures}speech.json`, 'utf8')) as { files: Record<string, { speech: { start: number; end: number }[] }> }
@@ -22,10 +22,16 @@ async function exportLog(page: Page): Promise<Log> {
   return JSON.parse(Buffer.concat(await (await (await download).createReadStream()).toArray()).toString('utf8')) as Log
 }
 
-async function talk(page: Page, settings: Record<string, unknown>) {
+/** `warmUp`: a typed message answered aloud before the microphone is on (its voice's cold start out of the way). */
+async function talk(page: Page, settings: Record<string, unknown>, warmUp?: string) {
   await page.goto(relayUrl())
   await page.evaluate((s) => localStorage.setItem('parley.settings.v1', JSON.stringify(s)), { asrPlacement: 'relay', speakAnswers: false, ...settings })
   await page.reload()
+  if (warmUp) {
+    await page.getByTestId('composer').fill(warmUp)
+    await page.getByTestId('composer').press('Enter')
+    await expect(page.locator('[data-testid="message-assistant"][data-status="done"]')).toHaveCount(1, { timeout: 45_000 })
+  }
   await page.getByTestId('mic-toggle').click()
 }
 
@@ -157,19 +163,28 @@ test.describe('turn-taking', () => {
   })
 
   test('on speakers the avatar does not interrupt itself, and the user speaking over it still does', async () => {
-    const LONG = Array.from({ length: 12 }, (_, i) => `This is sentence number ${i + 1} of a long spoken answer.`).join(' ')
+    // A short first sentence, so that the voice starts soon even on a slow machine; the rest plays on while it speaks.
+    const LONG = ['Sure.', ...Array.from({ length: 12 }, (_, i) => `This is sentence number ${i + 1} of a long spoken answer.`)].join(' ')
     await fakeLlm.reset()
-    await fakeLlm.next({ kind: 'reply', text: LONG, chunkDelayMs: 2 }, { kind: 'reply', text: 'A second answer.' }, { kind: 'reply', text: 'A third answer.' })
-    const browser = await browserWithMic('barge-in.wav')
+    await fakeLlm.next({ kind: 'reply', text: 'Hello.' }, { kind: 'reply', text: LONG, chunkDelayMs: 2 }, { kind: 'reply', text: 'A second answer.' }, { kind: 'reply', text: 'A third answer.' })
+    // 6 s more between the question and the cut-in (10 s in all): time for the answer to start and play on a slow machine.
+    const EXTRA_S = 6
+    const browser = await browserWithMic(wavWithSilence('barge-in.wav', 5, EXTRA_S))
     try {
       const page = await browser.newPage()
       await withSpeakers(page)
-      await talk(page, { audioOutput: 'auto', speakAnswers: true, voiceEngine: 'espeak', turnModel: null, preemptive: false })
-      await expect(page.getByTestId('message-assistant').nth(1)).toBeVisible({ timeout: 45_000 })
-      const [answer, cutIn] = (await exportLog(page)).turns
-      // The answer played on, its own voice coming back 10 dB down, until the user cut in 4 s after their question.
+      // A typed hello first: on a loaded machine eSpeak's cold start alone could take the 4 s before the cut-in.
+      await talk(page, { audioOutput: 'auto', speakAnswers: true, voiceEngine: 'espeak', turnModel: null, preemptive: false }, 'Hi')
+      await expect(page.getByTestId('message-assistant').nth(2)).toBeVisible({ timeout: 45_000 })
+      const [, answer, cutIn] = (await exportLog(page)).turns
+      // The answer played on, its own voice coming back 10 dB down, until the user cut in 10 s after
+      // their question: the speech that stopped it is the user's (where the file has it, 12.8 s
+      // after the question began), and the answer had been heard for a good while before it.
+      const said = truth.files['barge-in.wav']!.speech
       expect(answer).toMatchObject({ interruptedBy: 'barge-in' })
-      expect(cutIn!.timestamps.speechStart! - answer!.timestamps.playbackStart!).toBeGreaterThan(1500)
+      const [question, user] = [await span(page, 1), await span(page, 2)]
+      expect(Math.abs(user[0] - question[0] - (said[1]!.start - said[0]!.start + EXTRA_S) * 1000)).toBeLessThan(150)
+      expect(answer!.heardMs).toBeGreaterThan(2000)
     } finally {
       await browser.close()
     }

@@ -33,6 +33,10 @@ export interface VoiceState {
 
 type Recognizer = SpeechRecognizer & { load?(): Promise<void> }
 
+/** What the turn model said of a pause: P(complete), and its time; null without a model (or when it failed). */
+type Verdict = { probability: number | null; modelMs: number | null }
+const NO_VERDICT: Verdict = { probability: null, modelMs: null }
+
 /** Words recognised ahead, at a pause: or the failure, and by which recognizer (it is not asked twice for the same words). */
 type Recognised = { text: string } | { error: unknown; by: Recognizer }
 
@@ -55,6 +59,8 @@ export class VoiceInput {
   private turnModelSource: { url: string } | { reason: string } = { reason: 'Not asked yet.' }
   /** The pause the user is in, recognised ahead: its words become the segment's if nothing is said after it. */
   private ahead: { pause: number; words: Promise<Recognised> | null; abort: AbortController } | null = null
+  /** The turn model's verdict awaited for a pause (it follows the pause's audio from the VAD worker). */
+  private verdict: { pause: number; resolve: (v: Verdict) => void } | null = null
   /** Pauses recognised ahead; of them, words that became a turn's, and words the user went on past. */
   readonly pauses = { recognised: 0, reused: 0, discarded: 0 }
   private live: { mic: Microphone; vad: VadClient } | null = null
@@ -223,13 +229,14 @@ export class VoiceInput {
 
   /**
    * A short pause, judged by the turn model in the VAD worker (a turn it calls unfinished already
-   * waits longer there): the words so far are recognised, and go out with the verdict as
-   * `speech.paused` (unless the user went on meanwhile).
+   * waits longer there): the words so far are recognised while it judges, and go out with its
+   * verdict as `speech.paused` (unless the user went on meanwhile).
    */
-  private onPause(e: { pause: number; startMs: number; endMs: number; audio: Float32Array; probability: number | null; modelMs: number | null }) {
+  private onPause(e: { pause: number; startMs: number; endMs: number; audio: Float32Array; judged: boolean }) {
     this.dropAhead()
     const r = this.current
     const abort = new AbortController()
+    const verdict = e.judged ? new Promise<Verdict>((resolve) => (this.verdict = { pause: e.pause, resolve })) : Promise.resolve(NO_VERDICT)
     // Words are wanted at a pause to answer ahead, or for the turn model's verdict to end the turn there;
     // not from a recognizer that is failing (sentences are kept for it), nor from one still busy with
     // earlier sentences (a model loading, a slow device): they would come too late to save anything.
@@ -240,10 +247,17 @@ export class VoiceInput {
     )
     this.pauses.recognised++
     this.ahead = { pause: e.pause, words, abort }
-    void words.then((w) => {
+    void Promise.all([words, verdict]).then(([w, v]) => {
       if (abort.signal.aborted || !('text' in w)) return
-      this.bus.emit('speech.paused', { pause: e.pause, text: w.text, probability: e.probability, modelMs: e.modelMs, span: { startMs: e.startMs, endMs: e.endMs }, at: performance.now() })
+      this.bus.emit('speech.paused', { pause: e.pause, text: w.text, probability: v.probability, modelMs: v.modelMs, span: { startMs: e.startMs, endMs: e.endMs }, at: performance.now() })
     })
+  }
+
+  /** The turn model's verdict on the pause whose words are being recognised. */
+  private onVerdict(v: { pause: number } & Verdict) {
+    if (this.verdict?.pause !== v.pause) return
+    this.verdict.resolve(v)
+    this.verdict = null
   }
 
   /** The user went on (or stopped listening): the words recognised ahead are void. */
@@ -334,6 +348,7 @@ export class VoiceInput {
       this.bus.emit('speech.started', { at: performance.now() })
     })
     vad.on('speech-pause', (e) => this.onPause(e))
+    vad.on('turn-verdict', (e) => this.onVerdict(e))
     vad.on('speech-continued', (e) => {
       if (this.ahead?.pause !== e.pause) return
       this.dropAhead()

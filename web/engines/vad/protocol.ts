@@ -39,8 +39,13 @@ export type VadEvent =
   | { type: 'speech-onset'; startMs: number }
   | { type: 'onset-lost'; startMs: number }
   | { type: 'speech-start'; startMs: number }
-  /** `probability`: the turn model's P(complete) at this pause (null without one), and its time; below 0.5 the segment already waits longer. */
-  | { type: 'speech-pause'; pause: number; startMs: number; endMs: number; audio: Float32Array; detectedAtMs: number; probability: number | null; modelMs: number | null }
+  /**
+   * `judged`: the turn model is judging this pause; its `turn-verdict` follows (meanwhile the words
+   * can be recognised: the two run side by side).
+   */
+  | { type: 'speech-pause'; pause: number; startMs: number; endMs: number; audio: Float32Array; detectedAtMs: number; judged: boolean }
+  /** The turn model's P(complete) at this pause (null: it failed), and its time; below 0.5 the segment already waits longer. */
+  | { type: 'turn-verdict'; pause: number; probability: number | null; modelMs: number | null }
   | { type: 'speech-continued'; pause: number }
   /** `pause`: it ended in that pause with nothing said since (the pause's words are its words). */
   | { type: 'speech-end'; startMs: number; endMs: number; audio: Float32Array; detectedAtMs: number; pause?: number }

@@ -55,14 +55,13 @@ async function loadTurn(url: string | null | undefined): Promise<TurnModelStatus
 
 /**
  * A short pause: the turn model says whether the turn sounds complete. Unfinished, and the segment
- * waits longer at once (no round trip); the verdict goes out with the pause. Frames wait meanwhile
- * (one run, ~0.1 s): nothing is lost, the pause's events come that much later.
+ * waits longer at once (no round trip). Frames wait meanwhile (one run, ~0.1 s): nothing is lost,
+ * the events after the pause come that much later.
  */
 async function judgePause(audio: Float32Array, pause: number): Promise<{ probability: number | null; modelMs: number | null }> {
-  if (!turn.model) return { probability: null, modelMs: null }
   const t = performance.now()
   try {
-    const probability = await turn.model.completeProbability(audio)
+    const probability = await turn.model!.completeProbability(audio)
     if (probability < COMPLETE_PROBABILITY) hearing.segmenter.extend(pause, UNFINISHED_SILENCE_MS)
     return { probability, modelMs: performance.now() - t }
   } catch {
@@ -74,7 +73,13 @@ const emit = (event: VadEvent, transfer: Transferable[] = []) => self.postMessag
 
 async function publish(events: ReturnType<SpeechSegmenter['push']>) {
   for (const e of events) {
-    if (e.type === 'speech-pause') emit({ ...e, detectedAtMs: hearing.segmenter.nowMs, ...(await judgePause(e.audio, e.pause)) }, [e.audio.buffer])
+    if (e.type === 'speech-pause') {
+      // The audio goes out first, so that its words are recognised while the model judges it.
+      const judged = turn.model !== null
+      const audio = judged ? e.audio.slice() : e.audio
+      emit({ ...e, audio, detectedAtMs: hearing.segmenter.nowMs, judged }, [audio.buffer])
+      if (judged) emit({ type: 'turn-verdict', pause: e.pause, ...(await judgePause(e.audio, e.pause)) })
+    }
     else if (e.type === 'speech-end') emit({ ...e, detectedAtMs: hearing.segmenter.nowMs }, [e.audio.buffer])
     else emit(e)
   }
