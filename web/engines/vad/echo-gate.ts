@@ -128,9 +128,14 @@ export class EchoGate {
 
   /** Whether the reply's clock runs at epoch ms `t` (an answer is being heard). */
   playingAt(t: number): boolean {
+    return this.clockAt(t)?.playing ?? false
+  }
+
+  /** The reply's clock as last set at or before epoch ms `t`. */
+  private clockAt(t: number): ReferenceClock | undefined {
     let clock: ReferenceClock | undefined
     for (const c of this.clocks) if (c.at <= t) clock = c
-    return clock?.playing ?? false
+    return clock
   }
 
   /**
@@ -151,16 +156,17 @@ export class EchoGate {
       if ((this.hopEnergy[j] ?? 0) > r) (r = this.hopEnergy[j]!), (loudest = j)
     }
     if (r === 0) return 0
-    // The gain where that hop's sound is: each band's, weighted by its share of the hop's energy.
-    const bands = this.bands[loudest] ?? this.bands[this.bands.length - 1]
+    // The gain where that hop's sound is: each band's, weighted by its share of the hop's energy
+    // (a hop too near the reference's end for its bands: the loudest band's, the cautious choice).
+    const bands = this.bands[loudest]
     let weighted = 0
     let total = 0
-    for (let b = 0; b < BANDS; b++) {
-      const share = bands?.[b] ?? 1
-      weighted += Math.exp(this.gain[b]!) * share
-      total += share
+    for (let b = 0; b < BANDS && bands; b++) {
+      weighted += Math.exp(this.gain[b]!) * bands[b]!
+      total += bands[b]!
     }
-    return HOP_MARGIN * (this.mode === 'speakers' ? 4 : 2) * (total > 0 ? weighted / total : Math.exp(Math.max(...this.gain))) * r
+    const gain = total > 0 ? weighted / total : Math.exp(Math.max(...this.gain))
+    return HOP_MARGIN * (this.mode === 'speakers' ? 4 : 2) * gain * r
   }
 
   /** The reply's clock changed course (started, paused, resumed) or was read again. */
@@ -223,8 +229,7 @@ export class EchoGate {
 
   /** Where in the reply's audio the listener was at epoch ms `t`, or null when nothing played. */
   private replyMs(t: number): number | null {
-    let clock: ReferenceClock | undefined
-    for (const c of this.clocks) if (c.at <= t) clock = c
+    const clock = this.clockAt(t)
     if (!clock || !clock.playing) return null
     const ms = clock.audioMs + (t - clock.at)
     return ms >= 0 && ms <= (this.length * 1000) / RATE ? ms : null

@@ -50,8 +50,10 @@ export class Hearing {
         const p = await this.speechProbability(frame)
         events.push(...this.segmenter.push(this.autoDetect ? this.echo.judge(frame, this.frameStartMs, p) : 0, frame))
       }
-      // After the frame it completes: speech the model has just found needs no quick onset.
-      if (this.autoDetect && this.quick.hop(this.hop, this.echo.echoEnergy(hopStartMs), this.echo.playingAt(hopStartMs))) events.push(...this.segmenter.quickOnset())
+      // After the frame it completes: speech the model has just found needs no quick onset. The
+      // echo is looked up only while an answer plays (125 hops a second).
+      const playing = this.echo.playingAt(hopStartMs)
+      if (this.autoDetect && this.quick.hop(this.hop, playing ? this.echo.echoEnergy(hopStartMs) : 0, playing)) events.push(...this.segmenter.quickOnset())
     }
     return events
   }
