@@ -18,9 +18,12 @@ export function createNodeFetch(): typeof fetch {
 
     const headers = Object.fromEntries(new Headers(init.headers))
     if (body != null) headers['content-length'] = String(Buffer.byteLength(body))
-    return new Promise<Response>((resolve, reject) => {
-      const secure = url.protocol === 'https:'
-      const req = (secure ? https : http).request(url, { method: init.method ?? 'GET', headers, agent: secure ? agents['https:'] : agents['http:'], signal: init.signal ?? undefined }, (res) => {
+    const secure = url.protocol === 'https:'
+    const agent = secure ? agents['https:'] : agents['http:']
+    const send = (retry: boolean) => new Promise<Response>((resolve, reject) => {
+      let answered = false
+      const req = (secure ? https : http).request(url, { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? undefined }, (res) => {
+        answered = true
         const status = res.statusCode ?? 0
         if (status < 200 || status > 599) {
           res.destroy()
@@ -38,9 +41,18 @@ export function createNodeFetch(): typeof fetch {
         if (noBody) res.resume()
         resolve(new Response(noBody ? null : webStream(res), { status, statusText: res.statusMessage, headers: out }))
       })
-      req.on('error', (err) => reject(err.name === 'AbortError' ? err : new TypeError('fetch failed', { cause: err })))
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.name === 'AbortError') return reject(err)
+        // An upstream may close an idle keep-alive connection just as a request is written on it:
+        // the request then dies unread, before any byte comes back. It is sent once more (what
+        // Node's documentation advises for a reusedSocket). A request on a connection of its own,
+        // or one that already had an answer, is never sent twice.
+        if (retry && !answered && req.reusedSocket && err.code === 'ECONNRESET' && !init.signal?.aborted) return resolve(send(false))
+        reject(new TypeError('fetch failed', { cause: err }))
+      })
       req.end(body ?? undefined)
     })
+    return send(true)
   }
 }
 
